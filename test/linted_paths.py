@@ -1,0 +1,30 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The source paths the linter tests check (everything we write, nothing vendored)."""
+
+import pathlib
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+LINTED_PATHS = [str(REPO_ROOT / p) for p in
+                ('person_segmentation', 'launch', 'test', 'bench', 'setup.py')
+                if (REPO_ROOT / p).exists()]
+
+
+def python_files():
+    """Every Python source file under the linted paths."""
+    files = []
+    for path in map(pathlib.Path, LINTED_PATHS):
+        files.extend([path] if path.is_file() else sorted(path.rglob('*.py')))
+    return files

@@ -1,0 +1,106 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+package.xml and setup.py describe the same package, and colcon installs every data file.
+
+A colcon build on a ROS install reads package.xml for dependencies and setup.py for what to
+install. If they drift (another version, a launch file not listed in data_files) `ros2 launch`
+fails on the robot while everything passes here, so this test ties them together.
+"""
+
+import os
+import pathlib
+from xml.etree import ElementTree
+
+import pytest
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+PACKAGE = 'person_segmentation'
+
+
+@pytest.fixture(scope='module')
+def manifest():
+    return ElementTree.parse(REPO_ROOT / 'package.xml').getroot()
+
+
+@pytest.fixture(scope='module')
+def distribution():
+    from distutils.core import run_setup
+    cwd = os.getcwd()
+    os.chdir(REPO_ROOT)
+    try:
+        return run_setup('setup.py', stop_after='init')
+    finally:
+        os.chdir(cwd)
+
+
+def test_manifest_is_format_3_ament_python(manifest):
+    assert manifest.get('format') == '3'
+    assert manifest.findtext('export/build_type') == 'ament_python'
+
+
+def test_name_version_maintainer_license_agree(manifest, distribution):
+    assert manifest.findtext('name') == distribution.get_name() == PACKAGE
+    assert manifest.findtext('version') == distribution.get_version()
+    maintainer = manifest.find('maintainer')
+    assert maintainer.text == distribution.get_maintainer()
+    assert maintainer.get('email') == distribution.get_maintainer_email()
+    assert manifest.findtext('license') == distribution.get_license()
+
+
+def test_run_dependencies_declared(manifest):
+    exec_deps = {e.text for e in manifest.findall('exec_depend')}
+    for dep in ('rclpy', 'sensor_msgs', 'std_msgs', 'diagnostic_msgs', 'cv_bridge',
+                'python3-numpy', 'python3-opencv'):
+        assert dep in exec_deps, f'package.xml lacks <exec_depend>{dep}</exec_depend>'
+    test_deps = {e.text for e in manifest.findall('test_depend')}
+    assert {'ament_flake8', 'ament_pep257', 'ament_copyright', 'python3-pytest'} <= test_deps
+
+
+def installed_files(distribution):
+    files = {}
+    for target, sources in distribution.data_files:
+        for source in sources:
+            files[source] = target
+    return files
+
+
+def test_marker_manifest_launch_and_config_are_installed(distribution):
+    files = installed_files(distribution)
+    assert files.get(f'resource/{PACKAGE}') == 'share/ament_index/resource_index/packages'
+    assert files.get('package.xml') == f'share/{PACKAGE}'
+    for folder in ('launch', 'config'):
+        on_disk = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / folder).iterdir()
+                         if p.is_file())
+        assert on_disk, f'{folder}/ is empty'
+        for path in on_disk:
+            assert files.get(path) == f'share/{PACKAGE}/{folder}', f'{path} is not installed'
+
+
+def test_setup_cfg_puts_executables_where_ros2_run_looks():
+    text = (REPO_ROOT / 'setup.cfg').read_text()
+    assert f'script_dir=$base/lib/{PACKAGE}' in text
+    assert f'install_scripts=$base/lib/{PACKAGE}' in text
+
+
+def test_console_scripts_resolve(distribution):
+    import importlib
+    scripts = distribution.entry_points['console_scripts']
+    names = {line.split('=')[0].strip() for line in scripts}
+    assert {'person_segmentation_node', 'segment_video', 'video_to_bag', 'replay'} <= names
+    for line in scripts:
+        target = line.split('=')[1].strip()
+        module, func = target.split(':')
+        assert callable(getattr(importlib.import_module(module), func)), target
