@@ -81,7 +81,7 @@ def test_image_roundtrip_in_process(context):
     receiver.destroy_node()
 
 
-PUBLISHER_SCRIPT = textwrap.dedent('''
+PUBLISHER_SCRIPT = textwrap.dedent("""
     import sys, time
     import numpy as np
     import rclpy
@@ -104,7 +104,7 @@ PUBLISHER_SCRIPT = textwrap.dedent('''
     time.sleep(1.0)
     node.destroy_node()
     rclpy.shutdown()
-''')
+""")
 
 
 def test_image_roundtrip_from_second_process(context):
