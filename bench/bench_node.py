@@ -1,0 +1,242 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Benchmark the node as a camera would drive it: 640x480 bgr8 at 30 Hz, node in its own process.
+
+For each model and publisher reliability it starts ``person_segmentation_node``, publishes a
+real frame (DAVIS, else scikit-image's astronaut) with the current time as header stamp, and
+measures processed frames per second, drops, end-to-end latency (header stamp -> mask received
+here) p50/p99, the node's own stamp-to-publish latency from /diagnostics, and the node's peak
+RSS. Target: deeplabv3_mnv2_257 with a reliable camera >= 25 fps and p50 <= 30 ms.
+
+    .venv/bin/python bench/bench_node.py --duration 60
+    .venv/bin/python bench/bench_node.py --duration 10 --models deeplabv3_mnv2_257 \
+        --reliability reliable
+
+Tests do not time anything; numbers come from here. Report ``uptime`` load with them.
+"""
+
+import argparse
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import cv2
+from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from person_segmentation.image_conversion import rgb_to_fields  # noqa: E402,I100,I202
+
+SHARED = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO.parent / 'shared'))
+MODELS = ('deeplabv3_mnv2_257', 'deeplabv3_mnv2_513')
+
+
+def load_frame(width: int, height: int) -> np.ndarray:
+    """Load a real RGB frame with a person, resized/cropped to width x height."""
+    path = SHARED / 'eval' / 'davis2016' / 'JPEGImages' / '480p' / 'parkour' / '00040.jpg'
+    bgr = cv2.imread(str(path)) if path.is_file() else None
+    if bgr is not None:
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    else:
+        from skimage import data
+        rgb = data.astronaut()
+    scale = max(width / rgb.shape[1], height / rgb.shape[0])
+    rgb = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)))
+    top, left = (rgb.shape[0] - height) // 2, (rgb.shape[1] - width) // 2
+    return np.ascontiguousarray(rgb[top:top + height, left:left + width])
+
+
+def node_command(model: str, threads: int):
+    """Return the node command line (console script next to this Python, else python -m)."""
+    script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
+    command = [str(script)] if script.exists() else [sys.executable, '-m',
+                                                     'person_segmentation.node']
+    return command + ['--ros-args', '-p', f'model:={model}', '-p', f'threads:={threads}']
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` in MB, NaN once it is gone."""
+    try:
+        with open(f'/proc/{pid}/status') as status:
+            for line in status:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float('nan')
+
+
+class Camera:
+    """The bench side: publishes frames, receives masks and diagnostics."""
+
+    def __init__(self, context, reliability: str):
+        self.node = rclpy.create_node('bench_camera', context=context)
+        policy = (ReliabilityPolicy.RELIABLE if reliability == 'reliable'
+                  else ReliabilityPolicy.BEST_EFFORT)
+        self.publisher = self.node.create_publisher(
+            Image, 'image', QoSProfile(depth=1, reliability=policy))
+        self.reliability = policy
+        self.lock = threading.Lock()
+        self.latencies = []
+        self.mask_times = []
+        self.diagnostics = None
+        self.node.create_subscription(Image, '/person_segmentation/mask', self._on_mask,
+                                      QoSProfile(depth=10,
+                                                 reliability=ReliabilityPolicy.RELIABLE))
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 10)
+
+    def _on_mask(self, msg):
+        now = time.time()
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        with self.lock:
+            self.latencies.append(now - stamp)
+            self.mask_times.append(now)
+
+    def _on_diagnostics(self, msg):
+        for status in msg.status:
+            if status.name.startswith('person_segmentation'):
+                self.diagnostics = {kv.key: kv.value for kv in status.values}
+
+    def node_ready(self) -> bool:
+        """Tell whether the node subscribed with the reliability this camera offers."""
+        return any(info.node_name == 'person_segmentation'
+                   and info.qos_profile.reliability == self.reliability
+                   for info in self.node.get_subscriptions_info_by_topic('image'))
+
+
+def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
+    """One node process, one publisher: returns the measured row."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO), env.get('PYTHONPATH')]))
+    if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
+        env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
+    process = subprocess.Popen(node_command(model, args.threads), env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    camera = Camera(context, reliability)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(camera.node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample_rss():
+        while not stop.is_set():
+            peak[0] = max(peak[0], np.nan_to_num(rss_mb(process.pid)))
+            time.sleep(0.2)
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
+    try:
+        deadline = time.monotonic() + 60.0
+        while not camera.node_ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f'node did not start: {process.stderr.read()[-2000:]}')
+            time.sleep(0.1)
+        time.sleep(1.0)  # let matching settle
+        fields = rgb_to_fields(frame, 'bgr8')
+        msg = Image()
+        for key, value in fields.items():
+            setattr(msg, key, value)
+        msg.header.frame_id = 'bench_camera'
+        sent, start = 0, time.monotonic()
+        while time.monotonic() - start < args.duration:
+            stamp = time.time()
+            msg.header.stamp.sec = int(stamp)
+            msg.header.stamp.nanosec = int((stamp - int(stamp)) * 1e9)
+            camera.publisher.publish(msg)
+            sent += 1
+            time.sleep(max(0.0, start + sent / args.rate - time.monotonic()))
+        elapsed = time.monotonic() - start
+        time.sleep(2.0)  # last masks and one more diagnostics message
+        with camera.lock:
+            latencies = np.array(camera.latencies) * 1e3
+        diagnostics = camera.diagnostics or {}
+    finally:
+        stop.set()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        executor.shutdown(timeout_sec=5.0)
+        spinner.join(5.0)
+        camera.node.destroy_node()
+        rclpy.try_shutdown(context=context)
+    received = int(diagnostics.get('received frames', -1))
+    return {
+        'model': model, 'publisher': reliability, 'sent': sent,
+        'node received': received, 'processed': len(latencies),
+        'fps': len(latencies) / elapsed,
+        'dropped (node)': diagnostics.get('dropped frames', '?'),
+        'not delivered': sent - received if received >= 0 else '?',
+        'p50 ms': float(np.percentile(latencies, 50)) if len(latencies) else float('nan'),
+        'p99 ms': float(np.percentile(latencies, 99)) if len(latencies) else float('nan'),
+        'node p50 ms': diagnostics.get('latency p50 (ms)', '?'),
+        'node p95 ms': diagnostics.get('latency p95 (ms)', '?'),
+        'peak RSS MB': peak[0],
+        'exit': process.returncode,
+    }
+
+
+def main(argv=None) -> int:
+    """Run every model x reliability case and print a markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.strip().split('\n\n')[0])
+    parser.add_argument('--duration', type=float, default=60.0, help='seconds per case')
+    parser.add_argument('--rate', type=float, default=30.0, help='frames per second sent')
+    parser.add_argument('--width', type=int, default=640)
+    parser.add_argument('--height', type=int, default=480)
+    parser.add_argument('--threads', type=int, default=2, help='inference threads')
+    parser.add_argument('--models', nargs='+', default=list(MODELS))
+    parser.add_argument('--reliability', nargs='+', default=['reliable', 'best_effort'],
+                        choices=['reliable', 'best_effort'])
+    args = parser.parse_args(argv)
+    os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
+    frame = load_frame(args.width, args.height)
+    rows = []
+    for model in args.models:
+        for reliability in args.reliability:
+            print(f'running {model} with a {reliability} publisher for {args.duration:g} s ...',
+                  file=sys.stderr, flush=True)
+            rows.append(run_case(model, reliability, args, frame))
+    print(f'\n{args.width}x{args.height} bgr8 at {args.rate:g} Hz for {args.duration:g} s per '
+          f'case, {args.threads} inference threads; load: {os.getloadavg()[0]:.2f} '
+          f'(1-min) on {os.cpu_count()} CPUs; FASTDDS_BUILTIN_TRANSPORTS='
+          f'{os.environ.get("FASTDDS_BUILTIN_TRANSPORTS", "(default)")}, '
+          f'FASTDDS_DEFAULT_PROFILES_FILE='
+          f'{os.environ.get("FASTDDS_DEFAULT_PROFILES_FILE", "(none)")}\n')
+    keys = list(rows[0])
+    print('| ' + ' | '.join(keys) + ' |')
+    print('|' + ' --- |' * len(keys))
+    for row in rows:
+        print('| ' + ' | '.join(f'{row[k]:.1f}' if isinstance(row[k], float) else str(row[k])
+                                for k in keys) + ' |')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

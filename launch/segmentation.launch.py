@@ -1,0 +1,55 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Launch the person segmentation node on a live camera.
+
+    ros2 launch person_segmentation segmentation.launch.py image:=/camera/image_raw
+
+The argument handling lives in person_segmentation.launch_config (unit tested without launch);
+this file only declares the arguments and resolves them when the launch runs.
+"""
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+
+from person_segmentation.launch_config import LAUNCH_ARGUMENTS, node_settings
+
+
+def _launch_node(context, *args, **kwargs):
+    arguments = {arg.name: LaunchConfiguration(arg.name).perform(context)
+                 for arg in LAUNCH_ARGUMENTS}
+    settings = node_settings(arguments)
+    return [Node(
+        package=settings['package'],
+        executable=settings['executable'],
+        name=settings['name'],
+        namespace=settings['namespace'],
+        remappings=settings['remappings'],
+        parameters=settings['parameters'],
+        ros_arguments=settings['ros_arguments'],
+        additional_env=settings['additional_env'] or None,
+        output='screen',
+        emulate_tty=True,
+    )]
+
+
+def generate_launch_description():
+    """Declare the arguments; create the node once they are known."""
+    return LaunchDescription(
+        [DeclareLaunchArgument(arg.name, default_value=arg.default, description=arg.description)
+         for arg in LAUNCH_ARGUMENTS]
+        + [OpaqueFunction(function=_launch_node)])

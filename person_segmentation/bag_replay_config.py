@@ -1,0 +1,220 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+What launch/bag_replay.launch.py starts, computed without the launch library.
+
+The launch file only translates this into launch actions, so the arguments it declares, the
+``ros2 bag play`` / ``ros2 bag record`` command lines, the node's parameters and remappings and
+the viewer can be unit tested on machines where ``launch`` is not installed. Only the standard
+library and PyYAML (shipped with every ROS install) are used: ``ros2 launch`` runs with the
+system Python, which has neither rosbags nor this package's pip dependencies.
+"""
+
+from dataclasses import dataclass
+import pathlib
+from typing import List, Mapping, NamedTuple, Optional, Tuple
+
+import yaml
+
+NODE_PACKAGE = 'person_segmentation'
+NODE_EXECUTABLE = 'person_segmentation_node'
+NODE_NAME = 'person_segmentation'
+IMAGE_TYPE = 'sensor_msgs/msg/Image'
+COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage'
+OUTPUT_TOPICS = ('mask', 'overlay', 'probability', 'person_detected', 'persons')
+DEFAULT_RECORD_TOPICS = ('mask', 'probability', 'person_detected', 'persons')
+VIEWER_PACKAGE = 'rqt_image_view'
+VIEWER_EXECUTABLE = 'rqt_image_view'
+STORAGES = ('mcap', 'sqlite3')
+
+
+class LaunchArgument(NamedTuple):
+    """A launch argument: name, default value (a string) and description."""
+
+    name: str
+    default: Optional[str]
+    description: str
+
+
+ARGUMENTS: Tuple[LaunchArgument, ...] = (
+    LaunchArgument('bag', None, 'rosbag2 bag to play (directory, or .mcap/.db3 file)'),
+    LaunchArgument('rate', '1.0', 'playback rate multiplier'),
+    LaunchArgument('loop', 'false', 'play the bag in a loop'),
+    LaunchArgument('start_offset', '0.0', 'seconds into the bag to start playing from'),
+    LaunchArgument('image_topic', '',
+                   'image topic in the bag; empty: the Image (else CompressedImage) topic '
+                   'named in its metadata.yaml'),
+    LaunchArgument('model', '', "model name or file; empty: the parameter file's"),
+    LaunchArgument('params_file', '',
+                   'node parameter file; empty: the installed config/person_segmentation.yaml'),
+    LaunchArgument('record', 'false', "record the node's outputs into a new bag"),
+    LaunchArgument('record_output', '',
+                   'bag to record into (must not exist); empty: <bag>_segmented'),
+    LaunchArgument('record_storage', 'mcap', 'storage of the recorded bag: mcap or sqlite3'),
+    LaunchArgument('record_topics', ' '.join(DEFAULT_RECORD_TOPICS),
+                   'node outputs to record, space separated (names under '
+                   f'/{NODE_NAME}/, or absolute topics)'),
+    LaunchArgument('viewer', 'false', 'show the overlay in rqt_image_view'),
+    LaunchArgument('viewer_topic', 'overlay', 'node output shown by the viewer'),
+)
+
+
+class ConfigError(ValueError):
+    """A launch argument has a value that cannot work; the message names it."""
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """Launch-style boolean: true/false (also 1/0, yes/no, on/off), case-insensitive."""
+    text = str(value).strip().lower()
+    if text in ('true', '1', 'yes', 'on'):
+        return True
+    if text in ('false', '0', 'no', 'off', ''):
+        return False
+    raise ConfigError(f'{name}:={value!r} is not a boolean (true or false)')
+
+
+def parse_float(name: str, value: str, minimum: float, strict: bool) -> float:
+    """Float argument that must be > minimum (strict) or >= minimum."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f'{name}:={value!r} is not a number') from None
+    if number != number or (number <= minimum if strict else number < minimum):
+        relation = '>' if strict else '>='
+        raise ConfigError(f'{name}:={value!r} must be {relation} {minimum:g}')
+    return number
+
+
+def output_topic(name: str) -> str:
+    """Absolute topic of a node output given as ``mask`` or as an absolute name."""
+    return name if name.startswith('/') else f'/{NODE_NAME}/{name}'
+
+
+def find_image_topic(bag: pathlib.Path) -> Tuple[str, str]:
+    """
+    (topic, type) of the image topic named in the bag's metadata.yaml.
+
+    Prefers sensor_msgs/msg/Image over CompressedImage, then the topic with most messages.
+    """
+    metadata_path = bag / 'metadata.yaml'
+    if not metadata_path.is_file():
+        raise ConfigError(f'{bag} has no metadata.yaml to find its image topic in; '
+                          'pass image_topic:=<topic>')
+    try:
+        info = yaml.safe_load(metadata_path.read_text())['rosbag2_bagfile_information']
+        topics = [(t['topic_metadata']['name'], t['topic_metadata']['type'],
+                   int(t.get('message_count', 0))) for t in info['topics_with_message_count']]
+    except (yaml.YAMLError, KeyError, TypeError, ValueError) as err:
+        raise ConfigError(f'cannot read the topics of {metadata_path}: {err!r}') from None
+    images = [t for t in topics if t[1] in (IMAGE_TYPE, COMPRESSED_IMAGE_TYPE)]
+    if not images:
+        listing = ', '.join(f'{name} ({kind})' for name, kind, _ in topics) or 'none'
+        raise ConfigError(f'{bag} has no sensor_msgs/msg/Image or CompressedImage topic; '
+                          f'its topics: {listing}')
+    name, kind, _ = max(images, key=lambda t: (t[1] == IMAGE_TYPE, t[2]))
+    return name, kind
+
+
+@dataclass(frozen=True)
+class BagReplayConfig:
+    """Everything bag_replay.launch.py starts, from its launch arguments."""
+
+    bag: str
+    rate: float
+    loop: bool
+    start_offset: float
+    image_topic: str
+    compressed: bool
+    model: str
+    params_file: str
+    record: bool
+    record_output: str
+    record_storage: str
+    record_topics: Tuple[str, ...]
+    viewer: bool
+    viewer_topic: str
+
+    @classmethod
+    def from_arguments(cls, values: Mapping[str, str],
+                       default_params_file: Optional[str] = None) -> 'BagReplayConfig':
+        """Validate launch argument values (strings); raise ConfigError naming a bad one."""
+        values = {**{a.name: a.default for a in ARGUMENTS if a.default is not None}, **values}
+        bag_text = str(values.get('bag') or '').strip()
+        if not bag_text:
+            raise ConfigError('bag:=<path> is required')
+        bag = pathlib.Path(bag_text).expanduser()
+        if not bag.exists():
+            raise ConfigError(f'bag:={bag_text} does not exist')
+        image_topic = str(values['image_topic']).strip()
+        if image_topic:
+            compressed = image_topic.endswith('/compressed')
+        else:
+            image_topic, kind = find_image_topic(bag)
+            compressed = kind == COMPRESSED_IMAGE_TYPE
+        storage = str(values['record_storage']).strip()
+        if storage not in STORAGES:
+            raise ConfigError(f'record_storage:={storage!r} must be one of {", ".join(STORAGES)}')
+        record = parse_bool('record', values['record'])
+        record_output = str(values['record_output']).strip() or \
+            str(bag.with_name(bag.name.rsplit('.', 1)[0] if bag.is_file() else bag.name)) \
+            + '_segmented'
+        if record and pathlib.Path(record_output).exists():
+            raise ConfigError(f'record_output:={record_output} exists already; '
+                              'ros2 bag record needs a new path')
+        topics = tuple(output_topic(t) for t in str(values['record_topics']).split())
+        if record and not topics:
+            raise ConfigError('record_topics is empty')
+        return cls(
+            bag=str(bag), rate=parse_float('rate', values['rate'], 0.0, strict=True),
+            loop=parse_bool('loop', values['loop']),
+            start_offset=parse_float('start_offset', values['start_offset'], 0.0, strict=False),
+            image_topic=image_topic, compressed=compressed,
+            model=str(values['model']).strip(),
+            params_file=str(values['params_file']).strip() or (default_params_file or ''),
+            record=record, record_output=record_output, record_storage=storage,
+            record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
+            viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'))
+
+    def play_command(self) -> List[str]:
+        """``ros2 bag play`` publishing the bag's time on /clock."""
+        command = ['ros2', 'bag', 'play', self.bag, '--clock', '--rate', f'{self.rate:g}',
+                   '--topics', self.image_topic]
+        if self.start_offset > 0:  # early Jazzy releases reject --start-offset 0
+            command += ['--start-offset', f'{self.start_offset:g}']
+        if self.loop:
+            command.append('--loop')
+        return command
+
+    def record_command(self) -> List[str]:
+        """``ros2 bag record`` of the node's outputs, stamped with the bag's (sim) time."""
+        return ['ros2', 'bag', 'record', '--use-sim-time', '--storage', self.record_storage,
+                '--output', self.record_output, '--topics', *self.record_topics]
+
+    def node_remappings(self) -> List[Tuple[str, str]]:
+        """Connect the node's input to the bag's image topic."""
+        return [('image/compressed' if self.compressed else 'image', self.image_topic)]
+
+    def node_parameters(self) -> list:
+        """Parameter files and values for the node (launch_ros ``parameters=``)."""
+        parameters: list = [self.params_file] if self.params_file else []
+        overrides = {'use_sim_time': True, 'input_compressed': self.compressed}
+        if self.model:
+            overrides['model'] = self.model
+        parameters.append(overrides)
+        return parameters
+
+    def viewer_arguments(self) -> List[str]:
+        """rqt_image_view arguments: the topic it opens with."""
+        return [self.viewer_topic]

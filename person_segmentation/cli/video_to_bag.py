@@ -1,0 +1,175 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+video_to_bag: turn recorded footage (a video file or image sequence) into a rosbag2 bag.
+
+Warehouse footage usually arrives as video files, while the node, ``ros2 bag play`` and the
+bag_replay launch consume camera topics. This tool writes one sensor_msgs/Image (bgr8) per
+decoded frame, or a sensor_msgs/CompressedImage (JPEG) with ``--compressed``, stamped from
+the frame index and the video's frame rate, without needing a ROS installation.
+"""
+
+import argparse
+from dataclasses import dataclass
+import os
+import pathlib
+import sys
+from typing import Optional
+
+from person_segmentation import bag_io
+from person_segmentation.video_io import open_video, VideoReadError
+from tqdm import tqdm
+
+DEFAULT_TOPIC = '/camera/image_raw'
+DEFAULT_FRAME_ID = 'camera'
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What a conversion wrote."""
+
+    bag: pathlib.Path
+    topic: str
+    msgtype: str
+    frames: int
+    fps: float
+    start_ns: int
+    end_ns: int
+    size: tuple
+
+
+def default_topic(compressed: bool) -> str:
+    """Return the image topic used when none is given (image_transport naming)."""
+    return DEFAULT_TOPIC + '/compressed' if compressed else DEFAULT_TOPIC
+
+
+def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRAME_ID,
+            storage: str = 'mcap', compressed: bool = False, fps: Optional[float] = None,
+            start_time: Optional[float] = None, force: bool = False, jpeg_quality: int = 90,
+            progress: Optional[bool] = None) -> Conversion:
+    """
+    Write every decoded frame of ``video`` into the new bag ``bag``; returns a summary.
+
+    Stamps are ``start_time + index / fps`` (seconds); ``start_time`` defaults to the video
+    file's modification time, ``fps`` to the video's own rate. Raises VideoReadError for an
+    unreadable video, bag_io.BagError for an existing output (without ``force``) and
+    ValueError for bad arguments. ``progress=None`` shows a bar only on a terminal.
+    """
+    topic = topic or default_topic(compressed)
+    if not topic.startswith('/'):
+        raise ValueError(f'topic {topic!r} must be absolute (start with /)')
+    if fps is not None and not fps > 0:
+        raise ValueError(f'--fps must be positive, got {fps}')
+    bag = bag_io.check_output_path(bag, force)
+    source = open_video(str(video), fps=fps)
+    try:
+        rate = float(source.fps)
+        if start_time is None:
+            start_time = default_start_time(video)
+        if start_time < 0:
+            raise ValueError(f'--start-time must not be negative, got {start_time}')
+        start_ns = int(round(start_time * 1e9))
+        msgtype = bag_io.COMPRESSED_IMAGE_TYPE if compressed else bag_io.IMAGE_TYPE
+        frames, stamp_ns = 0, start_ns
+        with bag_io.AtomicBagWriter(bag, storage=storage, force=force) as writer:
+            connection = writer.add_topic(topic, msgtype)
+            bar = tqdm(source, total=source.frame_count, unit='frame', desc='video_to_bag',
+                       disable=(None if progress is None else not progress))
+            for index, bgr in bar:
+                stamp_ns = start_ns + int(round(index * 1e9 / rate))
+                if compressed:
+                    message = bag_io.compressed_image_message(bgr, stamp_ns, frame_id,
+                                                              jpeg_quality)
+                else:
+                    message = bag_io.image_message(bgr, stamp_ns, frame_id, 'bgr8')
+                writer.write(connection, stamp_ns, message)
+                frames += 1
+            bar.close()
+            if frames == 0:
+                raise VideoReadError(f'{video}: no frame could be decoded')
+        return Conversion(bag, topic, msgtype, frames, rate, start_ns, stamp_ns,
+                          tuple(source.size))
+    finally:
+        source.close()
+
+
+def default_start_time(video) -> float:
+    """
+    Return the stamp of a video's first frame: the file's modification time, in seconds.
+
+    For an image-sequence pattern, the modification time of its folder.
+    """
+    path = os.fspath(video)
+    try:
+        return os.stat(path).st_mtime
+    except OSError:  # an image-sequence pattern: no single file
+        return os.stat(os.path.dirname(path) or '.').st_mtime
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line interface of video_to_bag."""
+    parser = argparse.ArgumentParser(
+        prog='video_to_bag',
+        description='Convert a video file or image sequence (printf pattern such as '
+                    'frames/%%05d.jpg) into a rosbag2 bag with one image message per frame.')
+    parser.add_argument('video', help='video file or image-sequence pattern')
+    parser.add_argument('bag', help='output bag directory (must not exist unless --force)')
+    parser.add_argument('--topic', default=None,
+                        help=f'image topic (default {DEFAULT_TOPIC}, '
+                             f'{DEFAULT_TOPIC}/compressed with --compressed)')
+    parser.add_argument('--frame-id', default=DEFAULT_FRAME_ID,
+                        help=f'header frame_id (default {DEFAULT_FRAME_ID})')
+    parser.add_argument('--storage', choices=bag_io.STORAGES, default='mcap',
+                        help='rosbag2 storage plugin (default mcap)')
+    parser.add_argument('--compressed', action='store_true',
+                        help='write sensor_msgs/CompressedImage (JPEG) instead of raw bgr8')
+    parser.add_argument('--jpeg-quality', type=int, default=90, metavar='Q',
+                        help='JPEG quality 1-100 with --compressed (default 90)')
+    parser.add_argument('--fps', type=float, default=None,
+                        help="frame rate for the stamps (default: the video's own)")
+    parser.add_argument('--start-time', type=float, default=None, metavar='S',
+                        help='stamp of the first frame, seconds since the epoch '
+                             "(default: the video file's modification time)")
+    parser.add_argument('--force', action='store_true', help='replace an existing output')
+    parser.add_argument('--quiet', action='store_true', help='no progress bar')
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the video_to_bag console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if not 1 <= args.jpeg_quality <= 100:
+        print('video_to_bag: error: --jpeg-quality must be within 1..100', file=sys.stderr)
+        return 2
+    try:
+        result = convert(args.video, args.bag, topic=args.topic, frame_id=args.frame_id,
+                         storage=args.storage, compressed=args.compressed, fps=args.fps,
+                         start_time=args.start_time, force=args.force,
+                         jpeg_quality=args.jpeg_quality,
+                         progress=False if args.quiet else None)
+    except (VideoReadError, bag_io.BagError, ValueError) as err:
+        print(f'video_to_bag: error: {err}', file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print('video_to_bag: interrupted; no bag written', file=sys.stderr)
+        return 130
+    width, height = result.size
+    print(f'wrote {result.frames} frames ({width}x{height}, {result.fps:g} fps) as '
+          f'{result.msgtype} on {result.topic} to {result.bag}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,123 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The Segmenter contract the node and tools rely on: attributes, live parameters, state, errors.
+
+Runs the real 257 model on a real DAVIS frame, so the values asserted are the ones callers see.
+"""
+
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+import cv2
+import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.model_registry import get_spec
+import pytest
+
+
+@pytest.fixture(scope='module')
+def frame(davis_dir):
+    path = davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(scope='module')
+def segmenter(models_dir):
+    seg = Segmenter('deeplabv3_mnv2_257', threads=1)
+    yield seg
+    seg.close()
+
+
+def test_attributes_for_diagnostics(segmenter):
+    assert segmenter.model_name == 'deeplabv3_mnv2_257'
+    assert segmenter.spec == get_spec('deeplabv3_mnv2_257')
+    assert segmenter.backend.name == 'tflite'
+    assert '1 thread' in segmenter.backend.device
+    assert segmenter.strategy == 'tiles'
+    assert segmenter.backend.input_size == 257
+
+
+def test_threshold_is_live(segmenter, frame):
+    segmenter.reset()
+    segmenter.threshold = 0.5
+    base = np.count_nonzero(segmenter(frame).mask)
+    segmenter.threshold = 0.9
+    strict = np.count_nonzero(segmenter(frame).mask)
+    segmenter.threshold = 0.5
+    assert 0 < strict < base
+    with pytest.raises(ValueError):
+        segmenter.threshold = 0.0
+
+
+def test_smoothing_blends_frames_and_reset_forgets(segmenter, frame):
+    segmenter.smoothing = 0.6
+    segmenter.reset()
+    black = np.zeros_like(frame)
+    first = segmenter(frame, timestamp=0.0).probability.copy()
+    held = segmenter(black, timestamp=0.04).probability
+    # a person-free frame right after: the history is only partly forgotten
+    assert held.max() > 0.05 and held.sum() < first.sum()
+    # a gap longer than max_gap restarts smoothing
+    fresh = segmenter(black, timestamp=10.0).probability
+    assert fresh.max() < 0.05
+    segmenter(frame, timestamp=10.04)
+    segmenter.reset()
+    assert segmenter(black, timestamp=10.08).probability.max() < 0.05
+    # a new resolution restarts smoothing too
+    segmenter(frame, timestamp=11.0)
+    small = segmenter(np.zeros((240, 320, 3), np.uint8), timestamp=11.04)
+    assert small.probability.shape == (240, 320) and small.probability.max() < 0.05
+    segmenter.smoothing = 0.0
+    with pytest.raises(ValueError):
+        segmenter.smoothing = 1.0
+
+
+def test_regions_describe_the_person(segmenter, frame):
+    segmenter.reset()
+    out = segmenter(frame)
+    assert out.person_detected
+    x, y, w, h = out.regions[0].bbox
+    assert h > w  # a standing woman
+    assert 2000 < out.regions[0].area <= w * h
+    assert 0.5 <= out.regions[0].confidence <= 1.0
+    strict = Segmenter('deeplabv3_mnv2_257', min_region_area=10 ** 7)
+    assert strict(frame).regions == []
+
+
+@pytest.mark.parametrize('bad', [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 4), np.uint8),
+                                 np.zeros((10, 10, 3), np.float32)])
+def test_bad_frames_are_refused(segmenter, bad):
+    with pytest.raises(ValueError, match='uint8 RGB'):
+        segmenter(bad)
+
+
+def test_bad_arguments_are_refused(models_dir):
+    with pytest.raises(ValueError, match='strategy'):
+        Segmenter('deeplabv3_mnv2_257', strategy='squash')
+    with pytest.raises(ValueError, match='threads'):
+        Segmenter('deeplabv3_mnv2_257', threads=0)
+    with pytest.raises(ValueError, match='smoothing'):
+        Segmenter('deeplabv3_mnv2_257', smoothing=1.5)
+
+
+def test_package_import_stays_light():
+    code = ('import sys, person_segmentation; '
+            'print(any(m.split(".")[0] in ("tensorflow", "ai_edge_litert", "rclpy", "keras") '
+            'for m in sys.modules))')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          cwd=str(REPO_ROOT))
+    assert done.stdout.strip() == 'False', done.stderr

@@ -1,0 +1,409 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The node in this process with real rclpy: outputs, encodings, bad input, live parameters, QoS.
+
+A tester node in the same (private) context publishes real camera frames and listens to every
+output; the masks must equal what the engine computes for the same image, stamped with the
+input header. All waits have timeouts.
+"""
+
+import array
+import os
+import threading
+import time
+
+from builtin_interfaces.msg import Time as TimeMsg
+import cv2
+from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.image_conversion import (fields_to_rgb, rgb_to_fields,
+                                                  SUPPORTED_ENCODINGS)
+from person_segmentation.node import PersonSegmentationNode
+from person_segmentation.rendering import render_overlay
+import pytest
+from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+import rclpy
+from rclpy.executors import MultiThreadedExecutor
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Bool
+
+RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+# A namespace of our own: other test sessions that share the ROS domain cannot interfere.
+NS = f'/inproc_{os.getpid()}'
+OUT = f'{NS}/person_segmentation'
+TIMEOUT = 20.0
+
+
+class Harness:
+    """The node under test, a tester node, and a spinning executor, in a private context."""
+
+    def __init__(self, models_dir):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = PersonSegmentationNode(context=self.context, namespace=NS,
+                                           parameter_overrides=[
+                                               Parameter('model', value='deeplabv3_mnv2_257'),
+                                               Parameter('model_dir', value=str(models_dir)),
+                                               Parameter('threads', value=2),
+                                               Parameter('max_age', value=0.0)])
+        self.tester = rclpy.create_node('node_tester', context=self.context)
+        self.publisher = self.tester.create_publisher(Image, f'{NS}/image', RELIABLE)
+        self.lock = threading.Condition()
+        self.received = {'mask': [], 'probability': [], 'overlay': [], 'person_detected': [],
+                         'diagnostics': []}
+        for name in ('mask', 'probability', 'overlay'):
+            self.tester.create_subscription(Image, f'{OUT}/{name}',
+                                            self._collector(name), RELIABLE)
+        self.tester.create_subscription(Bool, f'{OUT}/person_detected',
+                                        self._collector('person_detected'), RELIABLE)
+        self.tester.create_subscription(DiagnosticArray, '/diagnostics',
+                                        self._collector('diagnostics'), 10)
+        self.executor = MultiThreadedExecutor(num_threads=3, context=self.context)
+        self.executor.add_node(self.node)
+        self.executor.add_node(self.tester)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+        assert self.wait(lambda: self.node.reliability == 'reliable'
+                         and self.publisher.get_subscription_count() > 0)
+        self.sync()
+
+    def sync(self):
+        """Publish small frames until one comes back: the DDS matching has settled."""
+        fields = rgb_to_fields(np.zeros((32, 32, 3), np.uint8), 'rgb8')
+        for _ in range(int(TIMEOUT)):
+            frame_id = f'sync_{time.monotonic_ns()}'
+            self.publish(fields, frame_id, stamp=(0, 0))
+            if self.wait(lambda: any(m.header.frame_id == frame_id
+                                     for m in self.received['mask']), timeout=1.0):
+                return
+        raise AssertionError('the node never answered a frame')
+
+    def _collector(self, name):
+        def collect(msg):
+            with self.lock:
+                self.received[name].append(msg)
+                self.lock.notify_all()
+        return collect
+
+    def wait(self, predicate, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.lock.wait(min(left, 0.05))
+        return True
+
+    def publish(self, fields, frame_id, stamp=(1234, 5678)):
+        msg = Image()
+        for key, value in fields.items():
+            setattr(msg, key, value)
+        msg.header.frame_id = frame_id
+        msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
+        self.publisher.publish(msg)
+        return msg
+
+    def output(self, name, frame_id, timeout=TIMEOUT):
+        found = []
+
+        def ready():
+            found[:] = [m for m in self.received[name] if m.header.frame_id == frame_id]
+            return bool(found)
+        assert self.wait(ready, timeout), f'no {name} for frame {frame_id}'
+        return found[0]
+
+    def set_parameters(self, **values):
+        client = self.tester.create_client(SetParameters, f'{OUT}/set_parameters')
+        try:
+            assert client.wait_for_service(timeout_sec=TIMEOUT)
+            request = SetParameters.Request()
+            for name, value in values.items():
+                request.parameters.append(ParameterMsg(name=name, value=_value(value)))
+            future = client.call_async(request)
+            assert self.wait(future.done), 'set_parameters timed out'
+            return future.result().results
+        finally:
+            self.tester.destroy_client(client)
+
+    def close(self):
+        self.executor.shutdown(timeout_sec=5.0)
+        self.node.destroy_node()
+        self.tester.destroy_node()
+        rclpy.shutdown(context=self.context)
+        self.thread.join(5.0)
+
+
+def _value(value):
+    if isinstance(value, bool):
+        return ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=value)
+    if isinstance(value, float):
+        return ParameterValue(type=ParameterType.PARAMETER_DOUBLE, double_value=value)
+    if isinstance(value, int):
+        return ParameterValue(type=ParameterType.PARAMETER_INTEGER, integer_value=value)
+    if isinstance(value, list):
+        return ParameterValue(type=ParameterType.PARAMETER_INTEGER_ARRAY,
+                              integer_array_value=value)
+    return ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=value)
+
+
+def _pixels(msg):
+    return np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :msg.width * (
+        3 if msg.encoding == 'bgr8' else 1)].reshape(msg.height, msg.width, -1).squeeze()
+
+
+@pytest.fixture(scope='module')
+def photo(davis_dir):
+    """Load a real 854x480 frame with one walking person, RGB."""
+    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(scope='module')
+def engine(models_dir):
+    """Create the engine configured like the node, to compute the expected outputs."""
+    segmenter = Segmenter(model='deeplabv3_mnv2_257', threads=2, model_dir=models_dir)
+    yield segmenter
+    segmenter.close()
+
+
+@pytest.fixture(scope='module')
+def harness(models_dir):
+    """Start one node for the module (starting one costs about a second)."""
+    h = Harness(models_dir)
+    yield h
+    h.close()
+
+
+def test_mask_probability_and_presence_match_the_engine(harness, engine, photo):
+    harness.publish(rgb_to_fields(photo, 'rgb8'), 'cam_basic', stamp=(1700000000, 123456789))
+    mask = harness.output('mask', 'cam_basic')
+    assert (mask.header.stamp.sec, mask.header.stamp.nanosec) == (1700000000, 123456789)
+    assert (mask.height, mask.width, mask.encoding) == (480, 854, 'mono8')
+    expected = engine(photo)
+    np.testing.assert_array_equal(_pixels(mask), expected.mask)
+    assert set(np.unique(_pixels(mask))) <= {0, 255}
+    assert 0.03 < np.count_nonzero(expected.mask) / expected.mask.size < 0.6  # a person
+    probability = harness.output('probability', 'cam_basic')
+    assert probability.encoding == 'mono8'
+    assert probability.header.stamp == mask.header.stamp
+    np.testing.assert_array_equal(
+        _pixels(probability), (expected.probability * 255.0 + 0.5).astype(np.uint8))
+    assert harness.wait(lambda: any(m.data for m in harness.received['person_detected']))
+
+
+def test_overlay_is_rendered_for_subscribers(harness, engine, photo):
+    # The tester subscribes to ~/overlay, so it is rendered; colours follow the parameters.
+    harness.publish(rgb_to_fields(photo, 'bgr8'), 'cam_overlay')
+    overlay = harness.output('overlay', 'cam_overlay')
+    assert overlay.encoding == 'bgr8' and overlay.header.frame_id == 'cam_overlay'
+    expected = render_overlay(photo, engine(photo).mask, (0, 255, 0), 0.5, 0)
+    np.testing.assert_array_equal(_pixels(overlay), cv2.cvtColor(expected, cv2.COLOR_RGB2BGR))
+
+
+@pytest.mark.parametrize('encoding', SUPPORTED_ENCODINGS)
+def test_every_encoding_gives_the_engine_mask(harness, engine, photo, encoding):
+    fields = rgb_to_fields(photo, encoding, padding=6, big_endian=encoding == 'mono16')
+    harness.publish(fields, f'cam_{encoding}')
+    mask = harness.output('mask', f'cam_{encoding}')
+    assert (mask.height, mask.width) == photo.shape[:2]
+    rgb = fields_to_rgb(fields['encoding'], fields['height'], fields['width'],
+                        fields['step'], fields['is_bigendian'], fields['data'])
+    np.testing.assert_array_equal(_pixels(mask), engine(rgb).mask)
+
+
+def test_malformed_messages_are_skipped_and_counted(harness, photo):
+    invalid_before = harness.node.stats.snapshot(0.0)['invalid']
+    good = rgb_to_fields(photo[:240, :320], 'rgb8')
+    bad = [
+        dict(good, step=100),                                # step < width x 3
+        dict(good, data=good['data'][:1000]),                # shorter than step x height
+        dict(good, height=0, width=0, step=0, data=b''),     # empty
+        dict(good, encoding='32SC4'),                        # unknown encoding
+        dict(good, height=70000, step=960),                  # absurd size
+    ]
+    for index, fields in enumerate(bad):
+        harness.publish(fields, f'bad_{index}')
+        # Give the worker time to take each one: one at a time they are not just dropped.
+        harness.wait(lambda: harness.node.stats.snapshot(0.0)['invalid']
+                     >= invalid_before + index + 1, timeout=5.0)
+    harness.publish(good, 'good_after_bad')
+    mask = harness.output('mask', 'good_after_bad')
+    assert (mask.width, mask.height) == (320, 240)
+    assert harness.node.stats.snapshot(0.0)['invalid'] == invalid_before + len(bad)
+    assert not [m for m in harness.received['mask'] if m.header.frame_id.startswith('bad_')]
+
+
+def test_live_parameter_changes_and_rejections(harness, photo):
+    results = harness.set_parameters(threshold=0.95, overlay_color=[255, 0, 0],
+                                     presence_on_threshold=0.3, presence_off_threshold=0.2)
+    assert all(r.successful for r in results), [r.reason for r in results]
+    assert harness.node.segmenter.threshold == 0.95
+    harness.publish(rgb_to_fields(photo, 'rgb8'), 'cam_threshold')
+    strict = _pixels(harness.output('mask', 'cam_threshold'))
+    basic = _pixels(harness.output('mask', 'cam_basic'))
+    assert np.count_nonzero(strict) < np.count_nonzero(basic)
+    overlay = _pixels(harness.output('overlay', 'cam_threshold'))
+    person = strict > 0
+    assert overlay[person][:, 2].mean() > overlay[person][:, 1].mean()  # tinted red (BGR)
+
+    rejected = harness.set_parameters(presence_off_threshold=0.5)
+    assert not rejected[0].successful
+    assert 'must not exceed presence_on_threshold' in rejected[0].reason
+    rejected = harness.set_parameters(threshold=1.5)
+    assert not rejected[0].successful and rejected[0].reason
+    rejected = harness.set_parameters(model='deeplabv3_mnv2_513')
+    assert not rejected[0].successful and 'read-only' in rejected[0].reason.lower()
+    rejected = harness.set_parameters(overlay_color=[1, 2, 300])
+    assert not rejected[0].successful and 'overlay_color' in rejected[0].reason
+    assert harness.node.segmenter.threshold == 0.95
+    assert harness.node.get_parameter('presence_off_threshold').value == 0.2
+    assert harness.set_parameters(threshold=0.5)[0].successful
+
+
+def test_diagnostics_report_rates_latency_and_model(harness, photo):
+    harness.publish(rgb_to_fields(photo, 'rgb8'), 'cam_diag')
+    harness.output('mask', 'cam_diag')
+    ours = []
+
+    def processed_reported():
+        ours[:] = [m for m in harness.received['diagnostics']
+                   if m.status[0].name == f'{OUT[1:]}: segmentation']
+        return any(int(_kv(m)['processed frames']) > 0 for m in ours)
+    assert harness.wait(processed_reported, timeout=5.0)
+    values = _kv(ours[-1])
+    assert values['model'] == 'deeplabv3_mnv2_257'
+    assert values['backend'] and values['device']
+    for key in ('input rate (Hz)', 'processed rate (Hz)', 'dropped frames',
+                'latency p50 (ms)', 'latency p95 (ms)'):
+        assert key in values
+
+
+def _kv(array):
+    return {kv.key: kv.value for kv in array.status[0].values}
+
+
+def test_auto_qos_follows_the_publishers(harness):
+    assert harness.node.reliability == 'reliable'
+    best_effort = harness.tester.create_publisher(
+        Image, f'{NS}/image', QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT))
+    try:
+        assert harness.wait(lambda: harness.node.reliability == 'best_effort', timeout=10.0)
+    finally:
+        harness.tester.destroy_publisher(best_effort)
+    assert harness.wait(lambda: harness.node.reliability == 'reliable', timeout=10.0)
+    harness.sync()  # the re-created subscription receives again
+
+
+def test_sim_time_drives_max_age(harness, photo):
+    clock = harness.tester.create_publisher(Clock, '/clock', 10)
+    try:
+        assert harness.set_parameters(use_sim_time=True, max_age=1.0)[0].successful
+        now = TimeMsg(sec=5000, nanosec=0)
+
+        def clock_reached():
+            clock.publish(Clock(clock=now))
+            return harness.node.get_clock().now().nanoseconds == 5000 * 10**9
+        assert harness.wait(clock_reached, timeout=10.0)
+        stale_before = harness.node.stats.snapshot(0.0)['stale']
+        small = rgb_to_fields(photo[:240, :320], 'rgb8')
+        harness.publish(small, 'sim_old', stamp=(4990, 0))  # 10 s old in simulated time
+        assert harness.wait(lambda: harness.node.stats.snapshot(0.0)['stale'] > stale_before,
+                            timeout=10.0)
+        harness.publish(small, 'sim_fresh', stamp=(4999, 500000000))  # 0.5 s old
+        mask = harness.output('mask', 'sim_fresh')
+        assert (mask.header.stamp.sec, mask.header.stamp.nanosec) == (4999, 500000000)
+        assert not [m for m in harness.received['mask'] if m.header.frame_id == 'sim_old']
+    finally:
+        assert harness.set_parameters(use_sim_time=False, max_age=0.0)[0].successful
+        harness.tester.destroy_publisher(clock)
+
+
+def test_compressed_input(harness, engine, photo, models_dir):
+    node = PersonSegmentationNode(context=harness.context, namespace=f'{NS}/compressed',
+                                  parameter_overrides=[
+                                      Parameter('model', value='deeplabv3_mnv2_257'),
+                                      Parameter('model_dir', value=str(models_dir)),
+                                      Parameter('input_compressed', value=True),
+                                      Parameter('max_age', value=0.0)])
+    publisher = harness.tester.create_publisher(CompressedImage,
+                                                f'{NS}/compressed/image/compressed', RELIABLE)
+    masks = []
+    subscription = harness.tester.create_subscription(
+        Image, f'{NS}/compressed/person_segmentation/mask', harness._collector('compressed'),
+        RELIABLE)
+    harness.received['compressed'] = masks
+    harness.executor.add_node(node)
+    try:
+        assert harness.wait(lambda: node.reliability == 'reliable'
+                            and publisher.get_subscription_count() > 0)
+
+        def send(frame_id, data):
+            msg = CompressedImage(format='png', data=array.array('B', bytes(data)))
+            msg.header.frame_id = frame_id
+            publisher.publish(msg)
+
+        ok, tiny = cv2.imencode('.png', np.zeros((16, 16, 3), np.uint8))
+        for attempt in range(int(TIMEOUT)):  # until the DDS matching has settled
+            send(f'cmp_sync_{attempt}', tiny)
+            if harness.wait(lambda: masks, timeout=1.0):
+                break
+        assert masks, 'the compressed-input node never answered'
+        send('cmp_bad', b'\x89PNG garbage' * 20)
+        assert harness.wait(lambda: node.stats.snapshot(0.0)['invalid'] == 1)
+        ok, png = cv2.imencode('.png', cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+        send('cmp_good', png)
+        mask = harness.output('compressed', 'cmp_good')
+        np.testing.assert_array_equal(_pixels(mask), engine(photo).mask)
+        assert not [m for m in masks if m.header.frame_id == 'cmp_bad']
+        # Nobody subscribes to <ns>/compressed/person_segmentation/overlay: never rendered.
+        assert node.overlays_rendered == 0 and harness.node.overlays_rendered > 0
+    finally:
+        harness.executor.remove_node(node)
+        harness.tester.destroy_subscription(subscription)
+        harness.tester.destroy_publisher(publisher)
+        node.destroy_node()
+
+
+def test_persons_output(harness, engine, photo):
+    try:
+        from vision_msgs.msg import Detection2DArray
+    except ImportError:
+        pytest.skip('vision_msgs is not installed here (not on PyPI): ~/persons is off; '
+                    'install ros-<distro>-vision-msgs to test it')
+    harness.received['persons'] = []
+    subscription = harness.tester.create_subscription(
+        Detection2DArray, f'{OUT}/persons', harness._collector('persons'),
+        RELIABLE)
+    try:
+        assert harness.wait(lambda: harness.node.count_subscribers(
+            f'{OUT}/persons') > 0)
+        harness.sync()
+        harness.publish(rgb_to_fields(photo, 'rgb8'), 'cam_persons')
+        persons = harness.output('persons', 'cam_persons')
+        regions = engine(photo).regions
+        assert len(persons.detections) == len(regions) > 0
+        for detection, region in zip(persons.detections, regions):
+            x, y, w, h = region.bbox
+            assert detection.bbox.size_x == w and detection.bbox.size_y == h
+            assert detection.results[0].hypothesis.class_id == 'person'
+    finally:
+        harness.tester.destroy_subscription(subscription)

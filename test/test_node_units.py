@@ -1,0 +1,198 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The node's rclpy-free parts: newest-frame worker, statistics, presence, QoS, parameters.
+
+These decide the node's behaviour under load (what is dropped, what is counted), when
+person_detected switches, which reliability the subscription picks and which parameter values
+are rejected; they are tested here without ROS so failures point at the logic itself.
+"""
+
+import threading
+import time
+
+from person_segmentation import node_parameters
+from person_segmentation.frame_stats import FrameStats, percentiles, RateWindow
+from person_segmentation.frame_worker import FrameWorker, LatestFrameSlot
+from person_segmentation.presence import PresenceHysteresis
+from person_segmentation.qos_policy import choose_reliability
+import pytest
+
+
+def _wait(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+def test_slot_keeps_only_the_newest_item():
+    slot = LatestFrameSlot()
+    assert slot.put(1) is False
+    assert slot.put(2) is True  # 1 was never taken: dropped
+    assert slot.take(0.1) == (True, 2)
+    assert slot.take(0.01) == (False, None)
+    slot.close()
+    assert slot.take(10.0) == (False, None)  # returns at once once closed
+
+
+def test_worker_processes_the_newest_frame_and_counts_drops():
+    release = threading.Event()
+    processed, drops = [], []
+
+    def process(item):
+        if item == 0:
+            release.wait(5.0)  # busy with frame 0 while 1..99 arrive
+        processed.append(item)
+
+    worker = FrameWorker(process, on_drop=lambda: drops.append(1))
+    try:
+        worker.submit(0)
+        assert _wait(lambda: not worker.idle() and processed == [] and _slot_empty(worker))
+        started = time.monotonic()
+        for item in range(1, 100):
+            worker.submit(item)
+        assert time.monotonic() - started < 1.0  # submit never waits for processing
+        release.set()
+        assert _wait(worker.idle)
+        assert processed == [0, 99]
+        assert len(drops) == 98
+    finally:
+        assert worker.stop(5.0)
+
+
+def _slot_empty(worker):
+    return not worker._slot.pending()
+
+
+def test_worker_survives_errors_and_stops_cleanly():
+    errors, processed = [], []
+
+    def process(item):
+        if item == 'bad':
+            raise RuntimeError('boom')
+        processed.append(item)
+
+    worker = FrameWorker(process, on_error=errors.append)
+    worker.submit('bad')
+    assert _wait(lambda: len(errors) == 1)
+    worker.submit('good')
+    assert _wait(lambda: processed == ['good'])
+    assert isinstance(errors[0], RuntimeError)
+    assert worker.stop(5.0)
+    assert worker.submit('late') is False
+
+
+def test_rate_window_measures_rates_in_its_clock():
+    rate = RateWindow(window=2.0)
+    for index in range(61):
+        rate.add(100.0 + index / 30.0)  # 30 Hz for 2 s
+    assert rate.rate(102.0) == pytest.approx(30.0, rel=0.05)
+    assert rate.rate(110.0) == 0.0  # nothing in the last 2 s
+    young = RateWindow(window=5.0)
+    for index in range(10):
+        young.add(index * 0.1)
+    assert young.rate(0.95) == pytest.approx(10.0)  # less than a window of history
+
+
+def test_frame_stats_counts_and_percentiles():
+    stats = FrameStats(window=1.0)
+    for index in range(100):
+        stats.on_received(index * 0.01)
+    stats.on_dropped(3)
+    stats.on_stale()
+    stats.on_invalid()
+    for latency in range(1, 101):
+        stats.on_processed(1.0, latency / 1000.0, 0.005)
+    snapshot = stats.snapshot(1.0)
+    assert (snapshot['received'], snapshot['processed'], snapshot['dropped'],
+            snapshot['stale'], snapshot['invalid']) == (100, 100, 3, 1, 1)
+    assert snapshot['latency_p50'] == pytest.approx(0.0505)
+    assert snapshot['latency_p95'] == pytest.approx(0.09505)
+    assert snapshot['input_rate'] == pytest.approx(100.0, rel=0.05)
+    assert percentiles([], (50,))[50] != percentiles([], (50,))[50]  # NaN when empty
+
+
+def test_presence_hysteresis_does_not_flicker():
+    presence = PresenceHysteresis(on_threshold=0.05, off_threshold=0.02)
+    shares = [0.0, 0.04, 0.05, 0.03, 0.021, 0.019, 0.04, 0.06]
+    assert [presence.update(s) for s in shares] == [
+        False, False, True, True, True, False, False, True]
+    with pytest.raises(ValueError, match='must not exceed'):
+        presence.set_thresholds(0.01, 0.02)
+    assert presence.on_threshold == 0.05  # unchanged after a rejected update
+    zero = PresenceHysteresis(on_threshold=0.0, off_threshold=0.0)
+    assert zero.update(0.0) is False and zero.update(0.001) is True
+
+
+@pytest.mark.parametrize('mode, offered, expected', [
+    ('auto', [], 'best_effort'),
+    ('auto', ['reliable'], 'reliable'),
+    ('auto', ['reliable', 'reliable'], 'reliable'),
+    ('auto', ['best_effort'], 'best_effort'),
+    ('auto', ['reliable', 'best_effort'], 'best_effort'),
+    ('auto', ['reliable', 'system_default'], 'reliable'),
+    ('reliable', ['best_effort'], 'reliable'),
+    ('best_effort', ['reliable'], 'best_effort'),
+])
+def test_qos_choice_follows_the_publishers(mode, offered, expected):
+    assert choose_reliability(mode, offered) == expected
+
+
+def test_qos_mode_is_validated():
+    with pytest.raises(ValueError, match='qos_reliability must be one of'):
+        choose_reliability('sometimes', [])
+
+
+def test_parameter_table_is_consistent_with_its_descriptors():
+    defaults = node_parameters.defaults()
+    assert node_parameters.validate_changes(defaults, {}) is None
+    for spec in node_parameters.PARAMETERS:
+        descriptor = node_parameters.descriptor(spec)
+        assert descriptor.description and descriptor.read_only == spec.read_only
+        if spec.float_range:
+            assert descriptor.floating_point_range[0].to_value == spec.float_range[1]
+    live = {spec.name for spec in node_parameters.PARAMETERS if spec.dynamic}
+    assert {'threshold', 'smoothing', 'overlay_color', 'overlay_alpha',
+            'presence_on_threshold', 'presence_off_threshold'} <= live
+    assert node_parameters.BY_NAME['model'].read_only
+
+
+@pytest.mark.parametrize('changes, problem', [
+    ({'threshold': 1.5}, 'threshold must be a number in'),
+    ({'threshold': 0.0}, 'threshold must be greater than 0'),
+    ({'smoothing': 1.0}, 'smoothing must be a number in'),
+    ({'overlay_color': [0, 300, 0]}, 'overlay_color must be three integers'),
+    ({'overlay_color': [0, 255]}, 'overlay_color must be three integers'),
+    ({'qos_reliability': 'maybe'}, 'qos_reliability must be one of'),
+    ({'probability_encoding': '16UC1'}, 'probability_encoding must be one of'),
+    ({'presence_off_threshold': 0.5}, 'must not exceed presence_on_threshold'),
+    ({'presence_on_threshold': 0.1, 'presence_off_threshold': 0.2}, 'must not exceed'),
+    ({'threads': 0}, 'threads must be an integer in'),
+    ({'model': ' '}, 'model must name'),
+])
+def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
+    reason = node_parameters.validate_changes(changes, node_parameters.defaults())
+    assert reason is not None and problem in reason
+
+
+def test_valid_parameter_changes_pass():
+    current = node_parameters.defaults()
+    assert node_parameters.validate_changes(
+        {'presence_on_threshold': 0.3, 'presence_off_threshold': 0.2}, current) is None
+    assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}, current) is None
+    assert node_parameters.validate_changes({'use_sim_time': True}, current) is None

@@ -1,0 +1,157 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+replay: real footage through the real node over DDS, lossless and realtime, and bad inputs.
+
+A short bag is made from the real bedroom.mp4 clip (two children in view) and replayed
+through person_segmentation_node with the real 257 model; nothing is mocked.
+"""
+
+import pathlib
+import re
+
+import cv2
+from person_segmentation import bag_io
+from person_segmentation.cli import replay, video_to_bag
+import pytest
+from rosbags.highlevel import AnyReader
+
+FRAMES = 12
+START = 1700000000.0
+FPS = 30.0
+
+
+def _frames_bag(folder: pathlib.Path, video: pathlib.Path, count: int,
+                name: str) -> pathlib.Path:
+    frames = folder / f'{name}_frames'
+    frames.mkdir()
+    capture = cv2.VideoCapture(str(video))
+    for index in range(count):
+        ok, frame = capture.read()
+        assert ok
+        cv2.imwrite(str(frames / f'{index:05d}.png'), frame)
+    capture.release()
+    bag = folder / name
+    video_to_bag.convert(str(frames / '%05d.png'), bag, fps=FPS, start_time=START,
+                         progress=False)
+    return bag
+
+
+@pytest.fixture(scope='module')
+def short_bag(eval_videos_dir, models_dir, tmp_path_factory):
+    """Return a raw-image bag of the first frames of bedroom.mp4."""
+    return _frames_bag(tmp_path_factory.mktemp('replay'), eval_videos_dir / 'bedroom.mp4',
+                       FRAMES, 'bedroom_bag')
+
+
+def _summary_number(text: str, label: str) -> int:
+    match = re.search(rf'^\s*{label}\s+(\d+)', text, re.MULTILINE)
+    assert match, f'no "{label}" in the summary:\n{text}'
+    return int(match.group(1))
+
+
+def _stamps(bag: pathlib.Path):
+    stamps = {}
+    with AnyReader([bag]) as reader:
+        for connection, bag_time, raw in reader.messages():
+            message = reader.deserialize(raw, connection.msgtype)
+            stamp = (bag_io.stamp_to_ns(message.header.stamp)
+                     if hasattr(message, 'header') else bag_time)
+            stamps.setdefault(connection.topic, []).append(stamp)
+            if connection.topic.endswith('/mask'):
+                assert message.encoding == 'mono8'
+                assert set(bag_io.image_to_array(message).reshape(-1).tolist()) <= {0, 255}
+    return stamps
+
+
+def test_lossless_replay_gives_one_output_per_input(short_bag, tmp_path, capsys):
+    video = tmp_path / 'segmented.mp4'
+    out_bag = tmp_path / 'segmented_bag'
+    status = replay.main([str(short_bag), '--output-video', str(video), '--output-bag',
+                          str(out_bag), '--mode', 'lossless', '--model', 'deeplabv3_mnv2_257',
+                          '--quiet'])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert _summary_number(captured.out, 'frames in') == FRAMES
+    assert _summary_number(captured.out, 'frames out') == FRAMES
+    assert _summary_number(captured.out, 'dropped') == 0
+    # The children are in every frame.
+    assert re.search(rf'{FRAMES} with person pixels', captured.out), captured.out
+
+    expected = [int(START * 1e9) + round(i * 1e9 / FPS) for i in range(FRAMES)]
+    stamps = _stamps(out_bag)
+    assert set(stamps) == {'/person_segmentation/mask', '/person_segmentation/probability',
+                           '/person_segmentation/person_detected'}
+    for topic, values in stamps.items():
+        assert values == expected, topic
+
+    capture = cv2.VideoCapture(str(video))
+    frames = 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames += 1
+        assert frame.shape == (540, 960, 3)
+    capture.release()
+    assert frames == FRAMES
+
+
+def test_realtime_replay_faster_than_the_node_reports_drops(eval_videos_dir, models_dir,
+                                                            tmp_path, capsys):
+    """Played 50x faster than recorded (1500 fps), the node can only take some frames."""
+    bag = _frames_bag(tmp_path, eval_videos_dir / 'bedroom.mp4', 30, 'fast_bag')
+    status = replay.main([str(bag), '--no-video', '--output-bag', str(tmp_path / 'out'),
+                          '--mode', 'realtime', '--rate', '50', '--model',
+                          'deeplabv3_mnv2_257', '--quiet'])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    frames_in = _summary_number(captured.out, 'frames in')
+    frames_out = _summary_number(captured.out, 'frames out')
+    dropped = _summary_number(captured.out, 'dropped')
+    assert frames_in == 30
+    assert dropped > 0 and dropped == frames_in - frames_out
+    assert frames_out >= 1
+    # What did come out is matched to inputs by stamp and in order.
+    inputs = [int(START * 1e9) + round(i * 1e9 / FPS) for i in range(30)]
+    mask_stamps = _stamps(tmp_path / 'out')['/person_segmentation/mask']
+    assert len(mask_stamps) == frames_out
+    assert set(mask_stamps) <= set(inputs) and mask_stamps == sorted(mask_stamps)
+
+
+def test_inprocess_node_replays_too(short_bag, tmp_path, capsys):
+    status = replay.main([str(short_bag), '--output-video', str(tmp_path / 'v.mp4'),
+                          '--node', 'inprocess', '--limit', '4', '--quiet'])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert _summary_number(captured.out, 'frames out') == 4
+    assert (tmp_path / 'v.mp4').is_file()
+
+
+def test_bad_bag_path_is_a_clear_error(tmp_path, capsys):
+    assert replay.main([str(tmp_path / 'missing_bag')]) == 1
+    assert 'not found' in capsys.readouterr().err
+    (tmp_path / 'folder').mkdir()
+    assert replay.main([str(tmp_path / 'folder')]) == 1
+    assert 'not a rosbag2 bag' in capsys.readouterr().err
+
+
+def test_bag_without_image_topic_is_a_clear_error(tmp_path, capsys):
+    bag = tmp_path / 'flags'
+    with bag_io.AtomicBagWriter(bag) as writer:
+        writer.write(writer.add_topic('/flag', bag_io.BOOL_TYPE), 1, bag_io.bool_message(True))
+    assert replay.main([str(bag), '--output-video', str(tmp_path / 'v.mp4')]) == 1
+    assert 'no image topic' in capsys.readouterr().err
+    assert not (tmp_path / 'v.mp4').exists()
