@@ -110,3 +110,7 @@ def get_spec(name: str) -> ModelSpec:
     except KeyError:
         raise KeyError(f'unknown model {name!r}; known models: '
                        f'{", ".join(model_names())}') from None
+
+
+# Optional backends register their models here; keras_models imports no TensorFlow.
+import person_segmentation.keras_models  # noqa: E402,F401,I100,I202
