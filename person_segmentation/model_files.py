@@ -64,11 +64,13 @@ def sha256_of(path: Union[str, os.PathLike]) -> str:
 
 
 def _by_hand_hint(spec: ModelSpec, target: pathlib.Path) -> str:
+    where = (f'put it at {target} (or point {ENV_MODEL_DIR} / --model-dir at the directory '
+             f'holding {spec.filename})')
+    if spec.url is None:
+        return (f'No pinned download exists for {spec.name!r} ({spec.description}); obtain '
+                f'{spec.filename} and {where}.')
     checksum = spec.sha256 or '(not pinned)'
-    source = spec.url or '(no public URL; obtain the file from its publisher)'
-    return (f'Download {source} by hand, check that its sha256 is {checksum}, and put it at '
-            f'{target} (or point {ENV_MODEL_DIR} / --model-dir at the directory holding '
-            f'{spec.filename}).')
+    return f'Download {spec.url} by hand, check that its sha256 is {checksum}, and {where}.'
 
 
 def verify_file(path: pathlib.Path, spec: ModelSpec) -> bool:

@@ -59,7 +59,7 @@ MODELS: Tuple[ModelSpec, ...] = (
         backend='tflite',
         input_size=257,
         output='logits',
-        strategy='tiles',
+        strategy='native',
         description='DeepLab v3 MobileNetV2, float32, 257x257, Pascal VOC logits (fastest)',
     ),
     ModelSpec(
@@ -71,7 +71,7 @@ MODELS: Tuple[ModelSpec, ...] = (
         backend='tflite',
         input_size=513,
         output='argmax',
-        strategy='tiles',
+        strategy='native',
         description='DeepLab v3 MobileNetV2, uint8 quantised, 513x513, class ids (best quality)',
     ),
     ModelSpec(
@@ -83,7 +83,7 @@ MODELS: Tuple[ModelSpec, ...] = (
         backend='tflite',
         input_size=513,
         output='argmax',
-        strategy='tiles',
+        strategy='native',
         description='DeepLab v3 MobileNetV2 depth 0.5, uint8 quantised, 513x513, class ids',
     ),
 )

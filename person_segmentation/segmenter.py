@@ -59,6 +59,15 @@ class SegmentationResult:
         return bool(self.regions)
 
 
+def known_models():
+    """Return every registered model name, including optional registries (Keras models)."""
+    try:  # registers the Keras DeepLabV3+ specs; imports no framework
+        import person_segmentation.keras_models  # noqa: F401
+    except ImportError:
+        pass
+    return model_registry.model_names()
+
+
 def _looks_like_path(model: str) -> bool:
     return os.sep in model or model.endswith(('.tflite', '.h5', '.keras')) or os.path.exists(
         model)
@@ -122,7 +131,7 @@ class Segmenter:
             raise ValueError(f'unknown input strategy {strategy!r}; choose one of '
                              f'{", ".join(STRATEGIES)}')
         model = os.fspath(model)
-        if model in model_registry.model_names():
+        if model in known_models():
             self.spec = model_registry.get_spec(model)
             path = resolve_model_file(self.spec, model_dir)
         elif _looks_like_path(model):
@@ -130,7 +139,7 @@ class Segmenter:
             self.spec = spec_for_path(path, int(threads))
         else:
             raise ValueError(f'unknown model {model!r}; known models: '
-                             f'{", ".join(model_registry.model_names())} (or a model file path)')
+                             f'{", ".join(known_models())} (or a model file path)')
         self.model_name = self.spec.name
         self.model_path = path
         try:

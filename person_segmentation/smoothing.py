@@ -24,7 +24,7 @@ the new frame wins, so a fast runner is not dragged behind. ``gate=0`` is the pl
 
 Measured on DAVIS (docs/engine.md): the plain EMA lowers J on fast motion (parkour) for every
 factor, the gated one (gate 2) keeps J within 0.001 at factor 0.5 while cutting the
-frame-to-frame mask change by about 10-15 %.
+frame-to-frame mask change by 8-13 %.
 
 The state is forgotten when the frame size changes, when the time between two timestamps exceeds
 ``max_gap`` seconds, or when time runs backwards (a replayed or looped stream), so a new scene

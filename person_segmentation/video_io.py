@@ -21,7 +21,8 @@ one writer that works on a temporary name in the target directory and renames on
 error or Ctrl-C never leaves a half-written file that looks complete.
 
 Paths containing a printf field (``frames/%05d.jpg``) are image sequences. Writing to such a
-pattern stores lossless frames (PNG recommended); video containers get a codec per extension.
+pattern stores lossless frames (PNG recommended); video containers get a codec per extension,
+and grayscale (mask) videos a lossless one (FFV1) so a mask stays exactly 0/255.
 """
 
 import os
@@ -45,6 +46,8 @@ CODECS = {
     '.avi': ('MJPG', 'XVID'),
     '.mkv': ('FFV1', 'mp4v'),
 }
+#: lossless codecs tried first for masks (``is_color=False``), so they stay exactly 0/255
+LOSSLESS_CODECS = ('FFV1', 'MPNG')
 
 
 class VideoReadError(Exception):
@@ -178,6 +181,8 @@ class AtomicVideoWriter:
             return
         suffix = self.path.suffix.lower()
         codecs = CODECS.get(suffix)
+        if codecs is not None and not self.is_color:
+            codecs = LOSSLESS_CODECS + codecs
         if codecs is None:
             raise VideoWriteError(f'cannot write {self.path}: unknown video extension '
                                   f'{suffix!r}; use one of {", ".join(CODECS)} or an image '

@@ -47,7 +47,7 @@ def test_attributes_for_diagnostics(segmenter):
     assert segmenter.spec == get_spec('deeplabv3_mnv2_257')
     assert segmenter.backend.name == 'tflite'
     assert '1 thread' in segmenter.backend.device
-    assert segmenter.strategy == 'tiles'
+    assert segmenter.strategy == 'native'  # the registry default for TFLite models
     assert segmenter.backend.input_size == 257
 
 
@@ -121,3 +121,14 @@ def test_package_import_stays_light():
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           cwd=str(REPO_ROOT))
     assert done.stdout.strip() == 'False', done.stderr
+
+
+def test_native_strategy_follows_resolution_changes(models_dir, frame):
+    segmenter = Segmenter('deeplabv3_mnv2_257', strategy='native', smoothing=0.3)
+    first = segmenter(frame, timestamp=0.0)
+    half = cv2.resize(frame, (427, 240), interpolation=cv2.INTER_AREA)
+    second = segmenter(half, timestamp=0.04)
+    third = segmenter(frame, timestamp=0.08)
+    assert second.mask.shape == (240, 427) and third.mask.shape == frame.shape[:2]
+    assert second.person_detected and third.person_detected
+    assert np.mean((first.mask > 0) == (third.mask > 0)) > 0.99

@@ -30,11 +30,10 @@ from typing import List, Optional
 import cv2
 import numpy as np
 
-from person_segmentation import model_registry
 from person_segmentation.input_strategy import STRATEGIES
 from person_segmentation.model_files import ModelFileError
 from person_segmentation.rendering import render_overlay
-from person_segmentation.segmenter import DEFAULT_MODEL, Segmenter
+from person_segmentation.segmenter import DEFAULT_MODEL, known_models, Segmenter
 from person_segmentation.video_io import (AtomicVideoWriter, open_video, VideoReadError,
                                           VideoWriteError)
 
@@ -61,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='segment_video',
         description='Segment people in a video (anything OpenCV reads, or an image sequence '
-                    'pattern such as frames/%%05d.jpg) and write an overlay video.')
+                    'pattern such as frames/%05d.jpg) and write an overlay video.')
     parser.add_argument('input', help='input video file or image sequence pattern')
     parser.add_argument('output', help='overlay video to write (.mp4, .avi, .mkv, or a '
                                        'pattern such as overlay/%%05d.png)')
@@ -69,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='also write a 0/255 grayscale mask video or pattern (PNG frames '
                              'are lossless)')
     parser.add_argument('--model', default=DEFAULT_MODEL,
-                        help=f'model name ({", ".join(model_registry.model_names())}) or a path '
+                        help=f'model name ({", ".join(known_models())}) or a path '
                              f'to a model file (default: {DEFAULT_MODEL})')
     parser.add_argument('--model-dir', help='directory holding/caching model files '
                                             '(default: $PERSON_SEGMENTATION_MODEL_DIR or the '

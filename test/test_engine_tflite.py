@@ -1,0 +1,75 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The TFLite graph surgery on the real models: trimmed logits and rectangular inputs.
+
+The backend rewrites two or four numbers in the flatbuffer (in memory). These tests pin down
+that the rewritten graphs load, give the logits grid, and agree with the untouched graphs.
+"""
+
+import cv2
+import numpy as np
+from person_segmentation.backends import tflite_backend
+from person_segmentation.model_registry import get_spec
+import pytest
+
+MODELS = ['deeplabv3_mnv2_257', 'deeplabv3_mnv2_513', 'deeplabv3_mnv2_dm05_513']
+
+
+@pytest.fixture(scope='module')
+def tile(davis_dir):
+    image = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'hike' / '00000.jpg'))
+    return cv2.cvtColor(image[:, 187:667], cv2.COLOR_BGR2RGB)  # a 480x480 square
+
+
+@pytest.mark.parametrize('model', MODELS)
+def test_trimmed_graph_outputs_the_logits_grid(models_dir, model):
+    content = (models_dir / get_spec(model).filename).read_bytes()
+    trimmed, _ = tflite_backend.trim_logits_tail(content)
+    interpreter = tflite_backend.load_interpreter(content=trimmed)
+    interpreter.allocate_tensors()
+    assert list(interpreter.get_output_details()[0]['shape']) == [1, 33, 33, 21]
+    assert len(trimmed) == len(content)  # patched in place, nothing else changed
+
+
+@pytest.mark.parametrize('model', MODELS)
+def test_trimmed_and_full_graphs_agree(models_dir, model, tile):
+    path = models_dir / get_spec(model).filename
+    fast = tflite_backend.TFLiteBackend(path, 2)
+    full = tflite_backend.TFLiteBackend(path, 2, trim=False)
+    assert fast.trimmed and not full.trimmed
+    size = fast.input_size
+    batch = cv2.resize(tile, (size, size), interpolation=cv2.INTER_AREA)[None]
+    a, b = fast.predict(batch)[0] > 0.5, full.predict(batch)[0] > 0.5
+    assert a.any()
+    assert np.mean(a == b) > 0.99
+
+
+@pytest.mark.parametrize('model', MODELS)
+def test_rectangular_input(models_dir, model):
+    spec = get_spec(model)
+    content = (models_dir / spec.filename).read_bytes()
+    stride = 8 if spec.input_size == 257 else 16
+    height, width = spec.input_size, spec.input_size + 25 * stride
+    patched, found_stride = tflite_backend.reshape_input(content, height, width)
+    assert found_stride == stride
+    assert tflite_backend.reshape_input(content, height, width + 1) is None  # not k * stride + 1
+    backend = tflite_backend.TFLiteBackend(models_dir / spec.filename, 2)
+    assert backend.output_stride == stride
+    backend.set_input_shape(height, width)
+    out = backend.predict(np.full((1, height, width, 3), 128, np.uint8))
+    assert out.shape == (1, height, width) and out.dtype == np.float32
+    with pytest.raises(ValueError):
+        backend.set_input_shape(height, width + 1)
