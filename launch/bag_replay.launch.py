@@ -33,24 +33,28 @@ from launch_ros.actions import Node
 from person_segmentation import bag_replay_config
 
 
-def _default_params_file():
+def _installed_config(name):
     try:
         share = get_package_share_directory(bag_replay_config.NODE_PACKAGE)
     except PackageNotFoundError:
         return None
-    path = os.path.join(share, 'config', 'person_segmentation.yaml')
+    path = os.path.join(share, 'config', name)
     return path if os.path.isfile(path) else None
 
 
 def _actions(context):
     values = {argument.name: LaunchConfiguration(argument.name).perform(context)
               for argument in bag_replay_config.ARGUMENTS}
-    config = bag_replay_config.BagReplayConfig.from_arguments(values, _default_params_file())
+    config = bag_replay_config.BagReplayConfig.from_arguments(
+        values, _installed_config('person_segmentation.yaml'),
+        _installed_config('fastdds_large_images.xml'))
+    env = config.process_env()
     actions = [
-        ExecuteProcess(cmd=config.play_command(), name='bag_play', output='screen'),
+        ExecuteProcess(cmd=config.play_command(), name='bag_play', output='screen',
+                       additional_env=env),
         Node(package=bag_replay_config.NODE_PACKAGE,
              executable=bag_replay_config.NODE_EXECUTABLE,
-             name=bag_replay_config.NODE_NAME, output='screen',
+             name=bag_replay_config.NODE_NAME, output='screen', additional_env=env,
              parameters=config.node_parameters(), remappings=config.node_remappings()),
     ]
     if config.record:

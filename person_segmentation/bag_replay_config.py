@@ -68,6 +68,11 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
                    f'/{NODE_NAME}/, or absolute topics)'),
     LaunchArgument('viewer', 'false', 'show the overlay in rqt_image_view'),
     LaunchArgument('viewer_topic', 'overlay', 'node output shown by the viewer'),
+    LaunchArgument('fastdds_profiles_file', '',
+                   'Fast DDS XML profile (FASTDDS_DEFAULT_PROFILES_FILE) for bag play and the '
+                   'node; empty: the installed config/fastdds_large_images.xml, whose larger '
+                   'shared-memory segment lets best-effort images over 512 KB through; '
+                   "'none': leave the environment as it is"),
 )
 
 
@@ -145,10 +150,12 @@ class BagReplayConfig:
     record_topics: Tuple[str, ...]
     viewer: bool
     viewer_topic: str
+    fastdds_profiles_file: str = ''
 
     @classmethod
     def from_arguments(cls, values: Mapping[str, str],
-                       default_params_file: Optional[str] = None) -> 'BagReplayConfig':
+                       default_params_file: Optional[str] = None,
+                       default_profiles_file: Optional[str] = None) -> 'BagReplayConfig':
         """Validate launch argument values (strings); raise ConfigError naming a bad one."""
         values = {**{a.name: a.default for a in ARGUMENTS if a.default is not None}, **values}
         bag_text = str(values.get('bag') or '').strip()
@@ -173,6 +180,13 @@ class BagReplayConfig:
         if record and pathlib.Path(record_output).exists():
             raise ConfigError(f'record_output:={record_output} exists already; '
                               'ros2 bag record needs a new path')
+        profiles = str(values['fastdds_profiles_file']).strip()
+        if profiles.lower() == 'none':
+            profiles = ''
+        elif not profiles:
+            profiles = default_profiles_file or ''
+        elif not pathlib.Path(profiles).is_file():
+            raise ConfigError(f'fastdds_profiles_file:={profiles} does not exist')
         topics = tuple(output_topic(t) for t in str(values['record_topics']).split())
         if record and not topics:
             raise ConfigError('record_topics is empty')
@@ -185,7 +199,8 @@ class BagReplayConfig:
             params_file=str(values['params_file']).strip() or (default_params_file or ''),
             record=record, record_output=record_output, record_storage=storage,
             record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
-            viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'))
+            viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'),
+            fastdds_profiles_file=profiles)
 
     def play_command(self) -> List[str]:
         """``ros2 bag play`` publishing the bag's time on /clock."""
@@ -214,6 +229,19 @@ class BagReplayConfig:
             overrides['model'] = self.model
         parameters.append(overrides)
         return parameters
+
+    def process_env(self) -> dict:
+        """
+        Environment for bag play and the node (the processes that publish large images).
+
+        A best-effort image topic (as recorded from many cameras) loses most frames above
+        Fast DDS's default 512 KB shared-memory segment; the profile enlarges it for the
+        writers this launch starts. See docs/node.md.
+        """
+        if not self.fastdds_profiles_file:
+            return {}
+        return {'FASTDDS_DEFAULT_PROFILES_FILE': str(pathlib.Path(
+            self.fastdds_profiles_file).resolve())}
 
     def viewer_arguments(self) -> List[str]:
         """rqt_image_view arguments: the topic it opens with."""

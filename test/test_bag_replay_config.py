@@ -158,3 +158,18 @@ def test_launch_description_holds_the_expected_actions(raw_bag):
     actions = opaque.execute(context)
     assert sum(isinstance(a, ExecuteProcess) and not isinstance(a, Node) for a in actions) == 2
     assert sum(isinstance(a, Node) for a in actions) == 2
+    play = next(a for a in actions if isinstance(a, ExecuteProcess) and not isinstance(a, Node))
+    assert 'FASTDDS_DEFAULT_PROFILES_FILE' in dict(play.additional_env or [])
+
+
+def test_fastdds_profile_reaches_bag_play_and_node(raw_bag, tmp_path):
+    profile = tmp_path / 'large.xml'
+    profile.write_text('<dds/>')
+    config = BagReplayConfig.from_arguments({'bag': str(raw_bag)}, None, str(profile))
+    assert config.process_env() == {'FASTDDS_DEFAULT_PROFILES_FILE': str(profile.resolve())}
+    off = BagReplayConfig.from_arguments({'bag': str(raw_bag),
+                                          'fastdds_profiles_file': 'none'}, None, str(profile))
+    assert off.process_env() == {}
+    with pytest.raises(ConfigError, match='fastdds_profiles_file'):
+        BagReplayConfig.from_arguments({'bag': str(raw_bag),
+                                        'fastdds_profiles_file': str(tmp_path / 'missing.xml')})

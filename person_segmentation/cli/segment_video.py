@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--threshold', type=float, default=0.5,
                         help='person probability threshold for the mask (default 0.5)')
     parser.add_argument('--strategy', choices=STRATEGIES,
-                        help="input handling (default: the model's own, usually 'tiles')")
+                        help="input handling (default: the model's own: 'native' for the TFLite "
+                             "models, 'tiles' for the Keras ones)")
     parser.add_argument('--zoom', type=float, default=1.0,
                         help="model input short side = ZOOM x model size, for 'tiles' and "
                              "'native' (default 1; 2 helps the 257 model and far people)")
