@@ -44,6 +44,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Bool
+from waiting import wait_until
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 # A namespace of our own: other test sessions that share the ROS domain cannot interfere.
@@ -104,14 +105,7 @@ class Harness:
         return collect
 
     def wait(self, predicate, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.lock.wait(min(left, 0.05))
-        return True
+        return wait_until(self.lock, predicate, timeout)
 
     def publish(self, fields, frame_id, stamp=(1234, 5678)):
         msg = Image()

@@ -38,6 +38,7 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
+from waiting import wait_until
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
@@ -104,14 +105,7 @@ class CameraPeer:
             self.lock.notify_all()
 
     def wait(self, predicate, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.lock.wait(min(left, 0.05))
-        return True
+        return wait_until(self.lock, predicate, timeout)
 
     def node_subscribed_reliably(self):
         infos = self.node.get_subscriptions_info_by_topic(f'{NS}/image')

@@ -26,10 +26,8 @@ import argparse
 import pathlib
 import sys
 
-from person_segmentation import bag_io, sample_footage
+from person_segmentation import sample_footage
 from person_segmentation.cli import replay, video_to_bag
-from person_segmentation.model_files import ModelFileError
-from person_segmentation.video_io import VideoReadError, VideoWriteError
 
 # The node's default (257x257) model misses most of vtest.avi's small, distant pedestrians.
 DEMO_MODEL = 'deeplabv3_mnv2_513'
@@ -107,14 +105,12 @@ def run(args) -> int:
 def main(argv=None) -> int:
     """Entry point (``python -m person_segmentation.cli.demo``); returns the exit status."""
     args = build_parser().parse_args(argv)
-    from person_segmentation.replay_runner import ReplayError
     try:
         return run(args)
     except sample_footage.FootageError as err:
         print(f'demo: cannot get the sample footage: {err}', file=sys.stderr)
         return 1
-    except (ValueError, bag_io.BagError, VideoReadError, VideoWriteError, ReplayError,
-            ModelFileError, RuntimeError, OSError) as err:
+    except replay.replay_errors() as err:
         print(f'demo: error: {err}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -242,14 +242,19 @@ def run(args) -> int:
     return 0
 
 
+def replay_errors() -> tuple:
+    """Exceptions that end a replay with a one-line message (exit 1) instead of a traceback."""
+    from person_segmentation.replay_runner import ReplayError  # imports rclpy: only when run
+    return (ValueError, bag_io.BagError, VideoReadError, VideoWriteError, ReplayError,
+            ModelFileError, RuntimeError, OSError)
+
+
 def main(argv=None) -> int:
     """Entry point of the replay console script; returns the exit status."""
     args = build_parser().parse_args(argv)
-    from person_segmentation.replay_runner import ReplayError
     try:
         return run(args)
-    except (ValueError, bag_io.BagError, VideoReadError, VideoWriteError, ReplayError,
-            ModelFileError, RuntimeError, OSError) as err:
+    except replay_errors() as err:
         print(f'replay: error: {err}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,0 +1,32 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Waiting in tests for ROS callbacks that arrive on executor threads, without busy loops."""
+
+import threading
+import time
+from typing import Callable
+
+
+def wait_until(condition: threading.Condition, predicate: Callable[[], bool],
+               timeout: float) -> bool:
+    """Return True once predicate() holds (checked under condition), False after timeout."""
+    deadline = time.monotonic() + timeout
+    with condition:
+        while not predicate():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            condition.wait(min(left, 0.05))
+    return True
