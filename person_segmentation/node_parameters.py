@@ -75,10 +75,10 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   float_range=(0.0, 1.0)),
     ParameterSpec('overlay_outline', 0, 'Outline thickness of person regions in the overlay '
                   '(pixels, 0 = none).', int_range=(0, 50)),
-    ParameterSpec('presence_on_threshold', 0.02,
+    ParameterSpec('presence_on_threshold', 0.002,
                   'person_detected becomes true when the person-pixel share reaches this.',
                   float_range=(0.0, 1.0)),
-    ParameterSpec('presence_off_threshold', 0.01,
+    ParameterSpec('presence_off_threshold', 0.001,
                   'person_detected becomes false when the share falls below this '
                   '(<= presence_on_threshold).', float_range=(0.0, 1.0)),
     ParameterSpec('qos_reliability', 'auto',
