@@ -41,10 +41,10 @@ import rclpy
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from ros_helpers import image_message, wait_until
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Bool
-from waiting import wait_until
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 # A namespace of our own: other test sessions that share the ROS domain cannot interfere.
@@ -108,11 +108,7 @@ class Harness:
         return wait_until(self.lock, predicate, timeout)
 
     def publish(self, fields, frame_id, stamp=(1234, 5678)):
-        msg = Image()
-        for key, value in fields.items():
-            setattr(msg, key, value)
-        msg.header.frame_id = frame_id
-        msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
+        msg = image_message(fields, frame_id, stamp)
         self.publisher.publish(msg)
         return msg
 

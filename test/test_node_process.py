@@ -37,8 +37,8 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from ros_helpers import image_message, wait_until
 from sensor_msgs.msg import Image
-from waiting import wait_until
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
@@ -124,11 +124,7 @@ class CameraPeer:
         raise AssertionError('the node never answered a frame')
 
     def publish(self, fields, frame_id, stamp=(42, 7)):
-        msg = Image()
-        for key, value in fields.items():
-            setattr(msg, key, value)
-        msg.header.frame_id = frame_id
-        msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
+        msg = image_message(fields, frame_id, stamp)
         self.publisher.publish(msg)
 
     def close(self):

@@ -12,11 +12,13 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Waiting in tests for ROS callbacks that arrive on executor threads, without busy loops."""
+"""Test helpers for talking to the node over real rclpy: build images, wait for callbacks."""
 
 import threading
 import time
 from typing import Callable
+
+from sensor_msgs.msg import Image
 
 
 def wait_until(condition: threading.Condition, predicate: Callable[[], bool],
@@ -30,3 +32,13 @@ def wait_until(condition: threading.Condition, predicate: Callable[[], bool],
                 return False
             condition.wait(min(left, 0.05))
     return True
+
+
+def image_message(fields: dict, frame_id: str, stamp) -> Image:
+    """Build a sensor_msgs/Image from raw fields (encoding, size, step, data) and a header."""
+    msg = Image()
+    for key, value in fields.items():
+        setattr(msg, key, value)
+    msg.header.frame_id = frame_id
+    msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
+    return msg
