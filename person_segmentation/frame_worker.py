@@ -33,6 +33,7 @@ class LatestFrameSlot:
         self._condition = threading.Condition()
         self._item: Any = None
         self._has_item = False
+        self._in_progress = False  # an item was taken and done() not yet called
         self._closed = False
 
     def put(self, item: Any) -> bool:
@@ -52,7 +53,18 @@ class LatestFrameSlot:
             if not self._has_item:
                 return False, None
             item, self._item, self._has_item = self._item, None, False
+            self._in_progress = True
             return True, item
+
+    def done(self) -> None:
+        """Mark the item returned by the last ``take`` as finished."""
+        with self._condition:
+            self._in_progress = False
+
+    def idle(self) -> bool:
+        """Whether nothing waits and nothing taken is unfinished (one consistent look)."""
+        with self._condition:
+            return not self._has_item and not self._in_progress
 
     def close(self) -> None:
         """Wake any waiter; later ``take`` calls return at once."""
@@ -88,7 +100,6 @@ class FrameWorker:
         self._on_drop = on_drop
         self._on_error = on_error
         self._slot = LatestFrameSlot()
-        self._busy = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -103,7 +114,7 @@ class FrameWorker:
 
     def idle(self) -> bool:
         """Tell whether nothing is waiting and nothing is being processed."""
-        return not self._busy.is_set() and not self._slot.pending()
+        return self._slot.idle()
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop after the current item; return True if the thread ended within ``timeout``."""
@@ -116,7 +127,6 @@ class FrameWorker:
             ok, item = self._slot.take(timeout=0.5)
             if not ok:
                 continue
-            self._busy.set()
             try:
                 self._process(item)
             except Exception as error:  # noqa: B902 - the worker must outlive any bad frame
@@ -126,4 +136,4 @@ class FrameWorker:
                     except Exception:  # noqa: B902
                         pass
             finally:
-                self._busy.clear()
+                self._slot.done()

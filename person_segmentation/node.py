@@ -394,17 +394,23 @@ class PersonSegmentationNode(Node):
         self._diagnostics_pub.publish(array)
 
     # ------------------------------------------------------------------ shutdown
-    def _stop_worker(self) -> None:
+    def _stop_worker(self) -> bool:
+        """Stop the worker after its current frame; False if it is still running."""
         worker = getattr(self, '_worker', None)
         if worker is not None:
-            worker.stop(timeout=10.0)
+            if not worker.stop(timeout=10.0):
+                return False
             self._worker = None
+        return True
 
     def destroy_node(self) -> None:
         """Stop the worker (after its current frame), release the model, destroy the node."""
-        self._stop_worker()
+        stopped = self._stop_worker()
         segmenter = getattr(self, '_segmenter', None)
-        if segmenter is not None:
+        if not stopped:  # never pull the model from under a frame in progress
+            self.get_logger().warning('a frame was still being processed after 10 s; '
+                                      'leaving the model to the process exit')
+        elif segmenter is not None:
             segmenter.close()
             self._segmenter = None
         super().destroy_node()

@@ -51,6 +51,9 @@ from std_msgs.msg import Bool
 NODE_NAME = 'person_segmentation'
 IMAGE_OUTPUTS = ('overlay', 'mask', 'probability')
 BOOL_OUTPUT = 'person_detected'
+# The output that is always collected (the video needs it): person_detected Bools, which
+# carry no header, are paired with its messages in arrival order.
+BOOL_PAIR_OUTPUT = 'overlay'
 MODES = ('lossless', 'realtime')
 # person_segmentation_node's entry point, run with this interpreter (works without the console
 # script on PATH, e.g. from a source checkout).
@@ -191,8 +194,9 @@ class _Collector:
     """
     Assemble the node's per-frame outputs, matched to input frames by header stamp.
 
-    std_msgs/Bool has no header: the node publishes exactly one per processed frame, in
-    processing order, so the n-th Bool belongs to the n-th frame whose first output arrived.
+    std_msgs/Bool has no header: the node publishes exactly one per processed frame, right
+    after that frame's overlay, so the n-th Bool belongs to the n-th overlay message (a
+    frame processed twice, after a resend, contributes two of each; the second is dropped).
     """
 
     def __init__(self):
@@ -218,15 +222,17 @@ class _Collector:
         stamp_ns = bag_io.stamp_to_ns(msg.header.stamp)
         with self._lock:
             self.last_output = time.perf_counter()
-            if stamp_ns in self._done or stamp_ns not in self._published:
-                return  # a duplicate (republished frame) or not one of ours
-            entry = self._partial.get(stamp_ns)
-            if entry is None:
-                entry = self._partial[stamp_ns] = {}
+            if name == BOOL_PAIR_OUTPUT:
+                # One per processed frame, duplicates included, so every Bool the node
+                # publishes pairs with exactly one entry here (a duplicate's is discarded).
                 self._order.append(stamp_ns)
+            if stamp_ns in self._done or stamp_ns not in self._published:
                 self._assign_bools()
-            entry.setdefault(name, msg)
-            self._complete(stamp_ns)
+                return  # a duplicate (republished frame) or not one of ours
+            self._partial.setdefault(stamp_ns, {}).setdefault(name, msg)
+            self._assign_bools()
+            if stamp_ns in self._partial:
+                self._complete(stamp_ns)
 
     def on_bool(self, msg: Bool) -> None:
         with self._lock:
@@ -286,9 +292,9 @@ class _SubprocessNode:
         return f'the node exited with status {self._process.returncode}'
 
     def log_tail(self, lines: int = 15) -> str:
-        self._log.flush()
-        self._log.seek(0)
-        text = self._log.read().decode(errors='replace').strip().splitlines()
+        # read through a new handle: seeking the shared one would move the child's writes
+        with open(f'/proc/self/fd/{self._log.fileno()}', 'rb') as log:
+            text = log.read().decode(errors='replace').strip().splitlines()
         return '\n'.join(text[-lines:])
 
     def stop(self) -> None:

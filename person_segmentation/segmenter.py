@@ -142,22 +142,24 @@ class Segmenter:
                              f'{", ".join(known_models())} (or a model file path)')
         self.model_name = self.spec.name
         self.model_path = path
+        # validate everything that needs no model first, so a bad argument loads nothing
+        self.zoom = float(zoom)
+        InputPlan(8, 8, 9, 'pad', zoom=self.zoom)
+        self._smoother = TemporalSmoother(smoothing, max_gap, smoothing_gate)
+        self.threshold = threshold
+        self.min_region_area = min_region_area
+        self.threads = int(threads)
+        self.strategy = strategy or self.spec.strategy
+        self._plan: Optional[InputPlan] = None
         try:
             self.backend = create_backend(self.spec, path, int(threads), **backend_opts)
         except ValueError as error:
             raise ModelFileError(f'cannot load model {self.model_name!r} from {path}: {error}') \
                 from None
-        self.threads = int(threads)
-        self.strategy = strategy or self.spec.strategy
         if self.strategy == 'native' and not getattr(self.backend, 'output_stride', None):
+            self.backend.close()
             raise ValueError(f"model {self.model_name!r} cannot use strategy 'native' (its graph "
                              "does not take rectangular inputs); use 'tiles'")
-        self._smoother = TemporalSmoother(smoothing, max_gap, smoothing_gate)
-        self.threshold = threshold
-        self.min_region_area = min_region_area
-        self.zoom = float(zoom)
-        InputPlan(8, 8, 9, 'pad', zoom=self.zoom)  # validates zoom early
-        self._plan: Optional[InputPlan] = None
 
     @property
     def smoothing(self) -> float:

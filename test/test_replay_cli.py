@@ -27,6 +27,8 @@ from person_segmentation import bag_io
 from person_segmentation.cli import replay, video_to_bag
 import pytest
 from rosbags.highlevel import AnyReader
+from sensor_msgs.msg import Image
+from std_msgs.msg import Bool
 
 FRAMES = 12
 START = 1700000000.0
@@ -155,3 +157,28 @@ def test_bag_without_image_topic_is_a_clear_error(tmp_path, capsys):
     assert replay.main([str(bag), '--output-video', str(tmp_path / 'v.mp4')]) == 1
     assert 'no image topic' in capsys.readouterr().err
     assert not (tmp_path / 'v.mp4').exists()
+
+
+def _output(stamp_ns):
+    msg = Image()
+    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp_ns, 10**9)
+    return msg
+
+
+def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
+    from person_segmentation.replay_runner import _Collector
+    collector = _Collector()
+    collector.required = ('overlay', 'mask', 'person_detected')
+    first, second = 10**9, 2 * 10**9
+    collector.published(0, first)
+    collector.published(1, second)
+    # frame 0 is processed twice (lossless mode resent it), then frame 1
+    for stamp, detected in ((first, True), (first, True), (second, False)):
+        collector.on_image('mask', _output(stamp))
+        collector.on_image('overlay', _output(stamp))
+        collector.on_bool(Bool(data=detected))
+    results = {}
+    while not collector.completed.empty():
+        result = collector.completed.get()
+        results[result.index] = result.person_detected
+    assert results == {0: True, 1: False}
