@@ -25,6 +25,7 @@ falls back to the own converter when cv_bridge cannot handle a message.
 """
 
 import array as pyarray
+import struct
 import sys
 from typing import Dict, Optional, Tuple
 
@@ -169,6 +170,12 @@ def compressed_to_rgb(data, image_format: str = '') -> np.ndarray:
         raise ImageConversionError(
             f'unsupported compressed format {image_format!r}: compressedDepth images are '
             'depth maps, not camera images')
+    declared = _declared_size(buffer.tobytes()[:65536])
+    if declared is not None and max(declared) > MAX_SIDE:
+        # checked before decoding: a few KB that declare a huge image would otherwise make
+        # OpenCV allocate gigabytes for one bad frame
+        raise ImageConversionError(f'absurd image size {declared[0]}x{declared[1]} '
+                                   f'(more than {MAX_SIDE} a side)')
     bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     if bgr is None or bgr.size == 0:
         raise ImageConversionError(
@@ -178,6 +185,32 @@ def compressed_to_rgb(data, image_format: str = '') -> np.ndarray:
         raise ImageConversionError(
             f'absurd image size {bgr.shape[1]}x{bgr.shape[0]} (more than {MAX_SIDE} a side)')
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+# JPEG start-of-frame markers (they carry the size); C4, C8 and CC are other segments
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _declared_size(head: bytes) -> Optional[Tuple[int, int]]:
+    """(width, height) a PNG or JPEG header declares, or None (other formats, or not found)."""
+    if head.startswith(_PNG_SIGNATURE) and head[12:16] == b'IHDR':
+        return struct.unpack('>II', head[16:24])
+    if not head.startswith(b'\xff\xd8'):
+        return None
+    index = 2
+    while index + 9 <= len(head) and head[index] == 0xFF:
+        marker = head[index + 1]
+        if marker in _JPEG_SOF:
+            height, width = struct.unpack('>HH', head[index + 5:index + 9])
+            return width, height
+        if marker == 0xFF:  # fill byte
+            index += 1
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            index += 2
+        else:
+            index += 2 + struct.unpack('>H', head[index + 2:index + 4])[0]
+    return None
 
 
 def _load_cv_bridge():
