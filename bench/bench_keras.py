@@ -24,7 +24,7 @@ shared/baselines/pixellib) on the frames and weight file of a make_reference.py 
 runs the same frames through ``Segmenter`` (strategy 'pad' = one 512 tile per frame, like
 PixelLib) plus the overlay, and the bare network per 512 tile::
 
-    .venv/bin/python bench/bench_keras.py --reference /tmp/pixellib-ref
+    .venv/bin/python bench/bench_keras.py    # reference: scripts/pixellib_reference (.cache/)
 
 GPU (``--gpu``; any Keras 3 backend, e.g. KERAS_BACKEND=torch on a machine without TF): random
 weights in the published layout, fps at batch 1 and 8 and the share of the GPU's peak::
@@ -93,7 +93,7 @@ def flops(model):
 
 def random_weight_file(architecture, directory):
     """Write a seeded random-weight file in the published layout; return its path."""
-    from person_segmentation.keras_deeplab import build_deeplab, write_h5_weights
+    from person_segmentation.models.keras_deeplab import build_deeplab, write_h5_weights
     import keras
     keras.utils.set_random_seed(0)
     model, _ = build_deeplab(architecture, 64, 8, folded=False)
@@ -101,8 +101,8 @@ def random_weight_file(architecture, directory):
 
 
 def _spec(architecture):
-    from person_segmentation import keras_models
-    return {s.options['architecture']: s for s in keras_models.KERAS_MODELS}[architecture]
+    from person_segmentation.models.registry import KERAS_MODELS
+    return {s.options['architecture']: s for s in KERAS_MODELS}[architecture]
 
 
 def _time(fn, repeats, warmup=1):
@@ -131,9 +131,8 @@ def run_pixellib(python, weights, frames, repeats):
 def bench_cpu(args):
     """Ours vs PixelLib on this CPU; returns the result rows."""
     import cv2
-    from person_segmentation import keras_models  # noqa: F401  (registers the models)
     from person_segmentation import Segmenter
-    from person_segmentation.rendering import render_overlay
+    from person_segmentation.engine.rendering import render_overlay
 
     ref = pathlib.Path(args.reference) if args.reference else None
     if ref and (ref / 'reference.npz').is_file():
@@ -193,7 +192,7 @@ def bench_cpu(args):
 def bench_gpu(args):
     """Fps at each batch size on the GPU the Keras backend sees; returns the result rows."""
     import keras
-    from person_segmentation.backends.keras_backend import KerasBackend
+    from person_segmentation.models.backends.keras_backend import KerasBackend
 
     name = _gpu_name()
     peak = next((v for k, v in GPU_PEAKS.items() if k in name), (float('nan'),) * 2)
@@ -260,9 +259,11 @@ def main(argv=None):
     parser.add_argument('--gpu', action='store_true', help='GPU fps table instead of CPU')
     parser.add_argument('--configs', type=_configs,
                         default=list(CONFIGS), help='e.g. xception:8,xception:16,mobilenetv2')
+    cache = pathlib.Path(__file__).resolve().parents[1] / '.cache'  # scripts/pixellib_reference
     parser.add_argument('--reference', default=os.environ.get('PIXELLIB_REFERENCE',
-                                                              '/tmp/pixellib-ref'))
-    parser.add_argument('--pixellib-python', default='/tmp/pixellib-venv/bin/python')
+                                                              str(cache / 'pixellib-ref')))
+    parser.add_argument('--pixellib-python', default=str(cache / 'pixellib-venv' / 'bin' /
+                                                         'python'))
     parser.add_argument('--no-pixellib', action='store_true')
     parser.add_argument('--frames', type=int, default=4)
     parser.add_argument('--repeats', type=int, default=4)

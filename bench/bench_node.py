@@ -47,7 +47,7 @@ from sensor_msgs.msg import Image
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from person_segmentation.image_conversion import rgb_to_fields  # noqa: E402,I100,I202
+from person_segmentation.media.image_conversion import array_to_fields  # noqa: E402,I100,I202
 
 SHARED = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO.parent / 'shared'))
 MODELS = ('deeplabv3_mnv2_257', 'deeplabv3_mnv2_513')
@@ -72,7 +72,7 @@ def node_command(model: str, threads: int):
     """Return the node command line (console script next to this Python, else python -m)."""
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     command = [str(script)] if script.exists() else [sys.executable, '-m',
-                                                     'person_segmentation.node']
+                                                     'person_segmentation.node.segmentation_node']
     return command + ['--ros-args', '-p', f'model:={model}', '-p', f'threads:={threads}']
 
 
@@ -157,7 +157,7 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
                 raise RuntimeError(f'node did not start: {process.stderr.read()[-2000:]}')
             time.sleep(0.1)
         time.sleep(1.0)  # let matching settle
-        fields = rgb_to_fields(frame, 'bgr8')
+        fields = array_to_fields(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), 'bgr8')
         msg = Image()
         for key, value in fields.items():
             setattr(msg, key, value)

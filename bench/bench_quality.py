@@ -36,9 +36,9 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from davis import frames, jaccard, mask_change, SEQUENCES, use_shared_models  # noqa: E402, I100
 from person_segmentation import Segmenter  # noqa: E402
-from person_segmentation.input_strategy import STRATEGIES  # noqa: E402
-from person_segmentation.model_registry import MODELS  # noqa: E402
-from person_segmentation.smoothing import TemporalSmoother  # noqa: E402
+from person_segmentation.engine.input_strategy import STRATEGIES  # noqa: E402
+from person_segmentation.engine.smoothing import TemporalSmoother  # noqa: E402
+from person_segmentation.models.registry import downloadable_models  # noqa: E402
 
 
 def evaluate(model, strategy, factors, gates, thresholds, limit, threads, zoom=1.0):
@@ -117,8 +117,10 @@ def vtest_counts(path, models, strategies, threads, zooms=(1.0,)):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--models', nargs='+', default=[m.name for m in MODELS
-                                                        if m.backend == 'tflite'])
+    parser.add_argument('--models', nargs='+', default=list(downloadable_models()),
+                        help='model names (default: every model that downloads with a '
+                             'checksum; the Keras .h5 models need their file by hand: '
+                             'bench/bench_keras.py covers them)')
     parser.add_argument('--strategies', nargs='+', default=list(STRATEGIES))
     parser.add_argument('--smoothing', nargs='+', type=float, default=[0.0, 0.3, 0.5])
     parser.add_argument('--gates', nargs='+', type=float, default=[2.0, 0.0],

@@ -19,7 +19,8 @@ Part 1 times ``Segmenter`` on real 640x480 and 854x480 frames, split into pre-pr
 (resize and tiling), model (LiteRT invoke and softmax), post-processing (merging tiles,
 smoothing, threshold, regions) and rendering (overlay and RGB->BGR). Part 2 runs
 ``segment_video`` end to end (a subprocess: interpreter start, model load, decode, encode) on a
-640x480 clip and, when the PixelLib baseline environment is ready (``/tmp/pixellib-venv.ready``),
+640x480 clip and, when the PixelLib baseline environment is ready (``scripts/pixellib_reference``
+builds it in ``.cache/pixellib-venv``),
 PixelLib's own ``process_video_pascalvoc`` on the same clip; otherwise it prints the documented
 reference (~1.2 s/frame), clearly marked as not measured here.
 
@@ -41,11 +42,13 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from davis import davis_dir, REPO_ROOT, use_shared_models  # noqa: E402, I100
 from person_segmentation import Segmenter  # noqa: E402
-from person_segmentation.model_registry import MODELS  # noqa: E402
-from person_segmentation.rendering import render_overlay  # noqa: E402
+from person_segmentation.engine.rendering import render_overlay  # noqa: E402
+from person_segmentation.models.registry import downloadable_models  # noqa: E402
 
-PIXELLIB_PYTHON = pathlib.Path('/tmp/pixellib-venv/bin/python')
-PIXELLIB_READY = pathlib.Path('/tmp/pixellib-venv.ready')
+# built by scripts/pixellib_reference (which scripts/test runs where the PixelLib kit is)
+PIXELLIB_VENV = REPO_ROOT / '.cache' / 'pixellib-venv'
+PIXELLIB_PYTHON = PIXELLIB_VENV / 'bin' / 'python'
+PIXELLIB_READY = PIXELLIB_VENV / '.ready'
 PIXELLIB_REFERENCE_S = 1.2  # documented in ../shared/baselines/pixellib/README.md
 STAGES = ('preprocess', 'model', 'postprocess', 'render')
 
@@ -143,8 +146,10 @@ def run_pixellib(clip, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--models', nargs='+', default=[m.name for m in MODELS
-                                                        if m.backend == 'tflite'])
+    parser.add_argument('--models', nargs='+', default=list(downloadable_models()),
+                        help='model names (default: every model that downloads with a '
+                             'checksum; the Keras .h5 models need their file by hand: '
+                             'bench/bench_keras.py covers them)')
     parser.add_argument('--strategies', nargs='+', default=[None],
                         help="input strategies (default: each model's own)")
     parser.add_argument('--repeat', type=int, default=20)

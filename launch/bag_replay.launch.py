@@ -18,7 +18,7 @@ Replay a recorded bag through the person segmentation node on a ROS 2 install.
 ``ros2 launch person_segmentation bag_replay.launch.py bag:=BAG`` plays the bag with
 ``--clock``, remaps its image topic to the node's input, runs the node on the bag's (sim)
 time and, on request, records the node's outputs into a new bag and shows the overlay in
-rqt_image_view. All decisions live in person_segmentation.bag_replay_config (unit tested
+rqt_image_view. All decisions live in person_segmentation.launch_support.bag_replay (unit tested
 without launch); this file only turns them into launch actions.
 """
 
@@ -30,12 +30,13 @@ from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from person_segmentation import bag_replay_config
+from person_segmentation import names
+from person_segmentation.launch_support import bag_replay
 
 
 def _installed_config(name):
     try:
-        share = get_package_share_directory(bag_replay_config.NODE_PACKAGE)
+        share = get_package_share_directory(names.PACKAGE)
     except PackageNotFoundError:
         return None
     path = os.path.join(share, 'config', name)
@@ -44,25 +45,24 @@ def _installed_config(name):
 
 def _actions(context):
     values = {argument.name: LaunchConfiguration(argument.name).perform(context)
-              for argument in bag_replay_config.ARGUMENTS}
-    config = bag_replay_config.BagReplayConfig.from_arguments(
-        values, _installed_config('person_segmentation.yaml'),
-        _installed_config('fastdds_large_images.xml'))
+              for argument in bag_replay.ARGUMENTS}
+    config = bag_replay.BagReplayConfig.from_arguments(
+        values, _installed_config(names.PARAMS_FILE),
+        _installed_config(names.FASTDDS_PROFILE_FILE))
     env = config.process_env()
     actions = [
         ExecuteProcess(cmd=config.play_command(), name='bag_play', output='screen',
                        additional_env=env),
-        Node(package=bag_replay_config.NODE_PACKAGE,
-             executable=bag_replay_config.NODE_EXECUTABLE,
-             name=bag_replay_config.NODE_NAME, output='screen', additional_env=env,
+        Node(package=names.PACKAGE, executable=names.NODE_EXECUTABLE, name=names.NODE_NAME,
+             output='screen', additional_env=env,
              parameters=config.node_parameters(), remappings=config.node_remappings()),
     ]
     if config.record:
         actions.append(ExecuteProcess(cmd=config.record_command(), name='bag_record',
                                       output='screen'))
     if config.viewer:
-        actions.append(Node(package=bag_replay_config.VIEWER_PACKAGE,
-                            executable=bag_replay_config.VIEWER_EXECUTABLE,
+        actions.append(Node(package=bag_replay.VIEWER_PACKAGE,
+                            executable=bag_replay.VIEWER_EXECUTABLE,
                             name='overlay_viewer', arguments=config.viewer_arguments(),
                             parameters=[{'use_sim_time': True}]))
     return actions
@@ -74,5 +74,5 @@ def generate_launch_description():
                 if argument.default is None else
                 DeclareLaunchArgument(argument.name, default_value=argument.default,
                                       description=argument.description)
-                for argument in bag_replay_config.ARGUMENTS]
+                for argument in bag_replay.ARGUMENTS]
     return LaunchDescription(declared + [OpaqueFunction(function=_actions)])

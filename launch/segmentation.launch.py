@@ -17,8 +17,8 @@ Launch the person segmentation node on a live camera.
 
     ros2 launch person_segmentation segmentation.launch.py image:=/camera/image_raw
 
-The argument handling lives in person_segmentation.launch_config (unit tested without launch);
-this file only declares the arguments and resolves them when the launch runs.
+The argument handling lives in person_segmentation.launch_support.segmentation (unit tested
+without launch); this file only declares the arguments and resolves them when the launch runs.
 """
 
 from launch import LaunchDescription
@@ -26,7 +26,7 @@ from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from person_segmentation.launch_config import LAUNCH_ARGUMENTS, node_settings
+from person_segmentation.launch_support.segmentation import LAUNCH_ARGUMENTS, node_settings
 
 
 def _launch_node(context, *args, **kwargs):

@@ -15,11 +15,32 @@
 """
 Person segmentation for ROS 2 camera streams and offline video.
 
-The engine (``Segmenter``) is importable without ROS; LiteRT and TensorFlow load only when a
-model is created.
+``from person_segmentation import Segmenter`` gives the engine, importable without ROS. The
+names are resolved on first use, so importing a light sub-package (``launch_support`` under the
+system Python of ``ros2 launch``, say) loads no numpy, OpenCV or inference framework; LiteRT and
+TensorFlow load only when a model is created. Layout: README.md, section Layout.
 """
 
-from person_segmentation.regions import PersonRegion
-from person_segmentation.segmenter import SegmentationResult, Segmenter
+import importlib
 
-__all__ = ['PersonRegion', 'SegmentationResult', 'Segmenter']
+_EXPORTS = {
+    'PersonRegion': 'person_segmentation.engine.regions',
+    'SegmentationResult': 'person_segmentation.engine.segmenter',
+    'Segmenter': 'person_segmentation.engine.segmenter',
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    """Import an exported name from its module on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    """List the exported names with the module's own."""
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -16,7 +16,7 @@
 
 import cv2
 import numpy as np
-from person_segmentation import bag_io
+from person_segmentation.media import bags
 import pytest
 
 
@@ -28,7 +28,7 @@ def photo():
 
 
 def _write(path, topics, stamp_ns=10**9):
-    with bag_io.AtomicBagWriter(path) as writer:
+    with bags.AtomicBagWriter(path) as writer:
         for topic, msgtype, message in topics:
             writer.write(writer.add_topic(topic, msgtype), stamp_ns, message)
 
@@ -38,75 +38,75 @@ def test_image_messages_round_trip(photo):
             ('bgr8', photo, photo),
             ('rgb8', photo[:, :, ::-1], photo),
             ('mono8', photo[:, :, 1], cv2.cvtColor(photo[:, :, 1], cv2.COLOR_GRAY2BGR))]:
-        msg = bag_io.image_message(np.ascontiguousarray(array), 123, 'cam', encoding)
-        raw = bag_io.TYPESTORE.serialize_cdr(msg, bag_io.IMAGE_TYPE)
-        back = bag_io.TYPESTORE.deserialize_cdr(raw, bag_io.IMAGE_TYPE)
+        msg = bags.image_message(np.ascontiguousarray(array), 123, 'cam', encoding)
+        raw = bags.TYPESTORE.serialize_cdr(msg, bags.IMAGE_TYPE)
+        back = bags.TYPESTORE.deserialize_cdr(raw, bags.IMAGE_TYPE)
         assert back.encoding == encoding and back.header.frame_id == 'cam'
-        assert bag_io.stamp_to_ns(back.header.stamp) == 123
-        np.testing.assert_array_equal(bag_io.message_to_bgr(back), expected)
+        assert bags.stamp_to_ns(back.header.stamp) == 123
+        np.testing.assert_array_equal(bags.message_to_bgr(back), expected)
 
 
 def test_padded_rows_are_unpadded(photo):
     height, width = photo.shape[:2]
     padded = np.zeros((height, width * 3 + 5), np.uint8)
     padded[:, :width * 3] = photo.reshape(height, -1)
-    msg = bag_io.TYPESTORE.types[bag_io.IMAGE_TYPE](
-        header=bag_io.image_message(photo, 0).header, height=height, width=width,
+    msg = bags.TYPESTORE.types[bags.IMAGE_TYPE](
+        header=bags.image_message(photo, 0).header, height=height, width=width,
         encoding='bgr8', is_bigendian=0, step=width * 3 + 5, data=padded.reshape(-1))
-    np.testing.assert_array_equal(bag_io.message_to_bgr(msg), photo)
+    np.testing.assert_array_equal(bags.message_to_bgr(msg), photo)
 
 
 def test_missing_path_and_non_bag_folder_are_named(tmp_path):
-    with pytest.raises(bag_io.BagError, match='bag not found'):
-        bag_io.BagImageSource(tmp_path / 'nope')
+    with pytest.raises(bags.BagError, match='bag not found'):
+        bags.BagImageSource(tmp_path / 'nope')
     (tmp_path / 'folder').mkdir()
-    with pytest.raises(bag_io.BagError, match='not a readable rosbag2 bag'):
-        bag_io.BagImageSource(tmp_path / 'folder')
+    with pytest.raises(bags.BagError, match='not a readable rosbag2 bag'):
+        bags.BagImageSource(tmp_path / 'folder')
 
 
 def test_bag_without_image_topic_lists_its_topics(tmp_path):
     bag = tmp_path / 'bools'
-    _write(bag, [('/flag', bag_io.BOOL_TYPE, bag_io.bool_message(True))])
-    with pytest.raises(bag_io.BagError, match=r'no image topic.*/flag \(std_msgs/msg/Bool\)'):
-        bag_io.BagImageSource(bag)
+    _write(bag, [('/flag', bags.BOOL_TYPE, bags.bool_message(True))])
+    with pytest.raises(bags.BagError, match=r'no image topic.*/flag \(std_msgs/msg/Bool\)'):
+        bags.BagImageSource(bag)
 
 
 def test_topic_choice(tmp_path, photo):
     bag = tmp_path / 'two'
-    with bag_io.AtomicBagWriter(bag, storage='sqlite3') as writer:
-        raw = writer.add_topic('/cam/image_raw', bag_io.IMAGE_TYPE)
-        jpeg = writer.add_topic('/cam/image_raw/compressed', bag_io.COMPRESSED_IMAGE_TYPE)
+    with bags.AtomicBagWriter(bag, storage='sqlite3') as writer:
+        raw = writer.add_topic('/cam/image_raw', bags.IMAGE_TYPE)
+        jpeg = writer.add_topic('/cam/image_raw/compressed', bags.COMPRESSED_IMAGE_TYPE)
         for index in range(3):
             stamp = 10**9 + index * 10**8
-            writer.write(raw, stamp, bag_io.image_message(photo, stamp))
-            writer.write(jpeg, stamp, bag_io.compressed_image_message(photo, stamp))
-        writer.write(jpeg, 2 * 10**9, bag_io.compressed_image_message(photo, 2 * 10**9))
-    assert {(t.name, t.count) for t in bag_io.list_image_topics(bag)} == {
+            writer.write(raw, stamp, bags.image_message(photo, stamp))
+            writer.write(jpeg, stamp, bags.compressed_image_message(photo, stamp))
+        writer.write(jpeg, 2 * 10**9, bags.compressed_image_message(photo, 2 * 10**9))
+    assert {(t.name, t.count) for t in bags.list_image_topics(bag)} == {
         ('/cam/image_raw', 3), ('/cam/image_raw/compressed', 4)}
-    with bag_io.BagImageSource(bag) as source:
-        assert source.topic == '/cam/image_raw/compressed'  # more messages
-        assert 'pass --topic' in source.chosen_because
-    with bag_io.BagImageSource(bag, topic='/cam/image_raw') as source:
+    with bags.BagImageSource(bag) as source:
+        assert source.topic == '/cam/image_raw'  # raw before compressed, despite fewer messages
+        assert 'raw Image before CompressedImage' in source.chosen_because
+    with bags.BagImageSource(bag, topic='/cam/image_raw') as source:
         assert [f.stamp_ns for f in source] == [10**9, 11 * 10**8, 12 * 10**8]
-    with pytest.raises(bag_io.BagError, match="no image topic '/other'"):
-        bag_io.BagImageSource(bag, topic='/other')
+    with pytest.raises(bags.BagError, match="no image topic '/other'"):
+        bags.BagImageSource(bag, topic='/other')
 
 
 def test_writer_discards_everything_on_error(tmp_path, photo):
     bag = tmp_path / 'bag'
     with pytest.raises(KeyboardInterrupt):
-        with bag_io.AtomicBagWriter(bag) as writer:
-            connection = writer.add_topic('/image', bag_io.IMAGE_TYPE)
-            writer.write(connection, 1, bag_io.image_message(photo, 1))
+        with bags.AtomicBagWriter(bag) as writer:
+            connection = writer.add_topic('/image', bags.IMAGE_TYPE)
+            writer.write(connection, 1, bags.image_message(photo, 1))
             raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
 
 
 def test_writer_refuses_existing_output_and_missing_folder(tmp_path):
     (tmp_path / 'bag').mkdir()
-    with pytest.raises(bag_io.BagError, match='--force'):
-        bag_io.AtomicBagWriter(tmp_path / 'bag').__enter__()
-    with pytest.raises(bag_io.BagError, match='does not exist'):
-        bag_io.AtomicBagWriter(tmp_path / 'no' / 'bag').__enter__()
+    with pytest.raises(bags.BagError, match='--force'):
+        bags.AtomicBagWriter(tmp_path / 'bag').__enter__()
+    with pytest.raises(bags.BagError, match='does not exist'):
+        bags.AtomicBagWriter(tmp_path / 'no' / 'bag').__enter__()
     with pytest.raises(ValueError, match='storage'):
-        bag_io.AtomicBagWriter(tmp_path / 'x', storage='rosbag1')
+        bags.AtomicBagWriter(tmp_path / 'x', storage='rosbag1')

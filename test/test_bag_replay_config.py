@@ -15,17 +15,17 @@
 """
 bag_replay.launch.py: its arguments, commands and remaps (always), and its actions (with launch).
 
-The decisions live in person_segmentation.bag_replay_config, tested here on real bags written
-by bag_io; the launch file itself is loaded only where the launch library is importable.
+The decisions live in person_segmentation.launch_support.bag_replay, tested here on real bags
+written by media.bags; the launch file itself is loaded only where launch is importable.
 """
 
 import importlib.util
 import pathlib
 
 import numpy as np
-from person_segmentation import bag_io
-from person_segmentation.bag_replay_config import (ARGUMENTS, BagReplayConfig, ConfigError,
-                                                   find_image_topic)
+from person_segmentation.launch_support.bag_replay import (ARGUMENTS, BagReplayConfig,
+                                                           ConfigError, find_image_topic)
+from person_segmentation.media import bags
 import pytest
 
 LAUNCH_FILE = pathlib.Path(__file__).resolve().parents[1] / 'launch' / 'bag_replay.launch.py'
@@ -33,24 +33,41 @@ LAUNCH_FILE = pathlib.Path(__file__).resolve().parents[1] / 'launch' / 'bag_repl
 
 def _bag(path, topics):
     frame = np.zeros((4, 6, 3), np.uint8)
-    with bag_io.AtomicBagWriter(path) as writer:
+    with bags.AtomicBagWriter(path) as writer:
         for name, msgtype, count in topics:
             connection = writer.add_topic(name, msgtype)
             for index in range(count):
-                message = (bag_io.compressed_image_message(frame, index)
-                           if msgtype == bag_io.COMPRESSED_IMAGE_TYPE
-                           else bag_io.image_message(frame, index)
-                           if msgtype == bag_io.IMAGE_TYPE else bag_io.bool_message(True))
+                message = (bags.compressed_image_message(frame, index)
+                           if msgtype == bags.COMPRESSED_IMAGE_TYPE
+                           else bags.image_message(frame, index)
+                           if msgtype == bags.IMAGE_TYPE else bags.bool_message(True))
                 writer.write(connection, index + 1, message)
     return path
 
 
+@pytest.mark.parametrize('topics, want', [
+    ([('/a/image', bags.IMAGE_TYPE, 2), ('/a/image/compressed', bags.COMPRESSED_IMAGE_TYPE, 3)],
+     '/a/image'),
+    ([('/a/image/compressed', bags.COMPRESSED_IMAGE_TYPE, 3), ('/b/image', bags.IMAGE_TYPE, 2),
+      ('/c/image', bags.IMAGE_TYPE, 4)], '/c/image'),
+    ([('/z/image', bags.IMAGE_TYPE, 2), ('/y/image', bags.IMAGE_TYPE, 2)], '/y/image'),
+    ([('/a/compressed', bags.COMPRESSED_IMAGE_TYPE, 1),
+      ('/b/compressed', bags.COMPRESSED_IMAGE_TYPE, 2)], '/b/compressed'),
+])
+def test_launch_and_replay_choose_the_same_topic(tmp_path, topics, want):
+    """One rule: the launch file (metadata.yaml) and replay (rosbags) pick the same topic."""
+    bag = _bag(tmp_path / 'bag', topics)
+    assert find_image_topic(bag)[0] == want
+    with bags.BagImageSource(bag) as source:
+        assert source.topic == want
+
+
 @pytest.fixture
 def raw_bag(tmp_path):
-    return _bag(tmp_path / 'warehouse', [('/cam/image_raw', bag_io.IMAGE_TYPE, 2),
+    return _bag(tmp_path / 'warehouse', [('/cam/image_raw', bags.IMAGE_TYPE, 2),
                                          ('/cam/image_raw/compressed',
-                                          bag_io.COMPRESSED_IMAGE_TYPE, 3),
-                                         ('/flag', bag_io.BOOL_TYPE, 1)])
+                                          bags.COMPRESSED_IMAGE_TYPE, 3),
+                                         ('/flag', bags.BOOL_TYPE, 1)])
 
 
 def test_defaults_find_the_raw_image_topic_and_play_with_clock(raw_bag):
@@ -84,8 +101,8 @@ def test_rate_loop_offset_model_record_and_viewer(raw_bag, tmp_path):
 
 def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     bag = _bag(tmp_path / 'jpeg', [('/cam/image_raw/compressed',
-                                    bag_io.COMPRESSED_IMAGE_TYPE, 2)])
-    assert find_image_topic(bag) == ('/cam/image_raw/compressed', bag_io.COMPRESSED_IMAGE_TYPE)
+                                    bags.COMPRESSED_IMAGE_TYPE, 2)])
+    assert find_image_topic(bag) == ('/cam/image_raw/compressed', bags.COMPRESSED_IMAGE_TYPE)
     config = BagReplayConfig.from_arguments({'bag': str(bag)})
     assert config.node_remappings() == [('image/compressed', '/cam/image_raw/compressed')]
     assert config.node_parameters() == [{'use_sim_time': True, 'input_compressed': True}]
@@ -109,8 +126,8 @@ def test_bad_arguments_are_named(raw_bag, values, message):
 
 
 def test_bag_without_image_topic_or_metadata(tmp_path, raw_bag):
-    flags = _bag(tmp_path / 'flags', [('/flag', bag_io.BOOL_TYPE, 1)])
-    with pytest.raises(ConfigError, match=r'no sensor_msgs/msg/Image.*/flag'):
+    flags = _bag(tmp_path / 'flags', [('/flag', bags.BOOL_TYPE, 1)])
+    with pytest.raises(ConfigError, match=r'no image topic.*its topics: /flag'):
         BagReplayConfig.from_arguments({'bag': str(flags)})
     mcap = next(raw_bag.glob('*.mcap'))
     with pytest.raises(ConfigError, match='image_topic:='):

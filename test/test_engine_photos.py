@@ -22,7 +22,7 @@ import matplotlib.cbook
 import matplotlib.image
 import numpy as np
 from person_segmentation import PersonRegion, SegmentationResult, Segmenter
-from person_segmentation.model_registry import model_names
+from person_segmentation.models.registry import model_names
 import pytest
 import skimage.data
 

@@ -25,7 +25,7 @@ from conftest import REPO_ROOT
 import cv2
 import numpy as np
 from person_segmentation import Segmenter
-from person_segmentation.model_registry import get_spec
+from person_segmentation.models.registry import get_spec
 import pytest
 
 

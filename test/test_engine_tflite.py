@@ -21,8 +21,8 @@ that the rewritten graphs load, give the logits grid, and agree with the untouch
 
 import cv2
 import numpy as np
-from person_segmentation.backends import tflite_backend
-from person_segmentation.model_registry import get_spec
+from person_segmentation.models.backends import tflite_backend
+from person_segmentation.models.registry import get_spec
 import pytest
 
 MODELS = ['deeplabv3_mnv2_257', 'deeplabv3_mnv2_513', 'deeplabv3_mnv2_dm05_513']

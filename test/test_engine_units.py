@@ -20,10 +20,10 @@ part that broke rather than at the model.
 """
 
 import numpy as np
-from person_segmentation.input_strategy import InputPlan, STRATEGIES
-from person_segmentation.regions import find_regions
-from person_segmentation.rendering import mask_from_probability, render_overlay
-from person_segmentation.smoothing import TemporalSmoother
+from person_segmentation.engine.input_strategy import InputPlan, STRATEGIES
+from person_segmentation.engine.regions import find_regions
+from person_segmentation.engine.rendering import mask_from_probability, render_overlay
+from person_segmentation.engine.smoothing import TemporalSmoother
 import pytest
 
 

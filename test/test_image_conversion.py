@@ -24,11 +24,12 @@ import struct
 import zlib
 
 import cv2
+from image_encoders import rgb_to_fields
 import numpy as np
-from person_segmentation.image_conversion import (array_to_fields, compressed_to_rgb,
-                                                  cv_bridge_available, fields_to_rgb,
-                                                  image_msg_to_rgb, ImageConversionError,
-                                                  rgb_to_fields, SUPPORTED_ENCODINGS)
+from person_segmentation.media.image_conversion import (array_to_fields, compressed_to_rgb,
+                                                        cv_bridge_available, fields_to_rgb,
+                                                        image_msg_to_rgb, ImageConversionError,
+                                                        SUPPORTED_ENCODINGS)
 import pytest
 from sensor_msgs.msg import Image
 

@@ -23,7 +23,7 @@ folded into the convolutions) computes what the published layout computes.
 
 import h5py
 import numpy as np
-from person_segmentation.keras_deeplab import (
+from person_segmentation.models.keras_deeplab import (
     build_deeplab, load_weights, read_h5_weights, WeightFileError, write_h5_weights)
 import pytest
 

@@ -21,9 +21,10 @@ plumbing (registry, model files, backend selection, output contract), not segmen
 """
 
 import numpy as np
-from person_segmentation import keras_models, Segmenter
-from person_segmentation.keras_deeplab import build_deeplab, write_h5_weights
-from person_segmentation.model_files import ModelFileError
+from person_segmentation import Segmenter
+from person_segmentation.models.files import ModelFileError
+from person_segmentation.models.keras_deeplab import build_deeplab, write_h5_weights
+from person_segmentation.models.registry import MOBILENETV2, XCEPTION
 import pytest
 
 
@@ -32,7 +33,7 @@ def model_dir(tmp_path_factory):
     """Return a model cache directory holding a random MobileNetV2 file under its registry name."""
     directory = tmp_path_factory.mktemp('models')
     model, _ = build_deeplab('mobilenetv2', 64, 8, folded=False)
-    write_h5_weights(model, directory / keras_models.MOBILENETV2.filename)
+    write_h5_weights(model, directory / MOBILENETV2.filename)
     return directory
 
 
@@ -44,7 +45,7 @@ def _frame():
 def test_segmenter_selects_keras_backend_by_name(model_dir):
     """Segmenter('deeplabv3plus_mobilenetv2') loads the Keras backend and fills the result."""
     seg = Segmenter('deeplabv3plus_mobilenetv2', threads=2, model_dir=model_dir)
-    assert seg.spec is keras_models.MOBILENETV2
+    assert seg.spec is MOBILENETV2
     assert seg.backend.name.startswith('keras-')
     assert seg.backend.input_size == 512
     assert 'cpu' in seg.backend.device or 'gpu' in seg.backend.device
@@ -56,7 +57,7 @@ def test_segmenter_selects_keras_backend_by_name(model_dir):
 
 def test_segmenter_takes_an_h5_path(model_dir):
     """A path to an .h5 file is recognised as MobileNetV2 from its layer names."""
-    seg = Segmenter(str(model_dir / keras_models.MOBILENETV2.filename), threads=2,
+    seg = Segmenter(str(model_dir / MOBILENETV2.filename), threads=2,
                     strategy='pad')
     assert seg.spec.options['architecture'] == 'mobilenetv2'
     assert seg(_frame()).probability.shape == (240, 320)
@@ -66,5 +67,5 @@ def test_missing_xception_file_says_where_to_put_it(tmp_path):
     """No checksum is published, so nothing downloads: the error names file and directory."""
     with pytest.raises(ModelFileError) as error:
         Segmenter('deeplabv3plus_xception', model_dir=tmp_path)
-    assert keras_models.XCEPTION.filename in str(error.value)
+    assert XCEPTION.filename in str(error.value)
     assert str(tmp_path) in str(error.value)

@@ -16,14 +16,15 @@
 segmentation.launch.py: argument handling (always) and the launch description (with launch).
 
 launch/launch_ros are not installable everywhere, so the argument -> remapping/parameter logic
-lives in person_segmentation.launch_config and is tested here directly; the launch file itself
-is loaded when launch is importable.
+lives in person_segmentation.launch_support.segmentation and is tested here directly; the launch
+file itself is loaded when launch is importable.
 """
 
 import importlib.util
 import pathlib
 
-from person_segmentation import launch_config, node_parameters
+from person_segmentation.launch_support import segmentation as launch_config
+from person_segmentation.node import parameters as node_parameters
 import pytest
 import yaml
 
@@ -93,7 +94,7 @@ def test_launch_description_loads():
     if importlib.util.find_spec('launch') is None or \
             importlib.util.find_spec('launch_ros') is None:
         pytest.skip('launch / launch_ros are not installed here (not on PyPI); the argument '
-                    'logic is tested through person_segmentation.launch_config')
+                    'logic is tested through person_segmentation.launch_support.segmentation')
     from launch import LaunchContext
     from launch.actions import DeclareLaunchArgument
     spec = importlib.util.spec_from_file_location('segmentation_launch', LAUNCH_FILE)

@@ -27,9 +27,10 @@ import socket
 import threading
 
 from person_segmentation import Segmenter
-from person_segmentation.model_files import (default_model_dir, ModelFileError,
-                                             resolve_model_file, sha256_of)
-from person_segmentation.model_registry import get_spec, ModelSpec
+from person_segmentation.models.files import (default_model_dir, ModelFileError,
+                                              resolve_model_file, sha256_of)
+from person_segmentation.models.registry import get_spec
+from person_segmentation.models.spec import ModelSpec
 import pytest
 
 MODEL = 'deeplabv3_mnv2_dm05_513'  # the smallest real model (760 kB)

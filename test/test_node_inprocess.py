@@ -28,12 +28,12 @@ import time
 from builtin_interfaces.msg import Time as TimeMsg
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
+from image_encoders import rgb_to_fields
 import numpy as np
 from person_segmentation import Segmenter
-from person_segmentation.image_conversion import (fields_to_rgb, rgb_to_fields,
-                                                  SUPPORTED_ENCODINGS)
-from person_segmentation.node import PersonSegmentationNode
-from person_segmentation.rendering import render_overlay
+from person_segmentation.engine.rendering import render_overlay
+from person_segmentation.media.image_conversion import fields_to_rgb, SUPPORTED_ENCODINGS
+from person_segmentation.node.segmentation_node import PersonSegmentationNode
 import pytest
 from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters

@@ -30,9 +30,9 @@ import threading
 import time
 
 import cv2
+from image_encoders import rgb_to_fields
 import numpy as np
 from person_segmentation import Segmenter
-from person_segmentation.image_conversion import rgb_to_fields
 import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -52,7 +52,7 @@ def node_command() -> list:
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     if script.exists():
         return [str(script)]
-    return [sys.executable, '-m', 'person_segmentation.node']
+    return [sys.executable, '-m', 'person_segmentation.node.segmentation_node']
 
 
 def node_environment(models_dir) -> dict:

@@ -20,14 +20,15 @@ person_detected switches, which reliability the subscription picks and which par
 are rejected; they are tested here without ROS so failures point at the logic itself.
 """
 
+import pathlib
 import threading
 import time
 
-from person_segmentation import node_parameters
-from person_segmentation.frame_stats import FrameStats, percentiles, RateWindow
-from person_segmentation.frame_worker import FrameWorker, LatestFrameSlot
-from person_segmentation.presence import PresenceHysteresis
-from person_segmentation.qos_policy import choose_reliability
+from person_segmentation.engine.presence import PresenceHysteresis
+from person_segmentation.node import parameters as node_parameters
+from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
+from person_segmentation.node.frame_worker import FrameWorker, LatestFrameSlot
+from person_segmentation.node.qos import choose_reliability
 import pytest
 
 
@@ -170,6 +171,17 @@ def test_parameter_table_is_consistent_with_its_descriptors():
     assert {'threshold', 'smoothing', 'overlay_color', 'overlay_alpha',
             'presence_on_threshold', 'presence_off_threshold'} <= live
     assert node_parameters.BY_NAME['model'].read_only
+
+
+def test_docs_parameter_table_is_the_declared_one():
+    """docs/node.md shows exactly the declared parameters (regenerate: python -m ...parameters)."""
+    lines = (pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'node.md').read_text()
+    lines = lines.splitlines()
+    start = lines.index(node_parameters.markdown_table().splitlines()[0])
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith('|')), len(lines))
+    assert '\n'.join(lines[start:end]) == node_parameters.markdown_table(), (
+        'docs/node.md is out of date: paste the output of '
+        '`python -m person_segmentation.node.parameters` into its Parameters section')
 
 
 @pytest.mark.parametrize('changes, problem', [

@@ -23,8 +23,9 @@ import pathlib
 import re
 
 import cv2
-from person_segmentation import bag_io
 from person_segmentation.cli import replay, video_to_bag
+from person_segmentation.media import bags
+from person_segmentation.replay.session import OutputCollector
 import pytest
 from rosbags.highlevel import AnyReader
 from sensor_msgs.msg import Image
@@ -69,12 +70,12 @@ def _stamps(bag: pathlib.Path):
     with AnyReader([bag]) as reader:
         for connection, bag_time, raw in reader.messages():
             message = reader.deserialize(raw, connection.msgtype)
-            stamp = (bag_io.stamp_to_ns(message.header.stamp)
+            stamp = (bags.stamp_to_ns(message.header.stamp)
                      if hasattr(message, 'header') else bag_time)
             stamps.setdefault(connection.topic, []).append(stamp)
             if connection.topic.endswith('/mask'):
                 assert message.encoding == 'mono8'
-                assert set(bag_io.image_to_array(message).reshape(-1).tolist()) <= {0, 255}
+                assert set(bags.image_to_array(message).reshape(-1).tolist()) <= {0, 255}
     return stamps
 
 
@@ -152,8 +153,8 @@ def test_bad_bag_path_is_a_clear_error(tmp_path, capsys):
 
 def test_bag_without_image_topic_is_a_clear_error(tmp_path, capsys):
     bag = tmp_path / 'flags'
-    with bag_io.AtomicBagWriter(bag) as writer:
-        writer.write(writer.add_topic('/flag', bag_io.BOOL_TYPE), 1, bag_io.bool_message(True))
+    with bags.AtomicBagWriter(bag) as writer:
+        writer.write(writer.add_topic('/flag', bags.BOOL_TYPE), 1, bags.bool_message(True))
     assert replay.main([str(bag), '--output-video', str(tmp_path / 'v.mp4')]) == 1
     assert 'no image topic' in capsys.readouterr().err
     assert not (tmp_path / 'v.mp4').exists()
@@ -166,8 +167,7 @@ def _output(stamp_ns):
 
 
 def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
-    from person_segmentation.replay_runner import _Collector
-    collector = _Collector()
+    collector = OutputCollector()
     collector.required = ('overlay', 'mask', 'person_detected')
     first, second = 10**9, 2 * 10**9
     collector.published(0, first)

@@ -24,8 +24,8 @@ import os
 import pathlib
 
 import cv2
-from person_segmentation import sample_footage
 from person_segmentation.cli import demo
+from person_segmentation.media import sample_footage
 import pytest
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]

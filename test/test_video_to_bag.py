@@ -23,8 +23,8 @@ import pathlib
 
 import cv2
 import numpy as np
-from person_segmentation import bag_io
 from person_segmentation.cli import video_to_bag
+from person_segmentation.media import bags
 import pytest
 import yaml
 
@@ -60,7 +60,7 @@ def test_raw_round_trip_keeps_count_stamps_and_pixels(frame_sequence, tmp_path, 
                                 '--start-time', str(START), '--frame-id', 'cam0', '--quiet'])
     assert status == 0
     info = _metadata(bag)
-    assert info['version'] == bag_io.BAG_VERSION
+    assert info['version'] == bags.BAG_VERSION
     assert info['storage_identifier'] == storage
     assert info['message_count'] == FRAMES
     (topic,) = info['topics_with_message_count']
@@ -70,7 +70,7 @@ def test_raw_round_trip_keeps_count_stamps_and_pixels(frame_sequence, tmp_path, 
     assert info['starting_time']['nanoseconds_since_epoch'] == int(START * 1e9)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith('.')], 'temp dir left'
 
-    with bag_io.BagImageSource(bag) as source:
+    with bags.BagImageSource(bag) as source:
         assert source.frame_count == FRAMES
         assert source.size == (frames[0].shape[1], frames[0].shape[0])
         assert source.fps == pytest.approx(FPS)
@@ -94,13 +94,13 @@ def test_compressed_round_trip_decodes_jpeg_of_the_right_size(frame_sequence, tm
     info = _metadata(bag)
     assert info['topics_with_message_count'][0]['topic_metadata']['type'] == \
         'sensor_msgs/msg/CompressedImage'
-    with bag_io.BagImageSource(bag) as source:
+    with bags.BagImageSource(bag) as source:
         messages = [msg for _, msg in source.messages()]
     assert len(messages) == FRAMES
     for index, msg in enumerate(messages):
         assert msg.format == 'jpeg'
         assert bytes(msg.data[:2]) == b'\xff\xd8'  # JPEG start-of-image marker
-        bgr = bag_io.message_to_bgr(msg)
+        bgr = bags.message_to_bgr(msg)
         assert bgr.shape == frames[index].shape
         error = np.abs(bgr.astype(np.int16) - frames[index].astype(np.int16)).mean()
         assert error < 4.0, f'JPEG frame {index} differs by {error:.1f} grey levels on average'

@@ -17,7 +17,7 @@ The README's main command: real footage -> rosbag2 bag -> the node over ROS -> s
 
 One command should show the whole pipeline working on real pedestrian footage on a fresh
 Debian/Ubuntu machine, with nothing but the pip environment: with no input it fetches OpenCV's
-vtest.avi (see person_segmentation.sample_footage), converts the video into a bag as a camera
+vtest.avi (see person_segmentation.media.sample_footage), converts the video into a bag as a camera
 recording would be, replays the bag through person_segmentation_node over real DDS topics and
 writes the overlay video. Any video or bag can be given instead.
 """
@@ -26,11 +26,14 @@ import argparse
 import pathlib
 import sys
 
-from person_segmentation import sample_footage
+from person_segmentation import exit_codes
 from person_segmentation.cli import replay, video_to_bag
+from person_segmentation.media import sample_footage
+from person_segmentation.media.frame_source import is_bag
+from person_segmentation.models.registry import TOOLS_DEFAULT_MODEL
 
 # The node's default (257x257) model misses most of vtest.avi's small, distant pedestrians.
-DEMO_MODEL = 'deeplabv3_mnv2_513'
+DEMO_MODEL = TOOLS_DEFAULT_MODEL
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +80,7 @@ def run(args) -> int:
     if source is None:
         source = str(sample_footage.ensure_vtest(args.data_dir))
     stem = _stem(source)
-    if replay.is_bag(source):
+    if is_bag(source):
         bag = pathlib.Path(source)
     else:
         bag = output_dir / f'{stem}_bag'
@@ -109,13 +112,13 @@ def main(argv=None) -> int:
         return run(args)
     except sample_footage.FootageError as err:
         print(f'demo: cannot get the sample footage: {err}', file=sys.stderr)
-        return 1
+        return exit_codes.ERROR
     except replay.replay_errors() as err:
         print(f'demo: error: {err}', file=sys.stderr)
-        return 1
+        return exit_codes.ERROR
     except KeyboardInterrupt:
         print('demo: interrupted; partial outputs removed', file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
 
 
 if __name__ == '__main__':

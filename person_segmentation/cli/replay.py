@@ -24,71 +24,23 @@ as a video and, optionally, the mask, probability and person_detected topics as 
 """
 
 import argparse
+import contextlib
 import itertools
 import os
 import pathlib
 import sys
-from typing import Iterator, Optional, Tuple
+from typing import Optional
 
-import numpy as np
-from person_segmentation import bag_io
-from person_segmentation.cli.video_to_bag import default_start_time
-from person_segmentation.model_files import ModelFileError
-from person_segmentation.video_io import (AtomicVideoWriter, open_video, VideoReadError,
-                                          VideoWriteError)
+from person_segmentation import exit_codes
+from person_segmentation.media import bags
+from person_segmentation.media.frame_source import FrameSource
+from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
+from person_segmentation.models.files import ModelFileError
+from person_segmentation.replay.session import ReplayError, ReplayOptions
 from tqdm import tqdm
 
-BAG_SUFFIXES = ('.mcap', '.db3')
-OUTPUT_TOPICS = {'mask': bag_io.IMAGE_TYPE, 'probability': bag_io.IMAGE_TYPE,
-                 'person_detected': bag_io.BOOL_TYPE}
-
-
-def is_bag(path) -> bool:
-    """Whether ``path`` is a rosbag2 bag: a folder with metadata.yaml, or a .mcap/.db3 file."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        return (path / 'metadata.yaml').is_file()
-    return path.suffix in BAG_SUFFIXES
-
-
-class FrameInput:
-    """Frames to replay, from a bag or a video: ``(stamp_ns, bgr, frame_id)``, fps and size."""
-
-    def __init__(self, path: str, topic: Optional[str] = None, fps: Optional[float] = None):
-        self.path = path
-        self.is_bag = is_bag(path)
-        if os.path.isdir(path) and not self.is_bag:
-            raise bag_io.BagError(f'{path} is a folder without metadata.yaml: not a rosbag2 bag')
-        if self.is_bag:
-            self._bag = bag_io.BagImageSource(path, topic)
-            self.fps = fps or self._bag.fps
-            self.size = self._bag.size
-            self.frame_count = self._bag.frame_count
-            self.description = f'{path} topic {self._bag.topic} ({self._bag.msgtype})'
-            self.note = self._bag.chosen_because
-        else:
-            if topic:
-                raise ValueError('--topic applies to bag input only')
-            self._video = open_video(path, fps=fps)
-            self.fps = self._video.fps
-            self.size = tuple(self._video.size)
-            self.frame_count = self._video.frame_count
-            self._start_ns = int(round(default_start_time(path) * 1e9))
-            self.description = f'{path} ({self.fps:g} fps)'
-            self.note = ''
-
-    def frames(self) -> Iterator[Tuple[int, np.ndarray, str]]:
-        """Yield ``(stamp_ns, bgr, frame_id)`` in order."""
-        if self.is_bag:
-            for frame in self._bag:
-                yield frame.stamp_ns, frame.bgr, frame.frame_id
-        else:
-            for index, bgr in self._video:
-                yield self._start_ns + int(round(index * 1e9 / self.fps)), bgr, 'camera'
-
-    def close(self) -> None:
-        """Close the bag or video."""
-        (self._bag if self.is_bag else self._video).close()
+OUTPUT_TOPICS = {'mask': bags.IMAGE_TYPE, 'probability': bags.IMAGE_TYPE,
+                 'person_detected': bags.BOOL_TYPE}
 
 
 def default_output_video(input_path: str) -> pathlib.Path:
@@ -114,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--output-bag', default=None, metavar='B',
                         help='also write the mask, probability and person_detected topics '
                              'into this new bag')
-    parser.add_argument('--storage', choices=bag_io.STORAGES, default='mcap',
+    parser.add_argument('--storage', choices=bags.STORAGES, default='mcap',
                         help='storage of --output-bag (default mcap)')
     parser.add_argument('--mode', choices=('realtime', 'lossless'), default='lossless',
                         help='lossless: wait for the output of every frame (default); realtime: '
@@ -155,12 +107,12 @@ def _check_outputs(video: Optional[pathlib.Path], bag: Optional[str], force: boo
     if video is not None and video.exists() and not force:
         raise ValueError(f'{video} exists already; remove it or pass --force to replace it')
     if bag is not None:
-        bag_io.check_output_path(bag, force)
+        bags.check_output_path(bag, force)
 
 
 def run(args) -> int:
     """Replay as ``args`` say; return the exit status (raises on bad input)."""
-    from person_segmentation.replay_runner import ReplayOptions, ReplaySession, serialized
+    from person_segmentation.replay.runner import ReplaySession, serialized  # imports rclpy
     from std_msgs.msg import Bool
 
     if args.limit is not None and args.limit < 1:
@@ -176,76 +128,61 @@ def run(args) -> int:
         raise ValueError('--no-video without --output-bag would write nothing')
     _check_outputs(video_path, args.output_bag, args.force)
 
-    source = FrameInput(args.input, args.topic, args.fps)
-    total = source.frame_count
-    if args.limit is not None:
-        total = min(args.limit, total or args.limit)
-    print(f'replaying {source.description}: {total or "?"} frames {source.size[0]}x'
-          f'{source.size[1]}, {args.mode}, node {args.node}', file=sys.stderr)
-    if source.note:
-        print(f'note: {source.note}', file=sys.stderr)
-    video_writer = bag_writer = None
-    try:
+    # Exits in reverse order: the session stops before the writers commit (or discard, on an
+    # error or Ctrl-C) their outputs, and the input closes last.
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(FrameSource(args.input, args.topic, args.fps))
+        total = source.frame_count
+        if args.limit is not None:
+            total = min(args.limit, total or args.limit)
+        print(f'replaying {source.description}: {total or "?"} frames {source.size[0]}x'
+              f'{source.size[1]}, {args.mode}, node {args.node}', file=sys.stderr)
+        if source.note:
+            print(f'note: {source.note}', file=sys.stderr)
+        video_writer = bag_writer = None
         if video_path is not None:
-            video_writer = AtomicVideoWriter(str(video_path), source.fps, source.size)
-            video_writer.__enter__()
-        connections = {}
+            video_writer = stack.enter_context(
+                AtomicVideoWriter(str(video_path), source.fps, source.size))
         if args.output_bag is not None:
-            bag_writer = bag_io.AtomicBagWriter(args.output_bag, storage=args.storage,
-                                                force=args.force)
-            bag_writer.__enter__()
-        with ReplaySession(options) as session:
-            present = session.wait_ready()
-            if bag_writer is not None:
-                for name, msgtype in OUTPUT_TOPICS.items():
-                    if name in present:
-                        connections[name] = bag_writer.add_topic(
-                            f'{session.outputs_prefix}/{name}', msgtype)
-            bar = tqdm(total=total, unit='frame', desc='replay',
-                       disable=True if args.quiet else None)
-            last_written = [-1]
+            bag_writer = stack.enter_context(
+                bags.AtomicBagWriter(args.output_bag, storage=args.storage, force=args.force))
+        session = stack.enter_context(ReplaySession(options))
+        present = session.wait_ready()
+        connections = {}
+        if bag_writer is not None:
+            for name, msgtype in OUTPUT_TOPICS.items():
+                if name in present:
+                    connections[name] = bag_writer.add_topic(
+                        f'{session.outputs_prefix}/{name}', msgtype)
+        bar = stack.enter_context(tqdm(total=total, unit='frame', desc='replay',
+                                       disable=True if args.quiet else None))
+        last_written = [-1]
 
-            def on_result(result):
-                bar.update(1)
-                if result.stamp_ns <= last_written[0]:
-                    return  # out of order: the video would go backwards
-                last_written[0] = result.stamp_ns
-                if video_writer is not None:
-                    video_writer.write(result.overlay_bgr())
-                for name, connection in connections.items():
-                    msg = getattr(result, name)
-                    if name == 'person_detected':
-                        msg = Bool(data=bool(msg))
-                    bag_writer.write_raw(connection, result.stamp_ns, serialized(msg))
+        def on_result(result):
+            bar.update(1)
+            if result.stamp_ns <= last_written[0]:
+                return  # out of order: the video would go backwards
+            last_written[0] = result.stamp_ns
+            if video_writer is not None:
+                video_writer.write(result.overlay_bgr())
+            for name, connection in connections.items():
+                msg = getattr(result, name)
+                if name == 'person_detected':
+                    msg = Bool(data=bool(msg))
+                bag_writer.write_raw(connection, result.stamp_ns, serialized(msg))
 
-            frames = itertools.islice(source.frames(), args.limit)
-            stats = session.play(frames, on_result)
-            bar.close()
+        stats = session.play(itertools.islice(source.frames(), args.limit), on_result)
         if stats.frames_out == 0:
             raise RuntimeError('the node produced no output; nothing written')
-        for writer in (video_writer, bag_writer):
-            if writer is not None:
-                writer.__exit__(None, None, None)
-    except BaseException as err:
-        for writer in (video_writer, bag_writer):
-            if writer is not None:
-                try:
-                    writer.__exit__(type(err), err, err.__traceback__)
-                except Exception:  # noqa: B902 the original error matters more
-                    pass
-        raise
-    finally:
-        source.close()
     print(stats.summary())
     written = [str(p) for p in (video_path, args.output_bag) if p is not None]
     print(f'wrote {" and ".join(written)}')
-    return 0
+    return exit_codes.OK
 
 
 def replay_errors() -> tuple:
     """Exceptions that end a replay with a one-line message (exit 1) instead of a traceback."""
-    from person_segmentation.replay_runner import ReplayError  # imports rclpy: only when run
-    return (ValueError, bag_io.BagError, VideoReadError, VideoWriteError, ReplayError,
+    return (ValueError, bags.BagError, VideoReadError, VideoWriteError, ReplayError,
             ModelFileError, RuntimeError, OSError)
 
 
@@ -256,10 +193,10 @@ def main(argv=None) -> int:
         return run(args)
     except replay_errors() as err:
         print(f'replay: error: {err}', file=sys.stderr)
-        return 1
+        return exit_codes.ERROR
     except KeyboardInterrupt:
         print('replay: interrupted; partial outputs removed', file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
 
 
 if __name__ == '__main__':

@@ -23,22 +23,21 @@ nothing is left behind.
 """
 
 import argparse
+import contextlib
 import sys
 import time
 from typing import List, Optional
 
 import cv2
 import numpy as np
-
-from person_segmentation.input_strategy import STRATEGIES
-from person_segmentation.model_files import ModelFileError
-from person_segmentation.rendering import render_overlay
-from person_segmentation.segmenter import DEFAULT_MODEL, known_models, Segmenter
-from person_segmentation.video_io import (AtomicVideoWriter, open_video, VideoReadError,
-                                          VideoWriteError)
-
-EXIT_ERROR = 1
-EXIT_INTERRUPTED = 130
+from person_segmentation import exit_codes
+from person_segmentation.engine.input_strategy import STRATEGIES
+from person_segmentation.engine.rendering import render_overlay
+from person_segmentation.engine.segmenter import Segmenter
+from person_segmentation.media.video import (AtomicVideoWriter, open_video, VideoReadError,
+                                             VideoWriteError)
+from person_segmentation.models.files import ModelFileError
+from person_segmentation.models.registry import model_names, TOOLS_DEFAULT_MODEL
 
 
 def _color(text: str):
@@ -67,9 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--mask-output', metavar='MASK',
                         help='also write a 0/255 grayscale mask video or pattern (PNG frames '
                              'are lossless)')
-    parser.add_argument('--model', default=DEFAULT_MODEL,
-                        help=f'model name ({", ".join(known_models())}) or a path '
-                             f'to a model file (default: {DEFAULT_MODEL})')
+    parser.add_argument('--model', default=TOOLS_DEFAULT_MODEL,
+                        help=f'model name ({", ".join(model_names())}) or a path '
+                             f'to a model file (default: {TOOLS_DEFAULT_MODEL})')
     parser.add_argument('--model-dir', help='directory holding/caching model files '
                                             '(default: $PERSON_SEGMENTATION_MODEL_DIR or the '
                                             'XDG cache)')
@@ -106,59 +105,48 @@ def _progress(total: Optional[int], disable: bool):
 
 def run(args) -> int:
     """Segment ``args.input``; return the process exit code."""
-    source = open_video(args.input, fps=args.fps)
-    try:
+    # Exits in reverse order: the mask and overlay outputs commit (or, on an error or Ctrl-C,
+    # are removed) before the model and the input are released.
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(open_video(args.input, fps=args.fps))
         segmenter = Segmenter(args.model, threads=args.threads, strategy=args.strategy,
                               smoothing=args.smoothing, threshold=args.threshold,
                               model_dir=args.model_dir, zoom=args.zoom)
-    except BaseException:
-        source.close()
-        raise
-    width, height = source.size
-    print(f'segment_video: {args.input} ({width}x{height}, {source.fps:g} fps, '
-          f'{source.frame_count or "?"} frames) with {segmenter.model_name} '
-          f'[{segmenter.strategy}, {segmenter.backend.device}]', file=sys.stderr)
-    frames = person_pixels = frames_with_people = 0
-    total_pixels = 0
-    start = time.perf_counter()
-    bar = _progress(source.frame_count, args.no_progress)
-    try:
-        with AtomicVideoWriter(args.output, source.fps, source.size) as overlay_out:
-            mask_out = (AtomicVideoWriter(args.mask_output, source.fps, source.size,
-                                          is_color=False) if args.mask_output else None)
-            try:
-                for index, bgr in source:
-                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                    result = segmenter(rgb, timestamp=index / source.fps)
-                    overlay = render_overlay(rgb, result.mask, args.color, args.alpha,
-                                             args.outline)
-                    overlay_out.write(cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
-                    if mask_out is not None:
-                        mask_out.write(result.mask)
-                    frames += 1
-                    count = int(np.count_nonzero(result.mask))
-                    person_pixels += count
-                    total_pixels += result.mask.size
-                    frames_with_people += bool(result.regions)
-                    if bar is not None:
-                        bar.update(1)
-                if mask_out is not None:
-                    mask_out.commit()
-            except BaseException:
-                if mask_out is not None:
-                    mask_out.abort()
-                raise
-    finally:
+        stack.callback(segmenter.close)
+        width, height = source.size
+        print(f'segment_video: {args.input} ({width}x{height}, {source.fps:g} fps, '
+              f'{source.frame_count or "?"} frames) with {segmenter.model_name} '
+              f'[{segmenter.strategy}, {segmenter.backend.device}]', file=sys.stderr)
+        frames = person_pixels = frames_with_people = total_pixels = 0
+        start = time.perf_counter()
+        bar = _progress(source.frame_count, args.no_progress)
         if bar is not None:
-            bar.close()
-        source.close()
+            stack.callback(bar.close)
+        overlay_out = stack.enter_context(
+            AtomicVideoWriter(args.output, source.fps, source.size))
+        mask_out = (stack.enter_context(AtomicVideoWriter(args.mask_output, source.fps,
+                                                          source.size, is_color=False))
+                    if args.mask_output else None)
+        for index, bgr in source:
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            result = segmenter(rgb, timestamp=index / source.fps)
+            overlay = render_overlay(rgb, result.mask, args.color, args.alpha, args.outline)
+            overlay_out.write(cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
+            if mask_out is not None:
+                mask_out.write(result.mask)
+            frames += 1
+            person_pixels += int(np.count_nonzero(result.mask))
+            total_pixels += result.mask.size
+            frames_with_people += bool(result.regions)
+            if bar is not None:
+                bar.update(1)
     elapsed = time.perf_counter() - start
     share = person_pixels / total_pixels if total_pixels else 0.0
     print(f'segment_video: {frames} frames in {elapsed:.1f} s ({frames / elapsed:.2f} fps); '
           f'person pixels {share:.1%}; frames with people {frames_with_people}/{frames}; '
           f'wrote {args.output}' + (f' and {args.mask_output}' if args.mask_output else ''),
           file=sys.stderr)
-    return 0
+    return exit_codes.OK
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -166,19 +154,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.threads < 1:
         print('segment_video: error: --threads must be at least 1', file=sys.stderr)
-        return EXIT_ERROR
+        return exit_codes.ERROR
     if not 0.0 <= args.alpha <= 1.0:
         print('segment_video: error: --alpha must be in [0, 1]', file=sys.stderr)
-        return EXIT_ERROR
+        return exit_codes.ERROR
     try:
         return run(args)
     except KeyboardInterrupt:
         print('segment_video: interrupted; partial outputs removed', file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_codes.INTERRUPTED
     except (VideoReadError, VideoWriteError, ModelFileError, ValueError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f'segment_video: error: {message}', file=sys.stderr)
-        return EXIT_ERROR
+        return exit_codes.ERROR
 
 
 if __name__ == '__main__':

@@ -23,17 +23,17 @@ the frame index and the video's frame rate, without needing a ROS installation.
 
 import argparse
 from dataclasses import dataclass
-import os
 import pathlib
 import sys
 from typing import Optional
 
-from person_segmentation import bag_io
-from person_segmentation.video_io import open_video, VideoReadError
+from person_segmentation import exit_codes
+from person_segmentation.media import bags
+from person_segmentation.media.frame_source import DEFAULT_FRAME_ID
+from person_segmentation.media.video import default_start_time, open_video, VideoReadError
 from tqdm import tqdm
 
 DEFAULT_TOPIC = '/camera/image_raw'
-DEFAULT_FRAME_ID = 'camera'
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
 
     Stamps are ``start_time + index / fps`` (seconds); ``start_time`` defaults to the video
     file's modification time, ``fps`` to the video's own rate. Raises VideoReadError for an
-    unreadable video, bag_io.BagError for an existing output (without ``force``) and
+    unreadable video, bags.BagError for an existing output (without ``force``) and
     ValueError for bad arguments. ``progress=None`` shows a bar only on a terminal.
     """
     topic = topic or default_topic(compressed)
@@ -72,7 +72,7 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
         raise ValueError(f'topic {topic!r} must be absolute (start with /)')
     if fps is not None and not fps > 0:
         raise ValueError(f'--fps must be positive, got {fps}')
-    bag = bag_io.check_output_path(bag, force)
+    bag = bags.check_output_path(bag, force)
     source = open_video(str(video), fps=fps)
     try:
         rate = float(source.fps)
@@ -81,19 +81,19 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
         if start_time < 0:
             raise ValueError(f'--start-time must not be negative, got {start_time}')
         start_ns = int(round(start_time * 1e9))
-        msgtype = bag_io.COMPRESSED_IMAGE_TYPE if compressed else bag_io.IMAGE_TYPE
+        msgtype = bags.COMPRESSED_IMAGE_TYPE if compressed else bags.IMAGE_TYPE
         frames, stamp_ns = 0, start_ns
-        with bag_io.AtomicBagWriter(bag, storage=storage, force=force) as writer:
+        with bags.AtomicBagWriter(bag, storage=storage, force=force) as writer:
             connection = writer.add_topic(topic, msgtype)
             bar = tqdm(source, total=source.frame_count, unit='frame', desc='video_to_bag',
                        disable=(None if progress is None else not progress))
             for index, bgr in bar:
                 stamp_ns = start_ns + int(round(index * 1e9 / rate))
                 if compressed:
-                    message = bag_io.compressed_image_message(bgr, stamp_ns, frame_id,
-                                                              jpeg_quality)
+                    message = bags.compressed_image_message(bgr, stamp_ns, frame_id,
+                                                            jpeg_quality)
                 else:
-                    message = bag_io.image_message(bgr, stamp_ns, frame_id, 'bgr8')
+                    message = bags.image_message(bgr, stamp_ns, frame_id, 'bgr8')
                 writer.write(connection, stamp_ns, message)
                 frames += 1
             bar.close()
@@ -103,19 +103,6 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
                           tuple(source.size))
     finally:
         source.close()
-
-
-def default_start_time(video) -> float:
-    """
-    Return the stamp of a video's first frame: the file's modification time, in seconds.
-
-    For an image-sequence pattern, the modification time of its folder.
-    """
-    path = os.fspath(video)
-    try:
-        return os.stat(path).st_mtime
-    except OSError:  # an image-sequence pattern: no single file
-        return os.stat(os.path.dirname(path) or '.').st_mtime
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f'{DEFAULT_TOPIC}/compressed with --compressed)')
     parser.add_argument('--frame-id', default=DEFAULT_FRAME_ID,
                         help=f'header frame_id (default {DEFAULT_FRAME_ID})')
-    parser.add_argument('--storage', choices=bag_io.STORAGES, default='mcap',
+    parser.add_argument('--storage', choices=bags.STORAGES, default='mcap',
                         help='rosbag2 storage plugin (default mcap)')
     parser.add_argument('--compressed', action='store_true',
                         help='write sensor_msgs/CompressedImage (JPEG) instead of raw bgr8')
@@ -152,23 +139,23 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if not 1 <= args.jpeg_quality <= 100:
         print('video_to_bag: error: --jpeg-quality must be within 1..100', file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     try:
         result = convert(args.video, args.bag, topic=args.topic, frame_id=args.frame_id,
                          storage=args.storage, compressed=args.compressed, fps=args.fps,
                          start_time=args.start_time, force=args.force,
                          jpeg_quality=args.jpeg_quality,
                          progress=False if args.quiet else None)
-    except (VideoReadError, bag_io.BagError, ValueError) as err:
+    except (VideoReadError, bags.BagError, ValueError) as err:
         print(f'video_to_bag: error: {err}', file=sys.stderr)
-        return 1
+        return exit_codes.ERROR
     except KeyboardInterrupt:
         print('video_to_bag: interrupted; no bag written', file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     width, height = result.size
     print(f'wrote {result.frames} frames ({width}x{height}, {result.fps:g} fps) as '
           f'{result.msgtype} on {result.topic} to {result.bag}')
-    return 0
+    return exit_codes.OK
 
 
 if __name__ == '__main__':

@@ -1,0 +1,196 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+What launch/bag_replay.launch.py starts, computed without the launch library.
+
+The launch file only translates this into launch actions, so the arguments it declares, the
+``ros2 bag play`` / ``ros2 bag record`` command lines, the node's parameters and remappings and
+the viewer can be unit tested on machines where ``launch`` is not installed. Only the standard
+library and PyYAML (shipped with every ROS install) are used: ``ros2 launch`` runs with the
+system Python, which has neither rosbags nor this package's pip dependencies.
+"""
+
+from dataclasses import dataclass
+import pathlib
+from typing import List, Mapping, Optional, Tuple
+
+from person_segmentation import names
+from person_segmentation.launch_support.arguments import (ConfigError, LaunchArgument,
+                                                          parse_bool, parse_float)
+from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
+                                                  COMPRESSED_IMAGE_TYPE, topics_from_metadata)
+
+OUTPUT_TOPICS = ('mask', 'overlay', 'probability', 'person_detected', 'persons')
+DEFAULT_RECORD_TOPICS = ('mask', 'probability', 'person_detected', 'persons')
+VIEWER_PACKAGE = 'rqt_image_view'
+VIEWER_EXECUTABLE = 'rqt_image_view'
+STORAGES = ('mcap', 'sqlite3')
+
+ARGUMENTS: Tuple[LaunchArgument, ...] = (
+    LaunchArgument('bag', None, 'rosbag2 bag to play (directory, or .mcap/.db3 file)'),
+    LaunchArgument('rate', '1.0', 'playback rate multiplier'),
+    LaunchArgument('loop', 'false', 'play the bag in a loop'),
+    LaunchArgument('start_offset', '0.0', 'seconds into the bag to start playing from'),
+    LaunchArgument('image_topic', '',
+                   'image topic in the bag; empty: chosen from its metadata.yaml as replay '
+                   'chooses (raw Image before CompressedImage, then most messages)'),
+    LaunchArgument('model', '', "model name or file; empty: the parameter file's"),
+    LaunchArgument('params_file', '',
+                   f'node parameter file; empty: the installed config/{names.PARAMS_FILE}'),
+    LaunchArgument('record', 'false', "record the node's outputs into a new bag"),
+    LaunchArgument('record_output', '',
+                   'bag to record into (must not exist); empty: <bag>_segmented'),
+    LaunchArgument('record_storage', 'mcap', 'storage of the recorded bag: mcap or sqlite3'),
+    LaunchArgument('record_topics', ' '.join(DEFAULT_RECORD_TOPICS),
+                   'node outputs to record, space separated (names under '
+                   f'/{names.NODE_NAME}/, or absolute topics)'),
+    LaunchArgument('viewer', 'false', 'show the overlay in rqt_image_view'),
+    LaunchArgument('viewer_topic', 'overlay', 'node output shown by the viewer'),
+    LaunchArgument('fastdds_profiles_file', '',
+                   'Fast DDS XML profile (FASTDDS_DEFAULT_PROFILES_FILE) for bag play and the '
+                   f'node; empty: the installed config/{names.FASTDDS_PROFILE_FILE}, whose larger '
+                   'shared-memory segment lets best-effort images over 512 KB through; '
+                   "'none': leave the environment as it is"),
+)
+
+
+def output_topic(name: str) -> str:
+    """Absolute topic of a node output given as ``mask`` or as an absolute name."""
+    return name if name.startswith('/') else f'/{names.NODE_NAME}/{name}'
+
+
+def find_image_topic(bag: pathlib.Path) -> Tuple[str, str]:
+    """(topic, type) of the image topic to play, chosen from the bag's metadata.yaml."""
+    try:
+        chosen, _ = choose_image_topic(topics_from_metadata(bag), str(bag))
+    except BagTopicError as err:
+        raise ConfigError(f'{err}; pass image_topic:=<topic>') from None
+    return chosen.name, chosen.msgtype
+
+
+@dataclass(frozen=True)
+class BagReplayConfig:
+    """Everything bag_replay.launch.py starts, from its launch arguments."""
+
+    bag: str
+    rate: float
+    loop: bool
+    start_offset: float
+    image_topic: str
+    compressed: bool
+    model: str
+    params_file: str
+    record: bool
+    record_output: str
+    record_storage: str
+    record_topics: Tuple[str, ...]
+    viewer: bool
+    viewer_topic: str
+    fastdds_profiles_file: str = ''
+
+    @classmethod
+    def from_arguments(cls, values: Mapping[str, str],
+                       default_params_file: Optional[str] = None,
+                       default_profiles_file: Optional[str] = None) -> 'BagReplayConfig':
+        """Validate launch argument values (strings); raise ConfigError naming a bad one."""
+        values = {**{a.name: a.default for a in ARGUMENTS if a.default is not None}, **values}
+        bag_text = str(values.get('bag') or '').strip()
+        if not bag_text:
+            raise ConfigError('bag:=<path> is required')
+        bag = pathlib.Path(bag_text).expanduser()
+        if not bag.exists():
+            raise ConfigError(f'bag:={bag_text} does not exist')
+        image_topic = str(values['image_topic']).strip()
+        if image_topic:
+            compressed = image_topic.endswith('/compressed')
+        else:
+            image_topic, kind = find_image_topic(bag)
+            compressed = kind == COMPRESSED_IMAGE_TYPE
+        storage = str(values['record_storage']).strip()
+        if storage not in STORAGES:
+            raise ConfigError(f'record_storage:={storage!r} must be one of {", ".join(STORAGES)}')
+        record = parse_bool('record', values['record'])
+        record_output = str(values['record_output']).strip() or \
+            str(bag.with_name(bag.name.rsplit('.', 1)[0] if bag.is_file() else bag.name)) \
+            + '_segmented'
+        if record and pathlib.Path(record_output).exists():
+            raise ConfigError(f'record_output:={record_output} exists already; '
+                              'ros2 bag record needs a new path')
+        profiles = str(values['fastdds_profiles_file']).strip()
+        if profiles.lower() == 'none':
+            profiles = ''
+        elif not profiles:
+            profiles = default_profiles_file or ''
+        elif not pathlib.Path(profiles).is_file():
+            raise ConfigError(f'fastdds_profiles_file:={profiles} does not exist')
+        topics = tuple(output_topic(t) for t in str(values['record_topics']).split())
+        if record and not topics:
+            raise ConfigError('record_topics is empty')
+        return cls(
+            bag=str(bag), rate=parse_float('rate', values['rate'], 0.0, strict=True),
+            loop=parse_bool('loop', values['loop']),
+            start_offset=parse_float('start_offset', values['start_offset'], 0.0, strict=False),
+            image_topic=image_topic, compressed=compressed,
+            model=str(values['model']).strip(),
+            params_file=str(values['params_file']).strip() or (default_params_file or ''),
+            record=record, record_output=record_output, record_storage=storage,
+            record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
+            viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'),
+            fastdds_profiles_file=profiles)
+
+    def play_command(self) -> List[str]:
+        """``ros2 bag play`` publishing the bag's time on /clock."""
+        command = ['ros2', 'bag', 'play', self.bag, '--clock', '--rate', f'{self.rate:g}',
+                   '--topics', self.image_topic]
+        if self.start_offset > 0:  # early Jazzy releases reject --start-offset 0
+            command += ['--start-offset', f'{self.start_offset:g}']
+        if self.loop:
+            command.append('--loop')
+        return command
+
+    def record_command(self) -> List[str]:
+        """``ros2 bag record`` of the node's outputs, stamped with the bag's (sim) time."""
+        return ['ros2', 'bag', 'record', '--use-sim-time', '--storage', self.record_storage,
+                '--output', self.record_output, '--topics', *self.record_topics]
+
+    def node_remappings(self) -> List[Tuple[str, str]]:
+        """Connect the node's input to the bag's image topic."""
+        return [('image/compressed' if self.compressed else 'image', self.image_topic)]
+
+    def node_parameters(self) -> list:
+        """Parameter files and values for the node (launch_ros ``parameters=``)."""
+        parameters: list = [self.params_file] if self.params_file else []
+        overrides = {'use_sim_time': True, 'input_compressed': self.compressed}
+        if self.model:
+            overrides['model'] = self.model
+        parameters.append(overrides)
+        return parameters
+
+    def process_env(self) -> dict:
+        """
+        Environment for bag play and the node (the processes that publish large images).
+
+        A best-effort image topic (as recorded from many cameras) loses most frames above
+        Fast DDS's default 512 KB shared-memory segment; the profile enlarges it for the
+        writers this launch starts. See docs/node.md.
+        """
+        if not self.fastdds_profiles_file:
+            return {}
+        return {'FASTDDS_DEFAULT_PROFILES_FILE': str(pathlib.Path(
+            self.fastdds_profiles_file).resolve())}
+
+    def viewer_arguments(self) -> List[str]:
+        """rqt_image_view arguments: the topic it opens with."""
+        return [self.viewer_topic]

@@ -1,0 +1,125 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Launch arguments -> node settings (remappings, parameters, namespace, environment).
+
+launch and launch_ros are not installable everywhere this package is tested, so the logic of
+launch/segmentation.launch.py lives here, free of launch and rclpy, and is unit tested; the
+launch file only resolves its arguments to strings and hands them to ``node_settings``.
+"""
+
+import os
+import pathlib
+from typing import Dict, List, Mapping, Tuple
+
+from person_segmentation import names
+from person_segmentation.launch_support.arguments import ConfigError, LaunchArgument, parse_bool
+
+LAUNCH_ARGUMENTS: Tuple[LaunchArgument, ...] = (
+    LaunchArgument('image', '/camera/image_raw',
+                   'Camera image topic (sensor_msgs/Image); <image>/compressed is used when '
+                   'the params file sets input_compressed: true.'),
+    LaunchArgument('params_file', '',
+                   f"Parameters YAML file; empty: the package's config/{names.PARAMS_FILE}."),
+    LaunchArgument('namespace', '', 'Namespace of the node (and so of its outputs).'),
+    LaunchArgument('use_sim_time', 'false', 'Use /clock (true when replaying a bag).'),
+    LaunchArgument('log_level', 'info', 'Node log level: debug, info, warn, error.'),
+    LaunchArgument('fastdds_profiles_file', '',
+                   'If set, FASTDDS_DEFAULT_PROFILES_FILE for the node: a Fast DDS XML profile, '
+                   'e.g. one with a larger shared-memory segment so that large images reach '
+                   'best-effort subscribers (docs/node.md); empty: leave the environment '
+                   'unchanged.'),
+    LaunchArgument('fastdds_transports', '',
+                   'If set (e.g. LARGE_DATA), FASTDDS_BUILTIN_TRANSPORTS for the node. Only '
+                   'helps when the camera process uses the same value; empty: leave the '
+                   'environment unchanged.'),
+)
+
+
+def normalize_namespace(namespace: str) -> str:
+    """'' or '/' -> ''; 'robot1' or '/robot1/' -> '/robot1'; invalid names raise ConfigError."""
+    text = str(namespace).strip().strip('/')
+    if not text:
+        return ''
+    for part in text.split('/'):
+        if not part or not (part[0].isalpha() or part[0] == '_') or not all(
+                c.isalnum() or c == '_' for c in part):
+            raise ConfigError(f'launch argument namespace:={namespace!r} is not a valid ROS '
+                              'namespace (letters, digits and _, parts separated by /)')
+    return '/' + text
+
+
+def image_remappings(image_topic: str) -> List[Tuple[str, str]]:
+    """Remap the node's ``image`` and ``image/compressed`` inputs to the camera topic."""
+    topic = str(image_topic).strip()
+    if not topic or any(c.isspace() for c in topic):
+        raise ConfigError(f'launch argument image:={image_topic!r} is not a topic name')
+    topic = topic.rstrip('/') or topic
+    return [('image', topic), ('image/compressed', topic + '/compressed')]
+
+
+def default_params_file() -> str:
+    """Return the installed config/person_segmentation.yaml, else the source tree's."""
+    try:
+        from ament_index_python.packages import get_package_share_directory
+        share = pathlib.Path(get_package_share_directory(names.PACKAGE))
+        candidate = share / 'config' / names.PARAMS_FILE
+        if candidate.is_file():
+            return str(candidate)
+    except Exception:  # noqa: B902 - not installed into an ament index (e.g. pip -e)
+        pass
+    return str(pathlib.Path(__file__).resolve().parents[2] / 'config' / names.PARAMS_FILE)
+
+
+def node_settings(arguments: Mapping[str, str]) -> Dict[str, object]:
+    """
+    Everything the launch file passes to launch_ros.actions.Node, from argument strings.
+
+    Returns a dict with keys package, executable, name, namespace, remappings, parameters
+    (a list: params file path, then {'use_sim_time': bool}), ros_arguments (the log level) and
+    additional_env. Raises ConfigError (a ValueError) naming a bad argument.
+    """
+    values = {arg.name: arg.default for arg in LAUNCH_ARGUMENTS}
+    unknown = sorted(set(arguments) - set(values))
+    if unknown:
+        raise ConfigError(f'unknown launch arguments: {", ".join(unknown)}')
+    values.update({k: str(v) for k, v in arguments.items()})
+    params_file = values['params_file'].strip() or default_params_file()
+    if not os.path.isfile(params_file):
+        raise ConfigError(f'launch argument params_file:={params_file!r}: no such file')
+    log_level = values['log_level'].strip().lower()
+    if log_level not in ('debug', 'info', 'warn', 'error', 'fatal'):
+        raise ConfigError(f'launch argument log_level:={values["log_level"]!r} must be debug, '
+                          'info, warn, error or fatal')
+    env: Dict[str, str] = {}
+    profiles = values['fastdds_profiles_file'].strip()
+    if profiles:
+        if not os.path.isfile(profiles):
+            raise ConfigError(f'launch argument fastdds_profiles_file:={profiles!r}: no such file')
+        env['FASTDDS_DEFAULT_PROFILES_FILE'] = os.path.abspath(profiles)
+    transports = values['fastdds_transports'].strip()
+    if transports:
+        env['FASTDDS_BUILTIN_TRANSPORTS'] = transports
+    return {
+        'package': names.PACKAGE,
+        'executable': names.NODE_EXECUTABLE,
+        'name': names.NODE_NAME,
+        'namespace': normalize_namespace(values['namespace']),
+        'remappings': image_remappings(values['image']),
+        'parameters': [params_file,
+                       {'use_sim_time': parse_bool('use_sim_time', values['use_sim_time'])}],
+        'ros_arguments': ['--log-level', log_level],
+        'additional_env': env,
+    }

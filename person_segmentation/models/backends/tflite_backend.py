@@ -1,0 +1,396 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Run the DeepLab TFLite models on LiteRT and turn their output into person probability.
+
+The hosted DeepLab models come in two kinds: the float 257x257 model returns 21 logits per pixel,
+and the quantised 513x513 Coral models end in an ARG_MAX op (class ids only). Both compute their
+logits on a 33x33 grid (output stride 8 or 16) and then upsample them bilinearly
+(align-corners) to the input size; the quantised ones then take the argmax.
+
+At load time the backend trims that tail off the graph (in memory, the file is not touched): the
+model's output becomes the raw 33x33x21 logits. That saves the two most expensive and least
+useful ops (a 513x513x21 resize and an argmax over it) and gives the quantised models a real
+softmax probability instead of class ids. The logits are upsampled 2x to 65x65 (exact
+align-corners midpoints), the person softmax is taken there, and the probability is warped to the
+input size with the same align-corners geometry as the model's own resize.
+
+When a model does not have that structure (a user-supplied file) the full output is used: the
+softmax of the logits, or, for class ids only, a 0/1 probability (1.0 where the class is person;
+``binary_output`` is then True).
+"""
+
+import pathlib
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+
+from person_segmentation.models.backends.base import Backend
+from person_segmentation.models.spec import ModelSpec, NUM_CLASSES, PERSON_CLASS
+
+
+def _litert():
+    try:
+        from ai_edge_litert import interpreter, schema_py_generated
+    except ImportError as error:  # pragma: no cover - depends on the installation
+        raise ImportError('the TFLite backend needs LiteRT: pip install ai-edge-litert') from error
+    return interpreter.Interpreter, schema_py_generated
+
+
+def load_interpreter(path=None, threads: int = 1, content: Optional[bytes] = None):
+    """Create a LiteRT interpreter; a file that is not a TFLite model raises ValueError."""
+    interpreter_class, _ = _litert()
+    try:
+        if content is not None:
+            return interpreter_class(model_content=content, num_threads=max(1, int(threads)))
+        return interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
+    except (ValueError, RuntimeError) as error:
+        raise ValueError(f'{path} is not a usable TFLite model: {error}') from None
+
+
+def _vector_position(table, field_offset: int) -> Optional[int]:
+    """Return the byte position of the first element of a flatbuffer vector field."""
+    offset = table.Offset(field_offset)
+    if not offset:
+        return None
+    return table.Vector(offset)
+
+
+def trim_logits_tail(content: bytes) -> Optional[Tuple[bytes, int]]:
+    """
+    Cut the trailing bilinear upsampling (and ARG_MAX) off a DeepLab TFLite graph.
+
+    Return ``(model bytes whose single output is the low-resolution logits, tensor index)``, or
+    None when the graph does not end in align-corners RESIZE_BILINEAR ops on 21-channel logits
+    (optionally followed by ARG_MAX). Only two numbers in the flatbuffer change: the length of
+    the operator list and the subgraph's output tensor index.
+    """
+    _, schema = _litert()
+    model = schema.Model.GetRootAs(content, 0)
+    if model.SubgraphsLength() != 1:
+        return None
+    graph = model.Subgraphs(0)
+    if graph.OutputsLength() != 1:
+        return None
+    codes = []
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        codes.append(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+    count = graph.OperatorsLength()
+    first_cut = count
+    wanted = int(graph.OutputsAsNumpy()[0])
+    for index in range(count - 1, -1, -1):
+        op = graph.Operators(index)
+        outputs = op.OutputsAsNumpy()
+        if len(outputs) != 1 or int(outputs[0]) != wanted:
+            break
+        kind = codes[op.OpcodeIndex()]
+        source = int(op.InputsAsNumpy()[0])
+        shape = graph.Tensors(source).ShapeAsNumpy()
+        if len(shape) != 4 or shape[-1] != NUM_CLASSES:
+            break
+        if kind == schema.BuiltinOperator.ARG_MAX and index == count - 1:
+            pass
+        elif kind == schema.BuiltinOperator.RESIZE_BILINEAR:
+            table = op.BuiltinOptions()
+            options = schema.ResizeBilinearOptions()
+            options.Init(table.Bytes, table.Pos)
+            if not options.AlignCorners() or options.HalfPixelCenters():
+                break
+        else:
+            break
+        first_cut, wanted = index, source
+    if first_cut == count or first_cut == 0:
+        return None
+    patched = bytearray(content)
+    ops_pos = _vector_position(graph._tab, 10)  # SubGraph.operators
+    out_pos = _vector_position(graph._tab, 8)  # SubGraph.outputs
+    if ops_pos is None or out_pos is None:
+        return None
+    patched[ops_pos - 4:ops_pos] = int(first_cut).to_bytes(4, 'little')
+    patched[out_pos:out_pos + 4] = int(wanted).to_bytes(4, 'little', signed=True)
+    return bytes(patched), wanted
+
+
+def _table_field_position(table, field_offset: int) -> Optional[int]:
+    offset = table.Offset(field_offset)
+    return table.Pos + offset if offset else None
+
+
+def reshape_input(content: bytes, height: int, width: int) -> Optional[Tuple[bytes, int]]:
+    """
+    Adapt a DeepLab graph to a rectangular ``height`` x ``width`` input.
+
+    DeepLab is fully convolutional except for its image-pooling branch, whose AVERAGE_POOL_2D
+    window and the RESIZE_BILINEAR back to the feature grid are baked in for the square input.
+    This patches those few numbers in place (pool window and stride, resize target) for the new
+    feature grid. Return ``(model bytes, output stride)``, or None when the graph does not have
+    that structure or the size does not fit the output stride (``(side - 1) % stride == 0``).
+    """
+    _, schema = _litert()
+    model = schema.Model.GetRootAs(content, 0)
+    graph = model.Subgraphs(0)
+    inputs = graph.InputsAsNumpy()
+    if len(inputs) != 1:
+        return None
+    shape = graph.Tensors(int(inputs[0])).ShapeAsNumpy()
+    if len(shape) != 4 or shape[1] != shape[2]:
+        return None
+    size = int(shape[1])
+    codes = []
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        codes.append(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+    pools, resizes = [], []
+    for index in range(graph.OperatorsLength()):
+        op = graph.Operators(index)
+        kind = codes[op.OpcodeIndex()]
+        if kind == schema.BuiltinOperator.AVERAGE_POOL_2D:
+            pools.append(op)
+        elif kind == schema.BuiltinOperator.RESIZE_BILINEAR:
+            resizes.append(op)
+    if len(pools) != 1:
+        return None
+    pool = pools[0]
+    grid_shape = graph.Tensors(int(pool.InputsAsNumpy()[0])).ShapeAsNumpy()
+    grid = int(grid_shape[1])
+    if grid_shape[2] != grid or grid < 2 or (size - 1) % (grid - 1):
+        return None
+    stride = (size - 1) // (grid - 1)
+    if (height - 1) % stride or (width - 1) % stride:
+        return None
+    grid_h, grid_w = (height - 1) // stride + 1, (width - 1) // stride + 1
+    patched = bytearray(content)
+
+    def put(position, value):
+        patched[position:position + 4] = int(value).to_bytes(4, 'little', signed=True)
+
+    table = pool.BuiltinOptions()
+    options = schema.Pool2DOptions()
+    options.Init(table.Bytes, table.Pos)
+    if (options.FilterHeight(), options.FilterWidth()) != (grid, grid):
+        return None
+    # Pool2DOptions fields: padding 4, stride_w 6, stride_h 8, filter_width 10, filter_height 12
+    for field, value, new in ((10, options.FilterWidth(), grid_w),
+                              (12, options.FilterHeight(), grid_h),
+                              (6, options.StrideW(), grid_w), (8, options.StrideH(), grid_h)):
+        position = _table_field_position(options._tab, field)
+        if position is None:
+            if field in (10, 12):
+                return None
+            continue
+        if value == grid:
+            put(position, new)
+    patched_buffers = set()
+    for op in resizes:
+        size_tensor = graph.Tensors(int(op.InputsAsNumpy()[1]))
+        buffer = model.Buffers(size_tensor.Buffer())
+        if buffer.DataLength() != 8:
+            continue
+        values = np.frombuffer(buffer.DataAsNumpy().tobytes(), np.int32)
+        if values.tolist() == [grid, grid] and size_tensor.Buffer() not in patched_buffers:
+            position = _vector_position(buffer._tab, 4)  # Buffer.data
+            put(position, grid_h)
+            put(position + 4, grid_w)
+            patched_buffers.add(size_tensor.Buffer())
+    if not patched_buffers:
+        return None
+    return bytes(patched), stride
+
+
+def inspect_tflite(path, threads: int = 1) -> ModelSpec:
+    """Build a ModelSpec for a .tflite file from its input and output tensors."""
+    interpreter = load_interpreter(path, threads)
+    inp = interpreter.get_input_details()
+    out = interpreter.get_output_details()
+    if len(inp) != 1 or len(out) < 1:
+        raise ValueError(f'{path}: expected one image input, got {len(inp)} inputs')
+    shape = [int(v) for v in inp[0]['shape']]
+    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
+        raise ValueError(f'{path}: input shape {shape} is not [1, S, S, 3]')
+    out_shape = [int(v) for v in out[0]['shape']]
+    if len(out_shape) == 4 and out_shape[-1] == NUM_CLASSES:
+        output = 'logits'
+    elif len(out_shape) == 3:
+        output = 'argmax'
+    else:
+        raise ValueError(f'{path}: output shape {out_shape} is neither [1, S, S, {NUM_CLASSES}] '
+                         'logits nor [1, S, S] class ids')
+    path = pathlib.Path(path)
+    return ModelSpec(name=path.stem, filename=path.name, url=None, sha256=None,
+                     size_bytes=path.stat().st_size, backend='tflite', input_size=shape[1],
+                     output=output, strategy='tiles',
+                     description=f'TFLite model from {path} (spec inferred from its tensors)')
+
+
+def _upsample2x_align_corners(grid: np.ndarray) -> np.ndarray:
+    """Exact 2x align-corners bilinear upsampling of [N, h, w, C] to [N, 2h-1, 2w-1, C]."""
+    n, h, w, c = grid.shape
+    out = np.empty((n, 2 * h - 1, 2 * w - 1, c), np.float32)
+    out[:, ::2, ::2] = grid
+    out[:, 1::2, ::2] = 0.5 * (grid[:, :-1] + grid[:, 1:])
+    out[:, :, 1::2] = 0.5 * (out[:, :, :-2:2] + out[:, :, 2::2])
+    return out
+
+
+class TFLiteBackend(Backend):
+    """A DeepLab Pascal VOC TFLite model on LiteRT (CPU, XNNPACK), batched over tiles."""
+
+    def __init__(self, path, threads: int = 2, trim: bool = True):
+        self.path = pathlib.Path(path)
+        self.threads = max(1, int(threads))
+        content = self.path.read_bytes()
+        self._content = content
+        self._trim = trim
+        self.input_shape = None  # (height, width) of a rectangular input, see set_input_shape
+        trimmed = None
+        if trim:
+            try:
+                trimmed = trim_logits_tail(content)
+            except Exception:  # noqa: B902 - not a DeepLab-shaped graph: run it as it is
+                trimmed = None
+        self.trimmed = trimmed is not None
+        if trimmed is not None:
+            self._interpreter = load_interpreter(self.path, self.threads, trimmed[0])
+        else:
+            self._interpreter = load_interpreter(self.path, self.threads)
+        self._input = self._interpreter.get_input_details()[0]
+        shape = [int(v) for v in self._input['shape']]
+        if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
+            raise ValueError(f'{self.path}: input shape {shape} is not [1, S, S, 3]')
+        self.input_size = shape[1]
+        self._float_input = self._input['dtype'] == np.float32
+        self._output = self._interpreter.get_output_details()[0]
+        out_shape = [int(v) for v in self._output['shape']]
+        self._logits = len(out_shape) == 4 and out_shape[-1] == NUM_CLASSES
+        if not self._logits and len(out_shape) != 3:
+            raise ValueError(f'{self.path}: output shape {out_shape} is neither logits '
+                             f'[1, H, W, {NUM_CLASSES}] nor class ids [1, H, W]')
+        scale, zero = self._output['quantization']
+        self._quant = (float(scale), int(zero)) if scale else None
+        self.binary_output = not self._logits
+        self.name = 'tflite'
+        self.device = f'cpu ({self.threads} threads, LiteRT XNNPACK)'
+        self._batch = 0
+
+    @property
+    def output_stride(self) -> Optional[int]:
+        """Stride of the logits grid when the graph supports rectangular inputs, else None."""
+        if not hasattr(self, '_stride'):
+            patched = None
+            try:
+                patched = reshape_input(self._content, self.input_size, self.input_size)
+            except Exception:  # noqa: B902 - unexpected graph: no rectangular inputs
+                patched = None
+            self._stride = patched[1] if patched else None
+        return self._stride
+
+    def set_input_shape(self, height: int, width: int) -> None:
+        """
+        Rebuild the interpreter for a rectangular ``height`` x ``width`` input (one frame).
+
+        Both sides must be ``k * output_stride + 1``. Raise ValueError when the graph cannot.
+        """
+        if (height, width) == self.input_shape:
+            return
+        patched = reshape_input(self._content, height, width)
+        if patched is None:
+            raise ValueError(f'{self.path.name} cannot take a {width}x{height} input '
+                             f'(output stride {self.output_stride})')
+        content = patched[0]
+        if self._trim:
+            trimmed = trim_logits_tail(content)
+            content = trimmed[0] if trimmed else content
+        self._interpreter = load_interpreter(self.path, self.threads, content)
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        self._interpreter.resize_tensor_input(self._input['index'], [1, height, width, 3])
+        self._interpreter.allocate_tensors()
+        self._output = self._interpreter.get_output_details()[0]
+        self.input_shape = (height, width)
+        self._batch = None
+        self._feed = np.empty((1, height, width, 3),
+                              np.float32 if self._float_input else self._input['dtype'])
+
+    def _ensure_batch(self, batch: int) -> None:
+        if self.input_shape is not None:
+            return
+        if batch != self._batch:
+            size = self.input_size
+            self._interpreter.resize_tensor_input(self._input['index'], [batch, size, size, 3])
+            self._interpreter.allocate_tensors()
+            self._batch = batch
+            self._feed = np.empty((batch, size, size, 3),
+                                  np.float32 if self._float_input else self._input['dtype'])
+
+    def _prepare(self, tiles: np.ndarray) -> np.ndarray:
+        if self._float_input:
+            # DeepLab normalisation: RGB in [-1, 1]
+            np.multiply(tiles, 1.0 / 127.5, out=self._feed, casting='unsafe')
+            self._feed -= 1.0
+            return self._feed
+        return tiles
+
+    def predict(self, tiles: np.ndarray) -> np.ndarray:
+        """Return float32 [N, S, S] person probability for uint8 RGB tiles [N, S, S, 3]."""
+        tiles = np.asarray(tiles)
+        height, width = self.input_shape or (self.input_size, self.input_size)
+        if tiles.ndim != 4 or tiles.shape[1:] != (height, width, 3) or (
+                self.input_shape is not None and tiles.shape[0] != 1):
+            raise ValueError(f'expected tiles [N, {height}, {width}, 3], got {tiles.shape}')
+        if tiles.dtype != np.uint8:
+            raise ValueError(f'expected uint8 RGB tiles, got {tiles.dtype}')
+        self._ensure_batch(tiles.shape[0])
+        self._interpreter.set_tensor(self._input['index'], self._prepare(tiles))
+        self._interpreter.invoke()
+        raw = self._interpreter.get_tensor(self._output['index'])
+        if not self._logits:
+            return self._to_input_size((raw == PERSON_CLASS).astype(np.float32))
+        return self._to_input_size(self._softmax_person(raw))
+
+    def _softmax_person(self, raw: np.ndarray) -> np.ndarray:
+        """Person softmax of [N, h, w, 21] logits, on a grid of at most ~65x65."""
+        if min(raw.shape[1:3]) > 65:  # full-resolution logits (untrimmed): subsample
+            step = (min(raw.shape[1:3]) - 1) // 64
+            raw = raw[:, ::step, ::step, :]
+        logits = raw.astype(np.float32)
+        if self._quant is not None:
+            scale, zero = self._quant
+            logits -= zero
+            logits *= scale
+        if min(logits.shape[1:3]) <= 33:
+            logits = _upsample2x_align_corners(logits)
+        logits -= logits[..., PERSON_CLASS:PERSON_CLASS + 1]
+        with np.errstate(over='ignore'):
+            np.exp(logits, out=logits)
+        return 1.0 / logits.sum(axis=-1)
+
+    def _to_input_size(self, prob: np.ndarray) -> np.ndarray:
+        """Upsample [N, gh, gw] to the input size with align-corners geometry (the model's)."""
+        height, width = self.input_shape or (self.input_size, self.input_size)
+        if prob.shape[1:] == (height, width):
+            return prob
+        warp = np.array([[(width - 1) / (prob.shape[2] - 1), 0, 0],
+                         [0, (height - 1) / (prob.shape[1] - 1), 0]], np.float32)
+        out = np.empty((prob.shape[0], height, width), np.float32)
+        for i in range(prob.shape[0]):
+            cv2.warpAffine(prob[i], warp, (width, height), dst=out[i], flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+        return out
+
+    def close(self) -> None:
+        """Drop the interpreter."""
+        self._interpreter = None

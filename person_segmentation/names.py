@@ -1,0 +1,32 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The names the package is known by on a ROS system, defined once.
+
+The node, the launch files, the replay tool and the tests all refer to the node and its files by
+these names; a rename here is a rename everywhere. Standard library only: the launch files import
+this under the system Python.
+"""
+
+#: ROS package (and Python package) name
+PACKAGE = 'person_segmentation'
+#: default name of the node (``ros2 run`` / ``ros2 launch`` may remap it)
+NODE_NAME = 'person_segmentation'
+#: console script that runs the node (``ros2 run person_segmentation person_segmentation_node``)
+NODE_EXECUTABLE = 'person_segmentation_node'
+#: the node's default parameter file, in the package's share/config directory
+PARAMS_FILE = 'person_segmentation.yaml'
+#: Fast DDS profile with a shared-memory segment large enough for camera images
+FASTDDS_PROFILE_FILE = 'fastdds_large_images.xml'

@@ -1,0 +1,221 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The node's parameters in one table: defaults, descriptions, ranges, and validation.
+
+One place defines every parameter so that the node's declarations, the checks done when a value
+is set live (``ros2 param set``), config/person_segmentation.yaml and docs/node.md agree. Range
+checks that ROS can do itself are expressed as descriptor ranges; the rest (choices, colours,
+the on/off presence pair) are checked by ``validate_changes``, which returns the reason a value
+is rejected. Uses only rcl_interfaces messages, not rclpy.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from person_segmentation.models.registry import NODE_DEFAULT_MODEL
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One node parameter."""
+
+    name: str
+    default: Any
+    description: str
+    read_only: bool = False
+    float_range: Optional[Tuple[float, float]] = None
+    int_range: Optional[Tuple[int, int]] = None
+    choices: Optional[Tuple[str, ...]] = None
+
+    @property
+    def dynamic(self) -> bool:
+        """Tell whether it may change while the node runs."""
+        return not self.read_only
+
+
+PARAMETERS: Tuple[ParameterSpec, ...] = (
+    ParameterSpec('model', NODE_DEFAULT_MODEL,
+                  'Registered model name (deeplabv3_mnv2_257, deeplabv3_mnv2_513, ...) or a '
+                  'path to a model file. Read-only: restart the node to change it.',
+                  read_only=True),
+    ParameterSpec('model_dir', '',
+                  'Directory of the model cache; empty: $PERSON_SEGMENTATION_MODEL_DIR, else '
+                  '~/.cache/person_segmentation/models.', read_only=True),
+    ParameterSpec('threads', 2, 'CPU threads for the inference backend.', read_only=True,
+                  int_range=(1, 64)),
+    ParameterSpec('strategy', '',
+                  'How frames are fitted to the model input (tiles, native, grid, pad, stretch, '
+                  "tiles+pad); empty: the model's default.", read_only=True),
+    ParameterSpec('threshold', 0.5,
+                  'Person probability at or above which a pixel is in the mask, in (0, 1].',
+                  float_range=(0.0, 1.0)),
+    ParameterSpec('smoothing', 0.0,
+                  'Temporal smoothing of the probability: weight of the past frames in '
+                  '[0, 0.99]; 0 = off.', float_range=(0.0, 0.99)),
+    ParameterSpec('min_region_area', 0,
+                  'Smallest connected person region (pixels) reported on ~/persons; 0: 0.01 %'
+                  ' of the frame.',
+                  read_only=True, int_range=(0, 100000000)),
+    ParameterSpec('overlay_color', [0, 255, 0],
+                  'Overlay colour of person pixels as [R, G, B], each 0-255.'),
+    ParameterSpec('overlay_alpha', 0.5, 'Overlay opacity: 0 = invisible, 1 = solid colour.',
+                  float_range=(0.0, 1.0)),
+    ParameterSpec('overlay_outline', 0, 'Outline thickness of person regions in the overlay '
+                  '(pixels, 0 = none).', int_range=(0, 50)),
+    ParameterSpec('presence_on_threshold', 0.002,
+                  'person_detected becomes true when the person-pixel share reaches this.',
+                  float_range=(0.0, 1.0)),
+    ParameterSpec('presence_off_threshold', 0.001,
+                  'person_detected becomes false when the share falls below this '
+                  '(<= presence_on_threshold).', float_range=(0.0, 1.0)),
+    ParameterSpec('qos_reliability', 'auto',
+                  "Image subscription reliability: 'auto' (match the publishers, like ros2 "
+                  "topic echo), 'reliable' or 'best_effort'.", read_only=True,
+                  choices=('auto', 'reliable', 'best_effort')),
+    ParameterSpec('qos_depth', 1, 'Keep-last depth of the image subscription.',
+                  read_only=True, int_range=(1, 10)),
+    ParameterSpec('input_compressed', False,
+                  'Subscribe to image/compressed (sensor_msgs/CompressedImage) instead of '
+                  'image.', read_only=True),
+    ParameterSpec('use_cv_bridge', True,
+                  'Convert images with cv_bridge when it is importable (else the built-in '
+                  'converter is used either way).', read_only=True),
+    ParameterSpec('max_age', 1.0,
+                  'Skip a frame whose header stamp is older than this (seconds, node clock) '
+                  'when its turn comes; 0 = never skip.', float_range=(0.0, 3600.0)),
+    ParameterSpec('probability_encoding', 'mono8',
+                  "Encoding of ~/probability: 'mono8' (0-255) or '32FC1' (0-1).",
+                  choices=('mono8', '32FC1')),
+    ParameterSpec('publish_mask', True, 'Publish ~/mask.', read_only=True),
+    ParameterSpec('publish_overlay', True,
+                  'Publish ~/overlay (rendered only while it has subscribers).', read_only=True),
+    ParameterSpec('publish_probability', True, 'Publish ~/probability.', read_only=True),
+    ParameterSpec('publish_person_detected', True, 'Publish ~/person_detected.',
+                  read_only=True),
+    ParameterSpec('publish_persons', True,
+                  'Publish ~/persons (vision_msgs/Detection2DArray, when vision_msgs is '
+                  'installed).', read_only=True),
+    ParameterSpec('diagnostics_period', 1.0, 'Seconds between /diagnostics messages.',
+                  read_only=True, float_range=(0.1, 60.0)),
+)
+
+BY_NAME: Dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETERS}
+
+
+def defaults() -> Dict[str, Any]:
+    """Return every parameter's default value."""
+    return {spec.name: spec.default for spec in PARAMETERS}
+
+
+def descriptor(spec: ParameterSpec) -> ParameterDescriptor:
+    """Build the ParameterDescriptor the node declares ``spec`` with."""
+    description = spec.description
+    if spec.choices:
+        description += f' One of: {", ".join(spec.choices)}.'
+    result = ParameterDescriptor(name=spec.name, description=description,
+                                 read_only=spec.read_only)
+    if spec.choices:
+        result.additional_constraints = f'one of {", ".join(spec.choices)}'
+    if spec.name == 'overlay_color':
+        result.additional_constraints = 'three integers in [0, 255]'
+    if spec.float_range is not None:
+        result.floating_point_range = [FloatingPointRange(
+            from_value=float(spec.float_range[0]), to_value=float(spec.float_range[1]),
+            step=0.0)]
+    if spec.int_range is not None:
+        result.integer_range = [IntegerRange(
+            from_value=int(spec.int_range[0]), to_value=int(spec.int_range[1]), step=1)]
+    return result
+
+
+def _markdown_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, str):
+        return value or '""'
+    return str(value)
+
+
+def markdown_table() -> str:
+    """
+    Return the parameter table of docs/node.md, generated from ``PARAMETERS``.
+
+    test_node_units checks that the document holds exactly this table, so a parameter added
+    here without its documentation fails the tests; ``python -m
+    person_segmentation.node.parameters`` prints it for pasting.
+    """
+    rows = ['| parameter | default | live | range / choices | description |',
+            '| --- | --- | --- | --- | --- |']
+    for spec in PARAMETERS:
+        if spec.choices:
+            limits = ', '.join(f'`{choice}`' for choice in spec.choices)
+        elif spec.float_range is not None:
+            limits = f'[{spec.float_range[0]:g}, {spec.float_range[1]:g}]'
+        elif spec.int_range is not None:
+            limits = f'{spec.int_range[0]}..{spec.int_range[1]}'
+        else:
+            limits = ''
+        rows.append(f'| `{spec.name}` | `{_markdown_value(spec.default)}` | '
+                    f'{"yes" if spec.dynamic else "no"} | {limits} | {spec.description} |')
+    return '\n'.join(rows)
+
+
+def _check_one(spec: ParameterSpec, value: Any) -> Optional[str]:
+    if spec.choices is not None and value not in spec.choices:
+        return f'{spec.name} must be one of {", ".join(spec.choices)}, got {value!r}'
+    if spec.float_range is not None:
+        low, high = spec.float_range
+        if not isinstance(value, (int, float)) or not low <= float(value) <= high:
+            return f'{spec.name} must be a number in [{low}, {high}], got {value!r}'
+    if spec.int_range is not None:
+        low, high = spec.int_range
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f'{spec.name} must be an integer in [{low}, {high}], got {value!r}'
+    if spec.name == 'overlay_color':
+        values = list(value) if not isinstance(value, (str, bytes)) else []
+        if len(values) != 3 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255
+                for v in values):
+            return f'overlay_color must be three integers [R, G, B] in 0-255, got {value!r}'
+    if spec.name == 'threshold' and float(value) <= 0.0:
+        return f'threshold must be greater than 0 (every pixel would be a person), got {value}'
+    if spec.name == 'model' and not str(value).strip():
+        return 'model must name a registered model or a model file, got an empty string'
+    return None
+
+
+def validate_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> Optional[str]:
+    """Reason why setting ``changes`` on top of ``current`` values is invalid, else None."""
+    for name, value in changes.items():
+        spec = BY_NAME.get(name)
+        if spec is None:
+            continue  # not ours (e.g. use_sim_time); ROS checks those itself
+        reason = _check_one(spec, value)
+        if reason:
+            return reason
+    merged = dict(current)
+    merged.update(changes)
+    on_value = merged.get('presence_on_threshold')
+    off_value = merged.get('presence_off_threshold')
+    if on_value is not None and off_value is not None and off_value > on_value:
+        return (f'presence_off_threshold ({off_value}) must not exceed '
+                f'presence_on_threshold ({on_value})')
+    return None
+
+
+if __name__ == '__main__':
+    print(markdown_table())

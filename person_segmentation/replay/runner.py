@@ -1,0 +1,338 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Drive the segmentation node with recorded frames over real ROS topics and collect its output.
+
+The replay tool must exercise the node exactly as a camera would (DDS transport, QoS, the
+node's own queueing and dropping) without a ROS installation. This adapter publishes frames
+as sensor_msgs/Image on the node's input together with /clock (the node runs on sim time, as
+under ``ros2 bag play --clock``) and hands the node's outputs to ``session.OutputCollector``,
+which matches them to input frames by header stamp and measures what arrived, what was dropped
+and how late. The node runs as its own process (default) or in this process in a separate ROS
+context; DDS carries the data either way.
+"""
+
+import array
+import os
+import pathlib
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Callable, Iterable, Optional, Tuple
+
+import numpy as np
+from person_segmentation import names
+from person_segmentation.replay.session import (BOOL_OUTPUT, FrameResult, IMAGE_OUTPUTS,
+                                                node_arguments, OutputCollector, ReplayError,
+                                                ReplayOptions, ReplayStats)
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.serialization import serialize_message
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import Image
+from std_msgs.msg import Bool
+
+# person_segmentation_node's entry point, run with this interpreter (works without the console
+# script on PATH, e.g. from a source checkout).
+NODE_COMMAND = (sys.executable, '-c', 'import sys; '
+                'from person_segmentation.node.segmentation_node import main; sys.exit(main())')
+
+
+def _ros_time(stamp_ns: int):
+    from builtin_interfaces.msg import Time
+    sec, nanosec = divmod(int(stamp_ns), 1_000_000_000)
+    return Time(sec=sec, nanosec=nanosec)
+
+
+def bgr_to_image_msg(bgr: np.ndarray, stamp_ns: int, frame_id: str) -> Image:
+    """sensor_msgs/Image (bgr8) of a BGR frame."""
+    bgr = np.ascontiguousarray(bgr)
+    msg = Image()
+    msg.header.stamp = _ros_time(stamp_ns)
+    msg.header.frame_id = frame_id
+    msg.height, msg.width = int(bgr.shape[0]), int(bgr.shape[1])
+    msg.encoding = 'bgr8'
+    msg.is_bigendian = 0
+    msg.step = int(bgr.shape[1] * 3)
+    msg.data = array.array('B', bgr.tobytes())
+    return msg
+
+
+def reliable_qos(depth: int) -> QoSProfile:
+    """Reliable, volatile, keep-last QoS (large images over best effort lose frames)."""
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
+                      reliability=ReliabilityPolicy.RELIABLE,
+                      durability=DurabilityPolicy.VOLATILE)
+
+
+class _SubprocessNode:
+    """person_segmentation_node in its own process; its log goes to a temporary file."""
+
+    def __init__(self, options: ReplayOptions):
+        package_root = pathlib.Path(__file__).resolve().parents[2]
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(
+            [str(package_root)] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
+        env.setdefault('PYTHONUNBUFFERED', '1')
+        self._log = tempfile.TemporaryFile(mode='w+b')
+        command = [*NODE_COMMAND, *node_arguments(options)]
+        self._process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=self._log, stderr=subprocess.STDOUT)
+
+    def failure(self) -> Optional[str]:
+        if self._process.poll() is None:
+            return None
+        return f'the node exited with status {self._process.returncode}'
+
+    def log_tail(self, lines: int = 15) -> str:
+        # read through a new handle: seeking the shared one would move the child's writes
+        with open(f'/proc/self/fd/{self._log.fileno()}', 'rb') as log:
+            text = log.read().decode(errors='replace').strip().splitlines()
+        return '\n'.join(text[-lines:])
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGINT)
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+
+class _InProcessNode:
+    """PersonSegmentationNode in this process, in its own ROS context and executor thread."""
+
+    def __init__(self, options: ReplayOptions):
+        from person_segmentation.node.segmentation_node import PersonSegmentationNode
+        self._context = Context()
+        rclpy.init(args=node_arguments(options), context=self._context)
+        self._error: Optional[BaseException] = None
+        try:
+            self._node = PersonSegmentationNode(context=self._context)
+        except BaseException:
+            self._context.try_shutdown()
+            raise
+        self._executor = SingleThreadedExecutor(context=self._context)
+        self._executor.add_node(self._node)
+        self._thread = threading.Thread(target=self._spin, name='segmentation_node',
+                                        daemon=True)
+        self._thread.start()
+
+    def _spin(self) -> None:
+        try:
+            self._executor.spin()
+        except ExternalShutdownException:
+            pass
+        except BaseException as err:  # reported by failure()
+            self._error = err
+
+    def failure(self) -> Optional[str]:
+        return None if self._error is None else f'the node failed: {self._error!r}'
+
+    def log_tail(self, lines: int = 15) -> str:
+        return '(in-process node: its log is on this terminal)'
+
+    def stop(self) -> None:
+        self._executor.shutdown(timeout_sec=5)
+        self._node.destroy_node()
+        self._context.try_shutdown()
+        self._thread.join(timeout=5)
+
+
+class ReplaySession:
+    """A replay publisher/collector node plus the segmentation node, ready to play frames."""
+
+    def __init__(self, options: ReplayOptions):
+        self.options = options
+        self.outputs_prefix = f'/{names.NODE_NAME}'
+        self._collector = OutputCollector()
+        self._context = Context()
+        rclpy.init(args=[], context=self._context)
+        self._node = rclpy.create_node('person_segmentation_replay', context=self._context)
+        depth = 10 if options.mode == 'realtime' else 2
+        self._image_pub = self._node.create_publisher(Image, options.input_topic,
+                                                      reliable_qos(depth))
+        self._clock_pub = self._node.create_publisher(Clock, '/clock', reliable_qos(1))
+        self._subs = {}
+        for name in IMAGE_OUTPUTS:
+            self._subs[name] = self._node.create_subscription(
+                Image, f'{self.outputs_prefix}/{name}',
+                lambda msg, name=name: self._collector.on_image(name, msg), reliable_qos(100))
+        self._subs[BOOL_OUTPUT] = self._node.create_subscription(
+            Bool, f'{self.outputs_prefix}/{BOOL_OUTPUT}', self._collector.on_bool,
+            reliable_qos(100))
+        self._executor = SingleThreadedExecutor(context=self._context)
+        self._executor.add_node(self._node)
+        self._thread = threading.Thread(target=self._spin, name='replay_executor', daemon=True)
+        self._thread.start()
+        self._node_process = None
+        try:
+            if options.node == 'subprocess':
+                self._node_process = _SubprocessNode(options)
+            else:
+                self._node_process = _InProcessNode(options)
+        except BaseException:
+            self.close()
+            raise
+
+    def _spin(self) -> None:
+        try:
+            self._executor.spin()
+        except ExternalShutdownException:
+            pass
+
+    def _fail(self, reason: str) -> ReplayError:
+        tail = self._node_process.log_tail() if self._node_process else ''
+        return ReplayError(reason + (f'\n--- node log (last lines) ---\n{tail}' if tail else ''))
+
+    def wait_ready(self) -> Tuple[str, ...]:
+        """Wait until the node listens to the input and publishes outputs; return those."""
+        deadline = time.monotonic() + self.options.startup_timeout
+        seen_at = None
+        while True:
+            failure = self._node_process.failure()
+            if failure:
+                raise self._fail(f'{failure} before it was ready')
+            listening = self._image_pub.get_subscription_count() > 0
+            present = tuple(name for name, sub in self._subs.items()
+                            if sub.get_publisher_count() > 0)
+            if listening and 'overlay' in present:
+                seen_at = seen_at or time.monotonic()
+                # Give discovery a moment to report the other outputs as well.
+                if len(present) == len(self._subs) or time.monotonic() - seen_at > 2.0:
+                    self._collector.required = present
+                    return present
+            if time.monotonic() > deadline:
+                raise self._fail(
+                    f'the node did not subscribe to {self.options.input_topic} and publish '
+                    f'{self.outputs_prefix}/overlay within {self.options.startup_timeout:.0f} s '
+                    f'(subscribed: {listening}; outputs seen: {", ".join(present) or "none"})')
+            time.sleep(0.05)
+
+    def _publish(self, index: int, stamp_ns: int, bgr: np.ndarray, frame_id: str) -> None:
+        msg = bgr_to_image_msg(bgr, stamp_ns, frame_id)
+        self._collector.published(index, stamp_ns)
+        self._clock_pub.publish(Clock(clock=msg.header.stamp))
+        self._image_pub.publish(msg)
+
+    def play(self, frames: Iterable[Tuple[int, np.ndarray, str]],
+             on_result: Callable[[FrameResult], None]) -> ReplayStats:
+        """Publish ``(stamp_ns, bgr, frame_id)`` frames; hand each complete output on."""
+        stats = ReplayStats(mode=self.options.mode)
+        started = None
+        published_first = published_last = None
+
+        def deliver(block_s: float) -> bool:
+            try:
+                result = self._collector.completed.get(timeout=block_s) if block_s > 0 \
+                    else self._collector.completed.get_nowait()
+            except queue.Empty:
+                return False
+            stats.record(result)
+            on_result(result)
+            return True
+
+        first_stamp = None
+        for index, (stamp_ns, bgr, frame_id) in enumerate(frames):
+            now = time.perf_counter()
+            if started is None:
+                started = now
+                first_stamp = stamp_ns
+            if self.options.mode == 'realtime':
+                due = started + (stamp_ns - first_stamp) / 1e9 / self.options.rate
+                while True:
+                    delivered = deliver(0)
+                    wait = due - time.perf_counter()
+                    if wait <= 0:
+                        break
+                    if not delivered:
+                        time.sleep(min(wait, 0.005))
+                self._publish(index, stamp_ns, bgr, frame_id)
+            else:
+                self._publish_until_done(index, stamp_ns, bgr, frame_id, stats, deliver)
+            stats.frames_in += 1
+            published_first = published_first or time.perf_counter()
+            published_last = time.perf_counter()
+            failure = self._node_process.failure()
+            if failure:
+                raise self._fail(f'{failure} during the replay (frame {index})')
+        # Collect what is still on its way.
+        while stats.frames_out < stats.frames_in:
+            if deliver(0.05):
+                continue
+            idle_since = max(self._collector.last_output, published_last or 0.0)
+            if time.perf_counter() - idle_since > self.options.drain_idle:
+                break
+        if started is not None:
+            last = max(self._collector.last_output, published_last)
+            stats.wall_s = last - started
+            span = published_last - published_first
+            stats.input_fps = (stats.frames_in - 1) / span if span > 0 else 0.0
+        return stats
+
+    def _publish_until_done(self, index, stamp_ns, bgr, frame_id, stats, deliver) -> None:
+        first_try = time.perf_counter()
+        self._publish(index, stamp_ns, bgr, frame_id)
+        last_try = first_try
+        while not self._collector.is_done(stamp_ns):
+            deliver(0.05)
+            now = time.perf_counter()
+            failure = self._node_process.failure()
+            if failure:
+                raise self._fail(f'{failure} during the replay (frame {index})')
+            if now - first_try > self.options.frame_timeout:
+                raise self._fail(f'no output for frame {index} (stamp {stamp_ns} ns) within '
+                                 f'{self.options.frame_timeout:.0f} s')
+            if now - last_try > self.options.retry_after:
+                stats.republished += 1
+                last_try = now
+                self._clock_pub.publish(Clock(clock=_ros_time(stamp_ns)))
+                self._image_pub.publish(bgr_to_image_msg(bgr, stamp_ns, frame_id))
+        while deliver(0):
+            pass
+
+    def close(self) -> None:
+        """Stop the segmentation node and the replay node."""
+        if self._node_process is not None:
+            self._node_process.stop()
+            self._node_process = None
+        if self._executor is not None:
+            self._executor.shutdown(timeout_sec=5)
+            self._executor = None
+            self._node.destroy_node()
+            self._context.try_shutdown()
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> 'ReplaySession':
+        """Return self."""
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        """Stop both nodes."""
+        self.close()
+        return False
+
+
+def serialized(msg) -> bytes:
+    """CDR bytes of an rclpy message, as rosbag2 stores them."""
+    return serialize_message(msg)
