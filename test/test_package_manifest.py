@@ -17,11 +17,14 @@ package.xml and setup.py describe the same package, and colcon installs every da
 
 A colcon build on a ROS install reads package.xml for dependencies and setup.py for what to
 install. If they drift (another version, a launch file not listed in data_files) `ros2 launch`
-fails on the robot while everything passes here, so this test ties them together.
+fails on the robot while everything passes here, so this test ties them together. The two
+dependencies only PyPI has are named in package.xml and pinned in requirements-ros.txt (what
+scripts/ros_venv installs on a ROS install) at the versions of requirements.txt.
 """
 
 import os
 import pathlib
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -104,3 +107,37 @@ def test_console_scripts_resolve(distribution):
         target = line.split('=')[1].strip()
         module, func = target.split(':')
         assert callable(getattr(importlib.import_module(module), func)), target
+
+
+def pins(name: str) -> dict:
+    """Map each package pinned in a requirements file to (version, the line's comment)."""
+    found = {}
+    for line in (REPO_ROOT / name).read_text().splitlines():
+        requirement, _, comment = line.partition('#')
+        match = re.match(r'\s*([\w.-]+)==([^\s;]+)(.*)', requirement)
+        if match:
+            key = re.sub(r'[-_.]+', '-', match.group(1)).lower()
+            found.setdefault(key, []).append((match.group(2), match.group(3).strip(), comment))
+    return found
+
+
+def test_pip_only_dependencies_are_named_and_pinned_as_in_requirements_txt():
+    comments = ' '.join(re.findall(r'<!--(.*?)-->', (REPO_ROOT / 'package.xml').read_text(),
+                                   re.DOTALL))
+    ros, development = pins('requirements-ros.txt'), pins('requirements.txt')
+    for name in ('ai-edge-litert', 'rosbags'):
+        assert name in comments, f'package.xml does not say where {name} comes from'
+        assert [version for version, _, _ in ros[name]] == \
+            [version for version, _, _ in development[name]], name
+    assert 'numpy' not in ros, "numpy must stay the distribution's (scripts/ros_venv pins it)"
+    for name, entries in ros.items():
+        for version, marker, comment in entries:
+            same = [version] == [v for v, _, _ in development.get(name, [])]
+            assert same or 'differs:' in comment, \
+                f'{name}=={version} {marker}: another version than requirements.txt, say why'
+
+
+def test_no_pip_keys_for_rosdep(manifest):
+    # rosdep installs -pip keys with `sudo pip install -U` into the system Python (PEP 668).
+    keys = [e.text for e in manifest.iter() if e.tag.endswith('depend')]
+    assert not [key for key in keys if key.endswith('-pip')], keys

@@ -33,6 +33,7 @@ softmax of the logits, or, for class ids only, a 0/1 probability (1.0 where the 
 """
 
 import pathlib
+import sys
 from typing import Optional, Tuple
 
 import cv2
@@ -45,8 +46,14 @@ from person_segmentation.models.spec import ModelSpec, NUM_CLASSES, PERSON_CLASS
 def _litert():
     try:
         from ai_edge_litert import interpreter, schema_py_generated
-    except ImportError as error:  # pragma: no cover - depends on the installation
-        raise ImportError('the TFLite backend needs LiteRT: pip install ai-edge-litert') from error
+    except ImportError as error:
+        # On a ROS 2 install the usual cause is an executable that starts with the system
+        # Python (a plain `colcon build`), where pip may not install (PEP 668).
+        raise ImportError(
+            'the TFLite backend needs LiteRT (pip package ai-edge-litert), which '
+            f'{sys.executable} cannot import. On a ROS 2 install: make a venv with '
+            'scripts/ros_venv and build with its Python (README, "Machine with ROS 2 '
+            'installed"); elsewhere: scripts/setup_venv') from error
     return interpreter.Interpreter, schema_py_generated
 
 
