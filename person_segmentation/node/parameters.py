@@ -25,6 +25,7 @@ is rejected. Uses only rcl_interfaces messages, not rclpy.
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.registry import NODE_DEFAULT_MODEL
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 
@@ -97,6 +98,10 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
     ParameterSpec('max_age', 1.0,
                   'Skip a frame whose header stamp is older than this (seconds, node clock) '
                   'when its turn comes; 0 = never skip.', float_range=(0.0, 3600.0)),
+    ParameterSpec('max_image_pixels', 8388608,
+                  'Largest image accepted (width x height), raw or compressed, checked before '
+                  'decoding; a frame costs the node about 25 MB per megapixel.',
+                  int_range=(1, MAX_SIDE * MAX_SIDE)),
     ParameterSpec('probability_encoding', 'mono8',
                   "Encoding of ~/probability: 'mono8' (0-255) or '32FC1' (0-1).",
                   choices=('mono8', '32FC1')),

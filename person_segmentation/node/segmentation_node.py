@@ -111,8 +111,11 @@ class PersonSegmentationNode(Node):
             raise ValueError(f'invalid parameter: {reason}')
         self._values = values
         self._log = self.get_logger()
-        self._warn = RateLimitedLog(self._log.warning)
-        self._error = RateLimitedLog(self._log.error)
+        # One logger object per severity: rclpy raises "Logger severity cannot be changed
+        # between calls" when one call site (RateLimitedLog's) logs at two severities through
+        # the same logger object.
+        self._warn = RateLimitedLog(rclpy.logging.get_logger(self._log.name).warning)
+        self._error = RateLimitedLog(rclpy.logging.get_logger(self._log.name).error)
         self._stats = FrameStats()
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
         self._presence = PresenceHysteresis(values['presence_on_threshold'],
@@ -139,6 +142,7 @@ class PersonSegmentationNode(Node):
             self._qos_timer = self.create_timer(0.5, self._update_subscription, clock=steady)
         self._diagnostics_timer = self.create_timer(values['diagnostics_period'],
                                                     self._publish_diagnostics, clock=steady)
+        self._log_timer = self.create_timer(1.0, self._flush_logs, clock=steady)
         backend = self._segmenter.backend
         kind = 'CompressedImage' if self._compressed else 'Image'
         self._log.info(
@@ -260,12 +264,14 @@ class PersonSegmentationNode(Node):
                 return
         try:
             if frame.compressed:
-                rgb = compressed_to_rgb(frame.msg.data, frame.msg.format)
+                rgb = compressed_to_rgb(frame.msg.data, frame.msg.format,
+                                        values['max_image_pixels'])
             else:
-                rgb = image_msg_to_rgb(frame.msg, None if values['use_cv_bridge'] else False)
+                rgb = image_msg_to_rgb(frame.msg, None if values['use_cv_bridge'] else False,
+                                       values['max_image_pixels'])
         except ImageConversionError as error:
             self._stats.on_invalid()
-            self._warn(f'invalid:{str(error)[:40]}', f'skipping an image: {error}')
+            self._warn(f'invalid: {error.kind}', f'skipping an image ({error.kind}): {error}')
             return
         result = self._segmenter(rgb, timestamp=stamp if stamp > 0.0 else frame.received)
         self._publish(header, rgb, result)
@@ -287,7 +293,7 @@ class PersonSegmentationNode(Node):
         if self._overlay_pub is not None and self._overlay_pub.get_subscription_count() > 0:
             overlay = render_overlay(rgb, result.mask, tuple(values['overlay_color']),
                                      values['overlay_alpha'], values['overlay_outline'])
-            bgr = cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR)
+            bgr = cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR, dst=overlay)  # in place: one copy less
             self._overlay_pub.publish(_image_msg(header, bgr, 'bgr8'))
             self.overlays_rendered += 1
         if self._presence_pub is not None:
@@ -363,6 +369,11 @@ class PersonSegmentationNode(Node):
         }
         status.values = [KeyValue(key=key, value=value) for key, value in values.items()]
         return status
+
+    def _flush_logs(self) -> None:
+        """Report what the rate limits held back, once their period is over."""
+        self._warn.flush()
+        self._error.flush()
 
     def _publish_diagnostics(self) -> None:
         array = DiagnosticArray()
