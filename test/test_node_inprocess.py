@@ -319,7 +319,8 @@ def test_auto_qos_follows_the_publishers(harness):
 def test_sim_time_drives_max_age(harness, photo):
     clock = harness.tester.create_publisher(Clock, '/clock', 10)
     try:
-        assert harness.set_parameters(use_sim_time=True, max_age=1.0)[0].successful
+        assert all(r.successful for r in harness.set_parameters(
+            use_sim_time=True, max_age=1.0, max_age_reference='stamp'))
         now = TimeMsg(sec=5000, nanosec=0)
 
         def clock_reached():
@@ -336,7 +337,8 @@ def test_sim_time_drives_max_age(harness, photo):
         assert (mask.header.stamp.sec, mask.header.stamp.nanosec) == (4999, 500000000)
         assert not [m for m in harness.received['mask'] if m.header.frame_id == 'sim_old']
     finally:
-        assert harness.set_parameters(use_sim_time=False, max_age=0.0)[0].successful
+        assert all(r.successful for r in harness.set_parameters(
+            use_sim_time=False, max_age=0.0, max_age_reference='arrival'))
         harness.tester.destroy_publisher(clock)
 
 
@@ -457,3 +459,48 @@ def test_one_line_per_kind_of_problem_and_the_rest_counted(harness, photo):
     def frames_told(line):  # a line stands for its own frame and the ones it counts
         return 1 + (int(line.split('(')[-1].split()[0]) if 'more like this' in line else 0)
     assert sum(frames_told(line) for line in ours()) == 20
+
+
+def test_staleness_is_judged_by_arrival_by_default(harness, photo):
+    # Judged by header stamp against the node clock, a camera whose clock is 10 s behind (or a
+    # bag played without --clock) got no output at all. By default only the time a frame
+    # waited in the node counts; the stamp check is an option that explains itself.
+    small = rgb_to_fields(photo[:120, :160], 'rgb8')
+    now = harness.node.get_clock().now().nanoseconds // 10**9
+    assert harness.set_parameters(max_age=1.0)[0].successful
+    try:
+        for frame_id, stamp in (('clock_behind', now - 10), ('clock_ahead', now + 10)):
+            harness.publish(small, frame_id, stamp=(stamp, 0))
+            harness.output('mask', frame_id)
+        assert harness.set_parameters(max_age_reference='stamp')[0].successful
+        for frame_id, stamp in (('stamp_behind', now - 10), ('stamp_ahead', now + 10)):
+            _publish_counted(harness, small, frame_id, key='stale', stamp=(stamp, 0))
+        assert harness.wait(lambda: harness.log_lines('behind the node clock', Log.WARN)
+                            and harness.log_lines('ahead of the node clock', Log.WARN))
+        line = harness.log_lines('behind the node clock', Log.WARN)[0].msg
+        assert 'synchronise the clocks' in line and 'use_sim_time' in line
+        assert not [m for m in harness.received['mask']
+                    if m.header.frame_id in ('stamp_behind', 'stamp_ahead')]
+    finally:
+        assert all(r.successful for r in harness.set_parameters(
+            max_age=0.0, max_age_reference='arrival'))
+
+
+def test_a_frame_that_waited_too_long_in_the_node_is_skipped(harness, photo):
+    big = rgb_to_fields(cv2.resize(photo, (2560, 1440)), 'rgb8')  # about a second of work
+    small = rgb_to_fields(photo[:120, :160], 'rgb8')
+    assert harness.set_parameters(max_age=0.05)[0].successful
+    try:
+        received = _count(harness, 'received')
+        stale = _count(harness, 'stale')
+        harness.publish(big, 'slow_frame')
+        assert harness.wait(lambda: _count(harness, 'received') > received)
+        time.sleep(0.05)  # the worker takes the big frame; the next one waits behind it
+        harness.publish(small, 'waiting_frame')
+        harness.output('mask', 'slow_frame')
+        assert harness.wait(lambda: _count(harness, 'stale') > stale)
+        assert harness.wait(lambda: harness.log_lines('waited', Log.WARN))
+        assert not [m for m in harness.received['mask']
+                    if m.header.frame_id == 'waiting_frame']
+    finally:
+        assert harness.set_parameters(max_age=0.0)[0].successful

@@ -30,6 +30,7 @@ from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWi
 from person_segmentation.node.frame_worker import FrameWorker, LatestFrameSlot
 from person_segmentation.node.qos import choose_reliability
 from person_segmentation.node.rate_limited_log import RateLimitedLog
+from person_segmentation.node.staleness import stale_reason
 import pytest
 
 
@@ -197,6 +198,7 @@ def test_docs_parameter_table_is_the_declared_one():
     ({'presence_on_threshold': 0.1, 'presence_off_threshold': 0.2}, 'must not exceed'),
     ({'threads': 0}, 'threads must be an integer in'),
     ({'model': ' '}, 'model must name'),
+    ({'max_age_reference': 'header'}, 'max_age_reference must be one of'),
     ({'max_image_pixels': 0}, 'max_image_pixels must be an integer in'),
 ])
 def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
@@ -246,3 +248,22 @@ def test_rate_limited_log_keeps_its_table_bounded():
         log(f'kind {index}', 'x')
         clock.now += 2.0
     assert len(lines) == 100 and len(log._windows) <= 4
+
+
+@pytest.mark.parametrize('reference, waited, stamp_age, kind', [
+    ('arrival', 0.2, 30.0, None),  # a camera clock 30 s behind does not matter
+    ('arrival', 0.2, -30.0, None),  # nor one ahead
+    ('arrival', 1.5, 0.0, 'stale'),  # waited too long in the node
+    ('arrival', 1.5, None, 'stale'),
+    ('stamp', 0.0, 0.5, None),
+    ('stamp', 0.0, 1.5, 'stale stamp behind'),
+    ('stamp', 0.0, -1.5, 'stale stamp ahead of'),  # a stamp from the future: clocks disagree
+    ('stamp', 5.0, None, None),  # a zero stamp is never stale by stamp
+])
+def test_staleness_is_judged_by_arrival_unless_stamps_are_asked_for(
+        reference, waited, stamp_age, kind):
+    reason = stale_reason(reference, 1.0, waited, stamp_age)
+    assert (reason and reason[0]) == kind
+    if kind and kind.startswith('stale stamp'):
+        assert 'synchronise the clocks' in reason[1] and 'use_sim_time' in reason[1]
+    assert stale_reason(reference, 0.0, 100.0, 100.0) is None  # max_age 0: never stale

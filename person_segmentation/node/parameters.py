@@ -27,6 +27,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.registry import NODE_DEFAULT_MODEL
+from person_segmentation.node.staleness import ARRIVAL, REFERENCES
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 
 
@@ -96,8 +97,13 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   'Convert images with cv_bridge when it is importable (else the built-in '
                   'converter is used either way).', read_only=True),
     ParameterSpec('max_age', 1.0,
-                  'Skip a frame whose header stamp is older than this (seconds, node clock) '
-                  'when its turn comes; 0 = never skip.', float_range=(0.0, 3600.0)),
+                  'Skip a frame older than this (seconds) when its turn comes, its age taken '
+                  'as max_age_reference says; 0 = never skip.', float_range=(0.0, 3600.0)),
+    ParameterSpec('max_age_reference', ARRIVAL,
+                  "What max_age measures: 'arrival' (how long the frame waited in the node; "
+                  "needs no clock sync) or 'stamp' (header stamp vs node clock; needs the "
+                  "camera's clock synchronised, and --clock with use_sim_time for bags).",
+                  choices=REFERENCES),
     ParameterSpec('max_image_pixels', 8388608,
                   'Largest image accepted (width x height), raw or compressed, checked before '
                   'decoding; a frame costs the node about 25 MB per megapixel.',

@@ -24,6 +24,7 @@ warning; the node keeps running.
 
 from dataclasses import dataclass
 import sys
+import time
 from typing import Any, List, Optional
 
 import cv2
@@ -41,6 +42,7 @@ from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.frame_worker import FrameWorker
 from person_segmentation.node.qos import AUTO, choose_reliability, reliability_name, RELIABLE
 from person_segmentation.node.rate_limited_log import RateLimitedLog
+from person_segmentation.node.staleness import stale_reason
 from rcl_interfaces.msg import SetParametersResult
 import rclpy
 from rclpy.clock import Clock, ClockType
@@ -66,6 +68,7 @@ class _Frame:
     msg: Any
     compressed: bool
     received: float  # node clock, seconds
+    arrived: float  # steady clock (time.monotonic), seconds: how long it waited
 
 
 def _stamp_seconds(stamp) -> float:
@@ -240,7 +243,7 @@ class PersonSegmentationNode(Node):
         """Subscription callback: never waits for inference."""
         now = self._now()
         self._stats.on_received(now)
-        self._worker.submit(_Frame(msg, self._compressed, now))
+        self._worker.submit(_Frame(msg, self._compressed, now, time.monotonic()))
 
     # ------------------------------------------------------------------ worker
     def _on_worker_error(self, error: BaseException) -> None:
@@ -254,14 +257,13 @@ class PersonSegmentationNode(Node):
         values = self._values
         header = frame.msg.header
         stamp = _stamp_seconds(header.stamp)
-        max_age = values['max_age']
-        if max_age > 0.0 and stamp > 0.0:
-            age = self._now() - stamp
-            if age > max_age:
-                self._stats.on_stale()
-                self._warn('stale', f'skipping a frame {age:.3f} s old (max_age {max_age:g} s;'
-                           ' header stamp vs node clock: check clock sync / use_sim_time)')
-                return
+        stale = stale_reason(values['max_age_reference'], values['max_age'],
+                             time.monotonic() - frame.arrived,
+                             self._now() - stamp if stamp > 0.0 else None)
+        if stale is not None:
+            self._stats.on_stale()
+            self._warn(*stale)
+            return
         try:
             if frame.compressed:
                 rgb = compressed_to_rgb(frame.msg.data, frame.msg.format,
