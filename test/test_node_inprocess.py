@@ -36,7 +36,7 @@ from person_segmentation.media.image_conversion import fields_to_rgb, SUPPORTED_
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
 import pytest
 from rcl_interfaces.msg import Log, Parameter as ParameterMsg, ParameterType, ParameterValue
-from rcl_interfaces.srv import SetParameters
+from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
@@ -504,3 +504,19 @@ def test_a_frame_that_waited_too_long_in_the_node_is_skipped(harness, photo):
                     if m.header.frame_id == 'waiting_frame']
     finally:
         assert harness.set_parameters(max_age=0.0)[0].successful
+
+
+@pytest.mark.parametrize('srv_type', [SetParameters, SetParametersAtomically])
+def test_malformed_parameter_requests_are_refused_and_the_node_lives_on(harness, srv_type):
+    # rclpy itself stopped the node on an unknown parameter type (ValueError: 99 is not a valid
+    # Parameter.Type) and declared a parameter with an empty name.
+    for parameter, problem in (
+            (ParameterMsg(name='threshold', value=ParameterValue(type=99)), 'type 99'),
+            (ParameterMsg(name='', value=_value(0.5)), 'must not be empty')):
+        results = harness.call_parameter_service(srv_type, [parameter])
+        assert not results[0].successful and problem in results[0].reason
+    assert not harness.node.has_parameter('')
+    assert harness.node.get_parameter('threshold').value == 0.5
+    harness.sync()  # still answering frames
+    assert harness.call_parameter_service(srv_type, [
+        ParameterMsg(name='threshold', value=_value(0.5))])[0].successful

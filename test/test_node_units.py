@@ -32,6 +32,7 @@ from person_segmentation.node.qos import choose_reliability
 from person_segmentation.node.rate_limited_log import RateLimitedLog
 from person_segmentation.node.staleness import stale_reason
 import pytest
+from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
 
 
 def _wait(predicate, timeout=5.0):
@@ -267,3 +268,17 @@ def test_staleness_is_judged_by_arrival_unless_stamps_are_asked_for(
     if kind and kind.startswith('stale stamp'):
         assert 'synchronise the clocks' in reason[1] and 'use_sim_time' in reason[1]
     assert stale_reason(reference, 0.0, 100.0, 100.0) is None  # max_age 0: never stale
+
+
+@pytest.mark.parametrize('name, kind, problem', [
+    ('threshold', 99, 'type 99'),
+    ('threshold', 10, 'type 10'),
+    ('', ParameterType.PARAMETER_DOUBLE, 'must not be empty'),
+    ('  ', ParameterType.PARAMETER_DOUBLE, 'must not be empty'),
+    ('threshold', ParameterType.PARAMETER_DOUBLE, None),
+    ('threshold', ParameterType.PARAMETER_NOT_SET, None),
+])
+def test_malformed_parameter_messages_are_recognised(name, kind, problem):
+    reason = node_parameters.malformed_parameter(
+        ParameterMsg(name=name, value=ParameterValue(type=kind)))
+    assert (reason is None) if problem is None else (problem in reason)

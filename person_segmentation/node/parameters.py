@@ -28,7 +28,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.registry import NODE_DEFAULT_MODEL
 from person_segmentation.node.staleness import ARRIVAL, REFERENCES
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                ParameterType)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,25 @@ def validate_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> 
     if on_value is not None and off_value is not None and off_value > on_value:
         return (f'presence_off_threshold ({off_value}) must not exceed '
                 f'presence_on_threshold ({on_value})')
+    return None
+
+
+_PARAMETER_TYPES = frozenset(value for name, value in vars(ParameterType).items()
+                             if name.startswith('PARAMETER_'))
+
+
+def malformed_parameter(msg) -> Optional[str]:
+    """
+    Why an rcl_interfaces/Parameter message in a set request must be refused, else None.
+
+    rclpy does not check these itself: an unknown type raises inside its parameter service and
+    stops the executor, and an empty name passes its check for undeclared parameters.
+    """
+    if not str(msg.name).strip():
+        return 'parameter names must not be empty'
+    if msg.value.type not in _PARAMETER_TYPES:
+        return (f'parameter {msg.name!r} has type {msg.value.type}, which is not an '
+                'rcl_interfaces/ParameterType')
     return None
 
 

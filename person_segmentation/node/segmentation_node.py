@@ -44,6 +44,7 @@ from person_segmentation.node.qos import AUTO, choose_reliability, reliability_n
 from person_segmentation.node.rate_limited_log import RateLimitedLog
 from person_segmentation.node.staleness import stale_reason
 from rcl_interfaces.msg import SetParametersResult
+from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
 from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException
@@ -131,6 +132,7 @@ class PersonSegmentationNode(Node):
         self._create_publishers()
         self.add_on_set_parameters_callback(self._validate_parameters)
         self.add_post_set_parameters_callback(self._apply_parameters)
+        self._guard_parameter_services()
 
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self._compressed = bool(values['input_compressed'])
@@ -219,6 +221,35 @@ class PersonSegmentationNode(Node):
         changes = {p.name: p.value for p in parameters}
         reason = node_parameters.validate_changes(changes, self._values)
         return SetParametersResult(successful=reason is None, reason=reason or '')
+
+    def _guard_parameter_services(self) -> None:
+        """
+        Refuse malformed set-parameter requests before rclpy's parameter service sees them.
+
+        rclpy (Humble to Kilted) lets the executor, and so the node, die on a parameter type it
+        does not know (``ValueError: 99 is not a valid Parameter.Type`` from
+        ``Parameter.from_parameter_msg``), and sets a parameter with an empty name (its
+        undeclared-parameter check tests ``any()`` of the names). rclcpp had the same crash:
+        https://github.com/ros2/rclcpp/issues/3257.
+        """
+        for service in self.services:
+            if service.srv_type in (SetParameters, SetParametersAtomically):
+                service.callback = self._refusing_malformed(service.callback)
+
+    def _refusing_malformed(self, callback):
+        def guarded(request, response):
+            problem = next(filter(None, map(node_parameters.malformed_parameter,
+                                            request.parameters)), None)
+            if problem is None:
+                return callback(request, response)
+            self._warn('parameters', f'refused a set-parameters request: {problem}')
+            result = SetParametersResult(successful=False, reason=f'refused: {problem}')
+            if isinstance(response, SetParameters.Response):
+                response.results = [result] * len(request.parameters)
+            else:
+                response.result = result
+            return response
+        return guarded
 
     def _apply_parameters(self, parameters: List[Parameter]) -> None:
         changed = {p.name: p.value for p in parameters}
