@@ -99,8 +99,8 @@ class ImageConversionError(ValueError):
 
     ``kind`` names the kind of problem in a few stable words (``encoding``, ``empty``,
     ``too large``, ``step``, ``data size``, ``odd width``, ``too small``, ``no data``,
-    ``format``, ``corrupt``), so that logs can be rate-limited per kind while the message
-    carries the details of one frame.
+    ``format``, ``corrupt``, ``cv_bridge``), so that logs can be rate-limited per kind while
+    the message carries the details of one frame.
     """
 
     def __init__(self, message: str, kind: str):

@@ -107,7 +107,7 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   choices=REFERENCES),
     ParameterSpec('max_image_pixels', 8388608,
                   'Largest image accepted (width x height), raw or compressed, checked before '
-                  'decoding; a frame costs the node about 25 MB per megapixel.',
+                  'decoding; a frame costs the node up to about 23 MB per megapixel.',
                   int_range=(1, MAX_SIDE * MAX_SIDE)),
     ParameterSpec('probability_encoding', 'mono8',
                   "Encoding of ~/probability: 'mono8' (0-255) or '32FC1' (0-1).",

@@ -16,10 +16,10 @@
 Log each kind of problem at most once per period, and say how many were left out.
 
 A broken camera can send hundreds of bad frames a second; logging each one would bury the log
-(and slow the node). Keys name the kind of problem (``invalid:step``, ``stale``), never
+(and slow the node). Keys name the kind of problem (``invalid: step``, ``stale``), never
 per-frame details, so one line per kind per period reaches the log whatever varies from frame
 to frame. What was suppressed is reported with the next line of that kind or, when none comes,
-by ``flush`` (the node calls it from its diagnostics timer). Kept free of rclpy: ``log`` is any
+by ``flush`` (the node calls it every second). Kept free of rclpy: ``log`` is any
 callable taking one string; give each severity its own (rclpy refuses one call site logging at
 two severities).
 """
