@@ -21,12 +21,15 @@ Runs the real 257 model on a real DAVIS frame, so the values asserted are the on
 import subprocess
 import sys
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, SHARED_EVAL
 import cv2
+from memory_probe import run_snippet
 import numpy as np
 from person_segmentation import Segmenter
 from person_segmentation.models.registry import get_spec
 import pytest
+
+_PHOTO = SHARED_EVAL / 'davis2016' / 'JPEGImages' / '480p' / 'parkour' / '00040.jpg'
 
 
 @pytest.fixture(scope='module')
@@ -132,3 +135,35 @@ def test_native_strategy_follows_resolution_changes(models_dir, frame):
     assert second.mask.shape == (240, 427) and third.mask.shape == frame.shape[:2]
     assert second.person_detected and third.person_detected
     assert np.mean((first.mask > 0) == (third.mask > 0)) > 0.99
+
+
+def test_any_frame_shape_stays_within_the_memory_budget(models_dir):
+    # The issue's reproduction: thin frames made a 257 x 65793 model input (+2 GB, 12 s), and
+    # under a memory limit broke the model for every later frame of the previous shape.
+    result = run_snippet(f"""
+        import cv2
+        import numpy as np
+        from person_segmentation import Segmenter
+        path = {str(_PHOTO)!r}
+        photo = cv2.cvtColor(cv2.imread(path), cv2.COLOR_BGR2RGB)[:, 107:747]
+        segmenter = Segmenter('deeplabv3_mnv2_257', threads=1, model_dir={str(models_dir)!r})
+        before = segmenter(photo).mask
+        limit_address_space(1500)
+        reset_peak()
+        shapes, errors = [], []
+        for height, width in [(480, 640), (1, 256), (480, 640), (1, 16384), (480, 640),
+                              (240, 320), (360, 640), (16384, 3), (256, 1)]:
+            frame = cv2.resize(photo, (width, height), interpolation=cv2.INTER_AREA)
+            try:
+                shapes.append(segmenter(frame).mask.shape)
+            except Exception as error:
+                errors.append(f'{{height}}x{{width}}: {{type(error).__name__}}: {{error}}')
+        after = segmenter(photo).mask
+        print(json.dumps({{'shapes': shapes, 'errors': errors, 'growth': peak_growth_mb(),
+                          'same_mask': bool((before == after).all())}}))
+    """)
+    assert result['errors'] == []
+    assert result['shapes'] == [[480, 640], [1, 256], [480, 640], [1, 16384], [480, 640],
+                                [240, 320], [360, 640], [16384, 3], [256, 1]]
+    assert result['same_mask']  # the model recovered exactly
+    assert result['growth'] < 200.0, f'peak RSS grew by {result["growth"]:.0f} MB'

@@ -20,6 +20,7 @@ that the rewritten graphs load, give the logits grid, and agree with the untouch
 """
 
 import cv2
+from memory_probe import run_snippet
 import numpy as np
 from person_segmentation.models.backends import tflite_backend
 from person_segmentation.models.registry import get_spec
@@ -73,3 +74,28 @@ def test_rectangular_input(models_dir, model):
     assert out.shape == (1, height, width) and out.dtype == np.float32
     with pytest.raises(ValueError):
         backend.set_input_shape(height, width + 1)
+
+
+def test_a_failed_shape_change_keeps_the_previous_shape_working(models_dir):
+    # Out of memory while building the interpreter for a new input shape must leave the old one
+    # in place: before, the half-built interpreter replaced it and every later frame of the
+    # previous shape failed ("Cannot set tensor: Dimension mismatch").
+    result = run_snippet(f"""
+        import numpy as np
+        from person_segmentation.models.backends.tflite_backend import TFLiteBackend
+        backend = TFLiteBackend({str(models_dir / get_spec('deeplabv3_mnv2_257').filename)!r}, 1)
+        frame = np.random.default_rng(0).integers(0, 256, (1, 257, 345, 3), np.uint8)
+        backend.set_input_shape(257, 345)
+        before = backend.predict(frame)
+        limit_address_space(500)
+        try:
+            backend.set_input_shape(257, 8 * 8000 + 1)  # needs about 2.5 GB
+            error = None
+        except Exception as failure:
+            error = type(failure).__name__
+        after = backend.predict(frame)
+        print(json.dumps({{'error': error, 'shape': backend.input_shape,
+                          'same': bool(np.array_equal(before, after))}}))
+    """)
+    assert result['error'] is not None, 'the huge input did not fail: raise the input size'
+    assert result['shape'] == [257, 345] and result['same']

@@ -20,7 +20,7 @@ part that broke rather than at the model.
 """
 
 import numpy as np
-from person_segmentation.engine.input_strategy import InputPlan, STRATEGIES
+from person_segmentation.engine.input_strategy import InputPlan, PAD_VALUE, STRATEGIES
 from person_segmentation.engine.regions import find_regions
 from person_segmentation.engine.rendering import mask_from_probability, render_overlay
 from person_segmentation.engine.smoothing import TemporalSmoother
@@ -154,3 +154,36 @@ def test_overlay_tints_only_person_pixels():
     assert (rgb == (10, 20, 30)).all()  # the input is not modified
     with pytest.raises(ValueError):
         render_overlay(rgb, mask[:10], alpha=0.5)
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+@pytest.mark.parametrize('height,width', [(1, 256), (256, 1), (1, 16384), (60, 16384),
+                                          (16384, 3), (99, 400), (2, 9), (9, 2)])
+def test_model_input_never_exceeds_what_a_4_to_1_frame_needs(strategy, height, width):
+    # Before, the short side was scaled to the model size whatever the aspect: a 1 x 256 frame
+    # became 257 tiles (or one 257 x 65793 input), a 1 x 16384 frame gigabytes.
+    budget = InputPlan(*((100, 400) if width >= height else (400, 100)), 257, strategy,
+                       stride=8)
+    plan = InputPlan(height, width, 257, strategy, stride=8)
+    assert plan.count * np.prod(plan.tile_shape) <= budget.count * np.prod(budget.tile_shape)
+    tiles = plan.tiles(np.full((height, width, 3), 200, np.uint8))
+    assert tiles.shape == (plan.count,) + plan.tile_shape + (3,)
+    merged = plan.merge(np.full(tiles.shape[:3], 0.25, np.float32))
+    assert merged.shape == (height, width)
+    np.testing.assert_allclose(merged, 0.25, atol=1e-5)
+
+
+@pytest.mark.parametrize('strategy', ['tiles', 'native', 'pad'])
+def test_letterboxed_frames_put_content_back_where_it_was(strategy):
+    """A frame beyond 4:1 is shrunk onto a mid-grey canvas; the merge must undo exactly that."""
+    height, width = 60, 1200
+    red = np.zeros((height, width), np.uint8)
+    red[10:50, 300:500] = 255
+    rgb = np.zeros((height, width, 3), np.uint8)
+    rgb[..., 0] = red
+    plan = InputPlan(height, width, 257, strategy, stride=8)
+    tiles = plan.tiles(rgb)
+    assert (tiles[..., 1] == PAD_VALUE).any()  # the canvas is padded with mid-grey
+    echo = np.where(tiles[..., 1] == PAD_VALUE, 0.0, tiles[..., 0] / 255.0).astype(np.float32)
+    back = plan.merge(echo) > 0.5
+    assert np.mean(back == (red > 0)) > 0.97

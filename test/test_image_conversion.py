@@ -21,10 +21,11 @@ the node down. Where cv_bridge is importable, it must agree with the built-in co
 """
 
 import struct
-import zlib
 
 import cv2
+from hostile_images import png_declaring
 from image_encoders import rgb_to_fields
+from memory_probe import run_snippet
 import numpy as np
 from person_segmentation.media.image_conversion import (array_to_fields, compressed_to_rgb,
                                                         cv_bridge_available, fields_to_rgb,
@@ -149,22 +150,33 @@ def _fields(encoding, height, width, step, data):
     return {'encoding': encoding, 'height': height, 'width': width, 'step': step, 'data': data}
 
 
-@pytest.mark.parametrize('fields, problem', [
-    (_fields('rgb8', 4, 4, 11, bytes(48)), 'step 11 is smaller'),
-    (_fields('rgb8', 4, 4, 12, bytes(47)), 'data has 47 bytes'),
-    (_fields('mono16', 2, 2, 3, bytes(8)), 'step 3 is smaller'),
-    (_fields('rgb8', 0, 4, 12, b''), 'empty image'),
-    (_fields('mono8', 4, 0, 0, b''), 'empty image'),
-    (_fields('mono8', 100000, 100000, 100000, bytes(10)), 'absurd image size'),
-    (_fields('32FC1', 2, 2, 8, bytes(16)), "unsupported image encoding '32FC1'"),
-    (_fields('', 2, 2, 2, bytes(4)), 'unsupported image encoding'),
-    (_fields('yuv422', 2, 3, 6, bytes(12)), 'even width'),
+@pytest.mark.parametrize('fields, problem, kind', [
+    (_fields('rgb8', 4, 4, 11, bytes(48)), 'step 11 is smaller', 'step'),
+    (_fields('rgb8', 4, 4, 12, bytes(47)), 'data has 47 bytes', 'data size'),
+    (_fields('mono16', 2, 2, 3, bytes(8)), 'step 3 is smaller', 'step'),
+    (_fields('rgb8', 0, 4, 12, b''), 'empty image', 'empty'),
+    (_fields('mono8', 4, 0, 0, b''), 'empty image', 'empty'),
+    (_fields('mono8', 100000, 100000, 100000, bytes(10)), 'absurd image size', 'too large'),
+    (_fields('32FC1', 2, 2, 8, bytes(16)), "unsupported image encoding '32FC1'", 'encoding'),
+    (_fields('', 2, 2, 2, bytes(4)), 'unsupported image encoding', 'encoding'),
+    (_fields('yuv422', 2, 3, 6, bytes(12)), 'even width', 'odd width'),
+    (_fields('bayer_rggb8', 1, 9, 9, bytes(9)), 'too small to demosaic', 'too small'),
 ])
-def test_malformed_images_raise_a_clear_error(fields, problem):
-    with pytest.raises(ImageConversionError, match=problem):
+def test_malformed_images_raise_a_clear_error(fields, problem, kind):
+    with pytest.raises(ImageConversionError, match=problem) as raised:
         fields_to_rgb(is_bigendian=False, **fields)
-    with pytest.raises(ImageConversionError, match=problem):
-        image_msg_to_rgb(_message({**fields, 'is_bigendian': 0}))
+    assert raised.value.kind == kind  # what the node rate-limits its warnings by
+    if kind != 'too small':  # found by the conversion itself, after validation
+        with pytest.raises(ImageConversionError, match=problem):
+            image_msg_to_rgb(_message({**fields, 'is_bigendian': 0}))
+
+
+def test_pixel_limit_applies_to_raw_images():
+    fields = rgb_to_fields(np.zeros((30, 40, 3), np.uint8), 'rgb8')
+    assert image_msg_to_rgb(_message(fields), False, max_pixels=1200).shape == (30, 40, 3)
+    with pytest.raises(ImageConversionError, match='limit of 1199 pixels') as raised:
+        image_msg_to_rgb(_message(fields), False, max_pixels=1199)
+    assert raised.value.kind == 'too large'
 
 
 def test_compressed_images_decode(photo):
@@ -178,15 +190,53 @@ def test_compressed_images_decode(photo):
     np.testing.assert_array_equal(compressed_to_rgb(png.tobytes(), 'png'), photo)
 
 
-@pytest.mark.parametrize('data, image_format, problem', [
-    (b'', 'jpeg', 'has no data'),
-    (b'\xff\xd8\xff\xe0 definitely not a jpeg' * 10, 'jpeg', 'undecodable compressed image'),
-    (bytes(range(256)), 'png', 'undecodable compressed image'),
-    (b'\x00' * 64, '16UC1; compressedDepth png', 'compressedDepth'),
+@pytest.mark.parametrize('data, image_format, problem, kind', [
+    (b'', 'jpeg', 'has no data', 'no data'),
+    (b'\xff\xd8\xff\xe0 definitely not a jpeg' * 10, 'jpeg', 'undecodable compressed image',
+     'corrupt'),
+    (bytes(range(256)), 'png', 'neither JPEG nor PNG', 'format'),
+    (b'\x00' * 64, '16UC1; compressedDepth png', 'compressedDepth', 'format'),
 ])
-def test_bad_compressed_images_raise_a_clear_error(data, image_format, problem):
-    with pytest.raises(ImageConversionError, match=problem):
+def test_bad_compressed_images_raise_a_clear_error(data, image_format, problem, kind):
+    with pytest.raises(ImageConversionError, match=problem) as raised:
         compressed_to_rgb(data, image_format)
+    assert raised.value.kind == kind
+
+
+def _corrupt_variants(photo):
+    bgr = cv2.cvtColor(photo[:120, :160], cv2.COLOR_RGB2BGR)
+    jpeg = cv2.imencode('.jpg', bgr)[1].tobytes()
+    png = cv2.imencode('.png', bgr)[1].tobytes()
+    flipped = bytearray(jpeg)
+    flipped[400:420] = bytes(b ^ 0x55 for b in flipped[400:420])
+    return {
+        'jpeg cut in half': jpeg[:len(jpeg) // 2],
+        'jpeg without its end marker': jpeg[:-2],
+        'jpeg with zeros inside': jpeg[:600] + bytes(50) + jpeg[650:],
+        'jpeg with bytes flipped': bytes(flipped),
+        'jpeg header only': jpeg[:200],
+        'png cut in half': png[:len(png) // 2],
+        'png with a bad checksum': png[:30] + b'\x00' + png[31:],
+        'png signature and header only': png[:40],
+        'tiff': cv2.imencode('.tiff', bgr)[1].tobytes(),
+    }
+
+
+def test_corrupt_compressed_images_are_rejected_without_writing_to_stderr(photo, capfd):
+    # OpenCV's libjpeg and libpng wrote "Corrupt JPEG data: ..." / "libpng error: ..." straight
+    # to stderr, outside the node's logger, one line per bad frame.
+    kinds = {}
+    for name, data in _corrupt_variants(photo).items():
+        try:
+            compressed_to_rgb(data, 'jpeg')
+            kinds[name] = 'decoded'
+        except ImageConversionError as error:
+            kinds[name] = error.kind
+    captured = capfd.readouterr()
+    assert captured.err == '' and captured.out == ''
+    assert kinds['tiff'] == 'format'
+    assert all(kind in ('corrupt', 'decoded') for name, kind in kinds.items() if name != 'tiff')
+    assert list(kinds.values()).count('decoded') <= 2  # only damage inside the entropy data
 
 
 def test_array_to_fields_builds_publishable_messages():
@@ -203,21 +253,11 @@ def test_array_to_fields_builds_publishable_messages():
         np.frombuffer(fields['data'], np.float32).reshape(3, 5), probability)
 
 
-def _png_declaring(width, height):
-    """Build a tiny PNG whose header claims width x height (its pixel data is truncated)."""
-    def chunk(kind, payload):
-        return (struct.pack('>I', len(payload)) + kind + payload
-                + struct.pack('>I', zlib.crc32(kind + payload)))
-    header = struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0)
-    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header)
-            + chunk(b'IDAT', zlib.compress(b'\x00' * 64)) + chunk(b'IEND', b''))
-
-
 def test_huge_declared_size_is_rejected_before_decoding(photo):
     # Measured: a complete 1.2 MB PNG of 20000 x 20000 decoded in 6 s at 2.3 GB peak RSS before
     # the size check existed; the header check rejects such a frame without decoding it.
     with pytest.raises(ImageConversionError, match='absurd image size 20000x20000'):
-        compressed_to_rgb(_png_declaring(20000, 20000), 'png')
+        compressed_to_rgb(png_declaring(20000, 20000), 'png')
     ok, jpeg = cv2.imencode('.jpg', photo[..., ::-1])
     data = bytearray(jpeg.tobytes())
     sof = next(i for i in range(2, len(data) - 9)
@@ -227,3 +267,46 @@ def test_huge_declared_size_is_rejected_before_decoding(photo):
         compressed_to_rgb(bytes(data), 'jpeg')
     # the real headers are read correctly: normal images still decode
     assert compressed_to_rgb(jpeg.tobytes(), 'jpeg').shape == photo.shape
+
+
+def test_declared_size_is_checked_wherever_the_header_is_and_before_any_decoding():
+    # Before: only the first 64 KB were searched, so a 66 KB JPEG with a 64 KB APP1 segment in
+    # front of its frame header declaring 20000 x 20000 was decoded (2.3 GB, 5-9 s) and only
+    # then rejected; and a 629-byte JPEG declaring 16384 x 16384, inside the per-side limit,
+    # decoded to 805 MB. Now both are refused from their header, by the caller's pixel limit.
+    result = run_snippet("""
+        from hostile_images import jpeg_declaring, png_declaring
+        from person_segmentation.media.image_conversion import compressed_to_rgb
+        cases = {'20000 x 20000 behind 64 KB of APP1': (jpeg_declaring(20000, 20000, 1), {}),
+                 '20000 x 20000 behind 15 x 64 KB': (jpeg_declaring(20000, 20000, 15), {}),
+                 '16384 x 16384 in 629 bytes': (jpeg_declaring(16384, 16384),
+                                                {'max_pixels': 8388608}),
+                 'png 16384 x 16384': (png_declaring(16384, 16384), {'max_pixels': 8388608})}
+        limit_address_space(600)
+        reset_peak()
+        outcome = {}
+        for name, (data, limit) in cases.items():
+            try:
+                compressed_to_rgb(data, 'jpeg', **limit)
+                outcome[name] = 'decoded'
+            except Exception as error:
+                outcome[name] = f'{type(error).__name__}: {error}'
+        print(json.dumps({'outcome': outcome, 'growth': peak_growth_mb()}))
+    """)
+    outcome = result['outcome']
+    assert 'absurd image size 20000x20000' in outcome['20000 x 20000 behind 64 KB of APP1']
+    assert 'absurd image size 20000x20000' in outcome['20000 x 20000 behind 15 x 64 KB']
+    assert 'larger than the limit of 8388608 pixels' in outcome['16384 x 16384 in 629 bytes']
+    assert 'larger than the limit of 8388608 pixels' in outcome['png 16384 x 16384']
+    assert result['growth'] < 50.0, f'peak RSS grew by {result["growth"]:.0f} MB'
+
+
+def test_sixteen_bit_and_alpha_pngs_decode_like_opencv():
+    grey = (np.arange(48 * 64, dtype=np.uint16).reshape(48, 64) * 20)
+    colour = np.dstack([grey, grey // 2, grey // 3])
+    with_alpha = np.dstack([(colour >> 8).astype(np.uint8), np.full((48, 64), 7, np.uint8)])
+    for image in (grey, colour, with_alpha):
+        data = cv2.imencode('.png', image)[1].tobytes()
+        expected = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR),
+                                cv2.COLOR_BGR2RGB)
+        np.testing.assert_array_equal(compressed_to_rgb(data, 'png'), expected)

@@ -35,8 +35,8 @@ from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.media.image_conversion import fields_to_rgb, SUPPORTED_ENCODINGS
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
 import pytest
-from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
-from rcl_interfaces.srv import SetParameters
+from rcl_interfaces.msg import Log, Parameter as ParameterMsg, ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
@@ -69,7 +69,7 @@ class Harness:
         self.publisher = self.tester.create_publisher(Image, f'{NS}/image', RELIABLE)
         self.lock = threading.Condition()
         self.received = {'mask': [], 'probability': [], 'overlay': [], 'person_detected': [],
-                         'diagnostics': []}
+                         'diagnostics': [], 'rosout': []}
         for name in ('mask', 'probability', 'overlay'):
             self.tester.create_subscription(Image, f'{OUT}/{name}',
                                             self._collector(name), RELIABLE)
@@ -77,6 +77,9 @@ class Harness:
                                         self._collector('person_detected'), RELIABLE)
         self.tester.create_subscription(DiagnosticArray, '/diagnostics',
                                         self._collector('diagnostics'), 10)
+        self.tester.create_subscription(Log, '/rosout', self._collector('rosout'),
+                                        QoSProfile(depth=1000,
+                                                   reliability=ReliabilityPolicy.RELIABLE))
         self.executor = MultiThreadedExecutor(num_threads=3, context=self.context)
         self.executor.add_node(self.node)
         self.executor.add_node(self.tester)
@@ -122,17 +125,27 @@ class Harness:
         return found[0]
 
     def set_parameters(self, **values):
-        client = self.tester.create_client(SetParameters, f'{OUT}/set_parameters')
+        return self.call_parameter_service(SetParameters, [
+            ParameterMsg(name=name, value=_value(value)) for name, value in values.items()])
+
+    def call_parameter_service(self, srv_type, parameters):
+        """Send a SetParameters(Atomically) request as given; return its result(s)."""
+        name = 'set_parameters' if srv_type is SetParameters else 'set_parameters_atomically'
+        client = self.tester.create_client(srv_type, f'{OUT}/{name}')
         try:
             assert client.wait_for_service(timeout_sec=TIMEOUT)
-            request = SetParameters.Request()
-            for name, value in values.items():
-                request.parameters.append(ParameterMsg(name=name, value=_value(value)))
-            future = client.call_async(request)
-            assert self.wait(future.done), 'set_parameters timed out'
-            return future.result().results
+            future = client.call_async(srv_type.Request(parameters=parameters))
+            assert self.wait(future.done), f'{name} timed out'
+            response = future.result()
+            return response.results if srv_type is SetParameters else [response.result]
         finally:
             self.tester.destroy_client(client)
+
+    def log_lines(self, text, level=None):
+        """Return the node's /rosout lines containing ``text`` (at ``level``, e.g. Log.WARN)."""
+        with self.lock:
+            return [m for m in self.received['rosout'] if m.name == OUT[1:].replace('/', '.')
+                    and text in m.msg and (level is None or m.level == level)]
 
     def close(self):
         self.executor.shutdown(timeout_sec=5.0)
@@ -306,7 +319,8 @@ def test_auto_qos_follows_the_publishers(harness):
 def test_sim_time_drives_max_age(harness, photo):
     clock = harness.tester.create_publisher(Clock, '/clock', 10)
     try:
-        assert harness.set_parameters(use_sim_time=True, max_age=1.0)[0].successful
+        assert all(r.successful for r in harness.set_parameters(
+            use_sim_time=True, max_age=1.0, max_age_reference='stamp'))
         now = TimeMsg(sec=5000, nanosec=0)
 
         def clock_reached():
@@ -323,7 +337,8 @@ def test_sim_time_drives_max_age(harness, photo):
         assert (mask.header.stamp.sec, mask.header.stamp.nanosec) == (4999, 500000000)
         assert not [m for m in harness.received['mask'] if m.header.frame_id == 'sim_old']
     finally:
-        assert harness.set_parameters(use_sim_time=False, max_age=0.0)[0].successful
+        assert all(r.successful for r in harness.set_parameters(
+            use_sim_time=False, max_age=0.0, max_age_reference='arrival'))
         harness.tester.destroy_publisher(clock)
 
 
@@ -397,3 +412,111 @@ def test_persons_output(harness, engine, photo):
             assert detection.results[0].hypothesis.class_id == 'person'
     finally:
         harness.tester.destroy_subscription(subscription)
+
+
+def _count(harness, key):
+    return harness.node.stats.snapshot(0.0)[key]
+
+
+def _publish_counted(harness, fields, frame_id, key='invalid', stamp=(1234, 5678)):
+    """Publish one frame and wait until the node has counted it under ``key``."""
+    before = _count(harness, key)
+    harness.publish(fields, frame_id, stamp)
+    assert harness.wait(lambda: _count(harness, key) > before, timeout=10.0), frame_id
+
+
+def test_warnings_and_errors_both_reach_the_log_in_any_order(harness, photo):
+    # Both severities used to share one rclpy call site: after a warning, every "processing a
+    # frame failed" error raised "Logger severity cannot be changed between calls" and was lost;
+    # after an error, each warning raised inside the worker and the frame counted as failed.
+    good = rgb_to_fields(photo[:48, :64], 'rgb8')
+    _publish_counted(harness, dict(good, encoding='rgb7'), 'severity_1')
+    failed = _count(harness, 'failed')
+    harness.node._on_worker_error(RuntimeError('injected fault'))  # what the worker calls
+    _publish_counted(harness, dict(good, encoding='yuv422', width=63, step=126), 'severity_2')
+    assert _count(harness, 'failed') == failed + 1  # only the injected error, not the warning
+    assert harness.wait(lambda: harness.log_lines('injected fault', Log.ERROR)
+                        and harness.log_lines('(encoding)', Log.WARN)
+                        and harness.log_lines('(odd width)', Log.WARN), timeout=10.0)
+
+
+def test_one_line_per_kind_of_problem_and_the_rest_counted(harness, photo):
+    # The rate-limit key held per-frame details (byte counts), so a burst of bad frames that
+    # differ only in size logged one warning each: 1,697 lines in 14 s.
+    good = rgb_to_fields(photo[:48, :64], 'rgb8')
+    started, wall = time.monotonic(), time.time()
+
+    def ours():
+        return [m.msg for m in harness.log_lines('data has', Log.WARN)
+                if m.stamp.sec + m.stamp.nanosec * 1e-9 >= wall]
+    for index in range(20):
+        _publish_counted(harness, dict(good, data=good['data'][:100 + index]), f'short_{index}')
+    assert len(ours()) <= 1 + (time.monotonic() - started) / 5.0
+    # what was left out is reported once its 5 s window is over, even with no new frame
+    assert harness.wait(lambda: any('more like this in the last 5 s' in m for m in ours()),
+                        timeout=10.0)
+
+    def frames_told(line):  # a line stands for its own frame and the ones it counts
+        return 1 + (int(line.split('(')[-1].split()[0]) if 'more like this' in line else 0)
+    assert sum(frames_told(line) for line in ours()) == 20
+
+
+def test_staleness_is_judged_by_arrival_by_default(harness, photo):
+    # Judged by header stamp against the node clock, a camera whose clock is 10 s behind (or a
+    # bag played without --clock) got no output at all. By default only the time a frame
+    # waited in the node counts; the stamp check is an option that explains itself.
+    small = rgb_to_fields(photo[:120, :160], 'rgb8')
+    now = harness.node.get_clock().now().nanoseconds // 10**9
+    assert harness.set_parameters(max_age=1.0)[0].successful
+    try:
+        for frame_id, stamp in (('clock_behind', now - 10), ('clock_ahead', now + 10)):
+            harness.publish(small, frame_id, stamp=(stamp, 0))
+            harness.output('mask', frame_id)
+        assert harness.set_parameters(max_age_reference='stamp')[0].successful
+        for frame_id, stamp in (('stamp_behind', now - 10), ('stamp_ahead', now + 10)):
+            _publish_counted(harness, small, frame_id, key='stale', stamp=(stamp, 0))
+        assert harness.wait(lambda: harness.log_lines('behind the node clock', Log.WARN)
+                            and harness.log_lines('ahead of the node clock', Log.WARN))
+        line = harness.log_lines('behind the node clock', Log.WARN)[0].msg
+        assert 'synchronise the clocks' in line and 'use_sim_time' in line
+        assert not [m for m in harness.received['mask']
+                    if m.header.frame_id in ('stamp_behind', 'stamp_ahead')]
+    finally:
+        assert all(r.successful for r in harness.set_parameters(
+            max_age=0.0, max_age_reference='arrival'))
+
+
+def test_a_frame_that_waited_too_long_in_the_node_is_skipped(harness, photo):
+    big = rgb_to_fields(cv2.resize(photo, (2560, 1440)), 'rgb8')  # 0.1-1 s of work
+    small = rgb_to_fields(photo[:120, :160], 'rgb8')
+    assert harness.set_parameters(max_age=0.03)[0].successful
+    try:
+        received = _count(harness, 'received')
+        stale = _count(harness, 'stale')
+        harness.publish(big, 'slow_frame')
+        assert harness.wait(lambda: _count(harness, 'received') > received)
+        time.sleep(0.05)  # the worker takes the big frame; the next one waits behind it
+        harness.publish(small, 'waiting_frame')
+        harness.output('mask', 'slow_frame')
+        assert harness.wait(lambda: _count(harness, 'stale') > stale)
+        assert harness.wait(lambda: harness.log_lines('waited', Log.WARN))
+        assert not [m for m in harness.received['mask']
+                    if m.header.frame_id == 'waiting_frame']
+    finally:
+        assert harness.set_parameters(max_age=0.0)[0].successful
+
+
+@pytest.mark.parametrize('srv_type', [SetParameters, SetParametersAtomically])
+def test_malformed_parameter_requests_are_refused_and_the_node_lives_on(harness, srv_type):
+    # rclpy itself stopped the node on an unknown parameter type (ValueError: 99 is not a valid
+    # Parameter.Type) and declared a parameter with an empty name.
+    for parameter, problem in (
+            (ParameterMsg(name='threshold', value=ParameterValue(type=99)), 'type 99'),
+            (ParameterMsg(name='', value=_value(0.5)), 'must not be empty')):
+        results = harness.call_parameter_service(srv_type, [parameter])
+        assert not results[0].successful and problem in results[0].reason
+    assert not harness.node.has_parameter('')
+    assert harness.node.get_parameter('threshold').value == 0.5
+    harness.sync()  # still answering frames
+    assert harness.call_parameter_service(srv_type, [
+        ParameterMsg(name='threshold', value=_value(0.5))])[0].successful

@@ -29,7 +29,10 @@ from person_segmentation.node import parameters as node_parameters
 from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
 from person_segmentation.node.frame_worker import FrameWorker, LatestFrameSlot
 from person_segmentation.node.qos import choose_reliability
+from person_segmentation.node.rate_limited_log import RateLimitedLog
+from person_segmentation.node.staleness import stale_reason
 import pytest
+from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
 
 
 def _wait(predicate, timeout=5.0):
@@ -196,6 +199,8 @@ def test_docs_parameter_table_is_the_declared_one():
     ({'presence_on_threshold': 0.1, 'presence_off_threshold': 0.2}, 'must not exceed'),
     ({'threads': 0}, 'threads must be an integer in'),
     ({'model': ' '}, 'model must name'),
+    ({'max_age_reference': 'header'}, 'max_age_reference must be one of'),
+    ({'max_image_pixels': 0}, 'max_image_pixels must be an integer in'),
 ])
 def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
     reason = node_parameters.validate_changes(changes, node_parameters.defaults())
@@ -208,3 +213,72 @@ def test_valid_parameter_changes_pass():
         {'presence_on_threshold': 0.3, 'presence_off_threshold': 0.2}, current) is None
     assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}, current) is None
     assert node_parameters.validate_changes({'use_sim_time': True}, current) is None
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_rate_limited_log_writes_one_line_per_kind_per_period_and_counts_the_rest():
+    lines, clock = [], _Clock()
+    log = RateLimitedLog(lines.append, period=5.0, clock=clock)
+    for index in range(50):  # details vary per frame; the kind does not
+        log('invalid: data size', f'data has {index} bytes')
+        log('invalid: step', f'step {index} is too small')
+        clock.now += 0.05
+    assert lines == ['data has 0 bytes', 'step 0 is too small']
+    clock.now = 105.0
+    assert log.flush() == 2  # the window ended without a new line: report what was left out
+    assert lines[2:] == ['data has 49 bytes (48 more like this in the last 5 s)',
+                         'step 49 is too small (48 more like this in the last 5 s)']
+    assert log.flush() == 0
+    log('invalid: step', 'step 7 is too small')  # within a period of the flush: counted
+    clock.now = 110.1
+    log('invalid: step', 'step 8 is too small')
+    assert lines[4:] == ['step 8 is too small (1 more like this in the last 5 s)']
+
+
+def test_rate_limited_log_keeps_its_table_bounded():
+    lines, clock = [], _Clock()
+    log = RateLimitedLog(lines.append, period=1.0, clock=clock, max_keys=4)
+    for index in range(100):
+        log(f'kind {index}', 'x')
+        clock.now += 2.0
+    assert len(lines) == 100 and len(log._windows) <= 4
+
+
+@pytest.mark.parametrize('reference, waited, stamp_age, kind', [
+    ('arrival', 0.2, 30.0, None),  # a camera clock 30 s behind does not matter
+    ('arrival', 0.2, -30.0, None),  # nor one ahead
+    ('arrival', 1.5, 0.0, 'stale'),  # waited too long in the node
+    ('arrival', 1.5, None, 'stale'),
+    ('stamp', 0.0, 0.5, None),
+    ('stamp', 0.0, 1.5, 'stale stamp behind'),
+    ('stamp', 0.0, -1.5, 'stale stamp ahead of'),  # a stamp from the future: clocks disagree
+    ('stamp', 5.0, None, None),  # a zero stamp is never stale by stamp
+])
+def test_staleness_is_judged_by_arrival_unless_stamps_are_asked_for(
+        reference, waited, stamp_age, kind):
+    reason = stale_reason(reference, 1.0, waited, stamp_age)
+    assert (reason and reason[0]) == kind
+    if kind and kind.startswith('stale stamp'):
+        assert 'synchronise the clocks' in reason[1] and 'use_sim_time' in reason[1]
+    assert stale_reason(reference, 0.0, 100.0, 100.0) is None  # max_age 0: never stale
+
+
+@pytest.mark.parametrize('name, kind, problem', [
+    ('threshold', 99, 'type 99'),
+    ('threshold', 10, 'type 10'),
+    ('', ParameterType.PARAMETER_DOUBLE, 'must not be empty'),
+    ('  ', ParameterType.PARAMETER_DOUBLE, 'must not be empty'),
+    ('threshold', ParameterType.PARAMETER_DOUBLE, None),
+    ('threshold', ParameterType.PARAMETER_NOT_SET, None),
+])
+def test_malformed_parameter_messages_are_recognised(name, kind, problem):
+    reason = node_parameters.malformed_parameter(
+        ParameterMsg(name=name, value=ParameterValue(type=kind)))
+    assert (reason is None) if problem is None else (problem in reason)

@@ -66,7 +66,7 @@ def test_name_version_maintainer_license_agree(manifest, distribution):
 def test_run_dependencies_declared(manifest):
     exec_deps = {e.text for e in manifest.findall('exec_depend')}
     for dep in ('rclpy', 'sensor_msgs', 'std_msgs', 'diagnostic_msgs', 'cv_bridge',
-                'python3-numpy', 'python3-opencv'):
+                'python3-numpy', 'python3-opencv', 'python3-pil'):
         assert dep in exec_deps, f'package.xml lacks <exec_depend>{dep}</exec_depend>'
     test_deps = {e.text for e in manifest.findall('test_depend')}
     assert {'ament_flake8', 'ament_pep257', 'ament_copyright', 'python3-pytest'} <= test_deps

@@ -144,3 +144,31 @@ def test_unreadable_video_is_a_clear_error(tmp_path, capsys):
     assert video_to_bag.main([str(not_video), str(tmp_path / 'bag')]) == 1
     assert 'cannot read' in capsys.readouterr().err
     assert not (tmp_path / 'bag').exists()
+
+
+def _read_only_folder(tmp_path) -> pathlib.Path:
+    """Return a folder this process cannot write into (as root, chmod is not enough)."""
+    folder = tmp_path / 'read_only'
+    folder.mkdir()
+    folder.chmod(0o555)
+    for candidate in (folder, pathlib.Path('/sys')):
+        try:
+            (candidate / '.probe').mkdir()
+        except OSError:
+            return candidate
+        (candidate / '.probe').rmdir()
+    pytest.skip('no read-only folder here (root, with a writable /sys)')
+
+
+def test_read_only_output_folder_is_a_clear_error(frame_sequence, tmp_path, capsys):
+    # Before: a PermissionError traceback from the temporary bag's mkdtemp.
+    pattern, _ = frame_sequence
+    folder = _read_only_folder(tmp_path)
+    before = sorted(p.name for p in folder.iterdir())
+    try:
+        assert video_to_bag.main([pattern, str(folder / 'camera_bag'), '--quiet']) == 1
+    finally:
+        (tmp_path / 'read_only').chmod(0o755)
+    err = capsys.readouterr().err
+    assert f'cannot write {folder / "camera_bag"}' in err and 'Traceback' not in err
+    assert sorted(p.name for p in folder.iterdir()) == before

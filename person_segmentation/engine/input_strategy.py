@@ -38,6 +38,11 @@ import numpy as np
 
 STRATEGIES = ('tiles', 'native', 'grid', 'pad', 'stretch', 'tiles+pad')
 PAD_VALUE = 128  # mid-grey: 0 after DeepLab's (x - 127.5) / 127.5 normalisation
+#: The model input's memory budget: what a frame MAX_ASPECT times wider than tall (or taller than
+#: wide) needs under the strategy. A frame beyond it is letterboxed to MAX_ASPECT first, because
+#: the short side is what gets scaled to the model size: a 1 x 256 frame would otherwise become a
+#: 257 x 65793 input (2.5 GB). 4 covers 32:9 and side-by-side stereo.
+MAX_ASPECT = 4.0
 
 
 def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -179,12 +184,38 @@ class _StretchPlan:
 _PLANS = {'tiles': _TilesPlan, 'grid': _GridPlan, 'pad': _PadPlan, 'stretch': _StretchPlan}
 
 
+class _Letterbox:
+    """A frame beyond MAX_ASPECT, shrunk to fit and centred on a mid-grey canvas of MAX_ASPECT."""
+
+    def __init__(self, height: int, width: int, max_short_side: int):
+        long_side = min(max(height, width), int(np.ceil(max_short_side * MAX_ASPECT)))
+        short_side = max(1, int(np.ceil(long_side / MAX_ASPECT)))
+        scale = long_side / max(height, width)
+        self.inner = (max(1, int(round(height * scale))), max(1, int(round(width * scale))))
+        self.canvas = (short_side, long_side) if width >= height else (long_side, short_side)
+        self.top = (self.canvas[0] - self.inner[0]) // 2
+        self.left = (self.canvas[1] - self.inner[1]) // 2
+        self._buffer = np.full(self.canvas + (3,), PAD_VALUE, np.uint8)
+
+    def fit(self, rgb: np.ndarray) -> np.ndarray:
+        ih, iw = self.inner
+        self._buffer[self.top:self.top + ih, self.left:self.left + iw] = _resize(rgb, iw, ih)
+        return self._buffer
+
+    def crop(self, probability: np.ndarray, height: int, width: int) -> np.ndarray:
+        ih, iw = self.inner
+        inner = probability[self.top:self.top + ih, self.left:self.left + iw]
+        return cv2.resize(inner, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
 class InputPlan:
     """
     Tiling for one frame size, model input size and strategy; reuse it for every frame.
 
     ``zoom`` (for 'tiles' and 'native') scales the frame's short side to ``zoom`` x S instead of
-    S: more pixels per person at a proportional cost ('grid' is tiles at zoom 1.75).
+    S: more pixels per person at a proportional cost ('grid' is tiles at zoom 1.75). A frame more
+    than MAX_ASPECT times wider than tall (or taller than wide) is letterboxed to MAX_ASPECT, so
+    the model input never exceeds the strategy's budget, whatever the frame's shape.
     """
 
     def __init__(self, height: int, width: int, size: int, strategy: str = 'tiles',
@@ -200,6 +231,11 @@ class InputPlan:
         self.zoom = zoom
         self.shape: Tuple[int, int] = (height, width)
         self.size = size
+        self._letterbox = None
+        if max(height, width) > MAX_ASPECT * min(height, width):
+            self._letterbox = _Letterbox(height, width,
+                                         int(np.ceil(size * max(zoom, _GridPlan.ZOOM))))
+            height, width = self._letterbox.canvas
         if strategy == 'native':
             if not stride:
                 raise ValueError("strategy 'native' needs a model whose graph takes rectangular "
@@ -216,6 +252,8 @@ class InputPlan:
 
     def tiles(self, rgb: np.ndarray) -> np.ndarray:
         """Return uint8 RGB tiles [N, S, S, 3] for ``rgb`` (a reused buffer)."""
+        if self._letterbox is not None:
+            rgb = self._letterbox.fit(rgb)
         index = 0
         for part in self._parts:
             part.tiles(rgb, self._buffer[index:index + part.count])
@@ -231,4 +269,6 @@ class InputPlan:
             result = merged if result is None else result + merged
         if len(self._parts) > 1:
             result *= 1.0 / len(self._parts)
+        if self._letterbox is not None:
+            result = self._letterbox.crop(result, *self.shape)
         return result

@@ -180,8 +180,12 @@ class AtomicBagWriter:
     def __enter__(self) -> 'AtomicBagWriter':
         """Create the temporary bag beside the target."""
         check_output_path(self.path, self.force)
-        self._tmpdir = pathlib.Path(tempfile.mkdtemp(
-            prefix=f'.{self.path.name}.partial-', dir=self.path.parent))
+        try:  # a read-only folder fails here: say so, not with a traceback
+            self._tmpdir = pathlib.Path(tempfile.mkdtemp(
+                prefix=f'.{self.path.name}.partial-', dir=self.path.parent))
+        except OSError as error:
+            raise BagError(f'cannot write {self.path}: {error.strerror} '
+                           f'(folder {self.path.parent})') from None
         try:
             self._writer = Writer(self._tmpdir / self.path.name, version=self.version,
                                   storage_plugin=self._plugin)

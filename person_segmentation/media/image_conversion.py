@@ -25,16 +25,24 @@ falls back to the own converter when cv_bridge cannot handle a message.
 """
 
 import array as pyarray
-import struct
+import io
 import sys
 from typing import Dict, Optional, Tuple
 
 import cv2
 import numpy as np
+from PIL import JpegImagePlugin, PngImagePlugin
 
 # Larger sides are treated as corrupt headers rather than images (a 16k x 16k bgr8 image is
 # already 768 MB).
 MAX_SIDE = 16384
+# The compressed formats decoded, by their first bytes: image_transport's JPEG and PNG. Pillow's
+# decoders write nothing to stderr (OpenCV's libjpeg and libpng did, one line per bad frame; its
+# TIFF decoder, libtiff, does too). Its image classes read the header on construction, so the
+# size is known before anything is decoded; unlike Image.open they do not apply Pillow's global
+# decompression-bomb limit, which would warn on stderr: the caller's limit applies instead.
+_DECODERS = ((b'\xff\xd8\xff', JpegImagePlugin.JpegImageFile),
+             (b'\x89PNG\r\n\x1a\n', PngImagePlugin.PngImageFile))
 
 # encoding -> (bytes per pixel, numpy dtype of one channel, channels)
 _LAYOUT: Dict[str, Tuple[int, str, int]] = {
@@ -86,7 +94,18 @@ SUPPORTED_ENCODINGS = ('rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8', 'mono16', 'yuv
 
 
 class ImageConversionError(ValueError):
-    """An image message that cannot be converted; the message names the problem."""
+    """
+    An image message that cannot be converted; the message names the problem.
+
+    ``kind`` names the kind of problem in a few stable words (``encoding``, ``empty``,
+    ``too large``, ``step``, ``data size``, ``odd width``, ``too small``, ``no data``,
+    ``format``, ``corrupt``, ``cv_bridge``), so that logs can be rate-limited per kind while
+    the message carries the details of one frame.
+    """
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 def _layout(encoding: str) -> Tuple[int, str, int]:
@@ -94,29 +113,40 @@ def _layout(encoding: str) -> Tuple[int, str, int]:
     if layout is None:
         raise ImageConversionError(
             f'unsupported image encoding {encoding!r}; supported: '
-            f'{", ".join(SUPPORTED_ENCODINGS)}')
+            f'{", ".join(SUPPORTED_ENCODINGS)}', 'encoding')
     return layout
 
 
-def validate_image_fields(encoding: str, height: int, width: int, step: int,
-                          data_length: int) -> None:
-    """Raise ImageConversionError unless the fields describe a convertible image."""
-    bpp, _, _ = _layout(encoding)
+def check_image_size(width: int, height: int, max_pixels: Optional[int] = None) -> None:
+    """Raise ImageConversionError for an empty image or one beyond MAX_SIDE or ``max_pixels``."""
     if height <= 0 or width <= 0:
-        raise ImageConversionError(f'empty image: {width}x{height} pixels')
+        raise ImageConversionError(f'empty image: {width}x{height} pixels', 'empty')
     if height > MAX_SIDE or width > MAX_SIDE:
         raise ImageConversionError(
-            f'absurd image size {width}x{height} (more than {MAX_SIDE} pixels a side)')
+            f'absurd image size {width}x{height} (more than {MAX_SIDE} pixels a side)',
+            'too large')
+    if max_pixels is not None and width * height > max_pixels:
+        raise ImageConversionError(
+            f'image of {width}x{height} = {width * height} pixels is larger than the limit of '
+            f'{max_pixels} pixels (max_image_pixels)', 'too large')
+
+
+def validate_image_fields(encoding: str, height: int, width: int, step: int,
+                          data_length: int, max_pixels: Optional[int] = None) -> None:
+    """Raise ImageConversionError unless the fields describe a convertible image."""
+    bpp, _, _ = _layout(encoding)
+    check_image_size(width, height, max_pixels)
     if step < width * bpp:
         raise ImageConversionError(
             f'step {step} is smaller than width x bytes per pixel = {width} x {bpp} '
-            f'for {encoding}')
+            f'for {encoding}', 'step')
     if data_length < step * height:
         raise ImageConversionError(
             f'data has {data_length} bytes, less than step x height = {step} x {height} '
-            f'= {step * height}')
+            f'= {step * height}', 'data size')
     if str(encoding).lower() in ('yuv422', 'uyvy', 'yuv422_yuy2', 'yuyv') and width % 2:
-        raise ImageConversionError(f'{encoding} needs an even width, got {width}')
+        raise ImageConversionError(f'{encoding} needs an even width, got {width}',
+                                   'odd width')
 
 
 def fields_to_array(encoding: str, height: int, width: int, step: int, is_bigendian: bool,
@@ -156,61 +186,56 @@ def fields_to_rgb(encoding: str, height: int, width: int, step: int, is_bigendia
     if code is None:
         return np.ascontiguousarray(pixels)
     if enc.startswith('bayer_') and (height < 2 or width < 2):
-        raise ImageConversionError(f'{encoding} image too small to demosaic: {width}x{height}')
+        raise ImageConversionError(f'{encoding} image too small to demosaic: {width}x{height}',
+                                   'too small')
     return cv2.cvtColor(np.ascontiguousarray(pixels), code)
 
 
-def compressed_to_rgb(data, image_format: str = '') -> np.ndarray:
-    """Decode a sensor_msgs/CompressedImage payload (jpeg, png, ...) to RGB uint8."""
-    buffer = np.frombuffer(memoryview(data).cast('B'), dtype=np.uint8)
-    if buffer.size == 0:
-        raise ImageConversionError(f'compressed image ({image_format or "no format"}) '
-                                   'has no data')
+def compressed_to_rgb(data, image_format: str = '',
+                      max_pixels: Optional[int] = None) -> np.ndarray:
+    """
+    Decode a sensor_msgs/CompressedImage payload (JPEG or PNG) to RGB uint8.
+
+    Pillow reads the header first (walking every JPEG marker, wherever the frame header is) and
+    the declared size is checked against MAX_SIDE and ``max_pixels`` before anything is
+    decoded: a few bytes can declare a 16384 x 16384 image. Corrupt data raises; no decoder
+    writes to stderr.
+    """
+    buffer = memoryview(data).cast('B')
+    described = f'{image_format or "no format"}, {buffer.nbytes} bytes'
+    if buffer.nbytes == 0:
+        raise ImageConversionError(f'compressed image ({described}) has no data', 'no data')
     if 'compresseddepth' in str(image_format).lower():
         raise ImageConversionError(
             f'unsupported compressed format {image_format!r}: compressedDepth images are '
-            'depth maps, not camera images')
-    declared = _declared_size(buffer.tobytes()[:65536])
-    if declared is not None and max(declared) > MAX_SIDE:
-        # checked before decoding: a few KB that declare a huge image would otherwise make
-        # OpenCV allocate gigabytes for one bad frame
-        raise ImageConversionError(f'absurd image size {declared[0]}x{declared[1]} '
-                                   f'(more than {MAX_SIDE} a side)')
-    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
-    if bgr is None or bgr.size == 0:
+            'depth maps, not camera images', 'format')
+    decoder = next((cls for magic, cls in _DECODERS if buffer[:len(magic)] == magic), None)
+    if decoder is None:
         raise ImageConversionError(
-            f'undecodable compressed image ({image_format or "no format"}, '
-            f'{buffer.size} bytes)')
-    if bgr.shape[0] > MAX_SIDE or bgr.shape[1] > MAX_SIDE:
-        raise ImageConversionError(
-            f'absurd image size {bgr.shape[1]}x{bgr.shape[0]} (more than {MAX_SIDE} a side)')
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            f'undecodable compressed image ({described}): neither JPEG nor PNG data', 'format')
+    try:
+        image = decoder(io.BytesIO(buffer))
+    except Exception as error:  # noqa: B902 - Pillow raises SyntaxError, OSError, ...
+        raise ImageConversionError(f'undecodable compressed image ({described}): {error}',
+                                   'corrupt') from None
+    with image:
+        check_image_size(image.width, image.height, max_pixels)
+        try:
+            return _pil_to_rgb(image)
+        except Exception as error:  # noqa: B902 - truncated or corrupt data
+            raise ImageConversionError(
+                f'undecodable compressed image ({described}, {image.format}): {error}',
+                'corrupt') from None
 
 
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-# JPEG start-of-frame markers (they carry the size); C4, C8 and CC are other segments
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-
-
-def _declared_size(head: bytes) -> Optional[Tuple[int, int]]:
-    """(width, height) a PNG or JPEG header declares, or None (other formats, or not found)."""
-    if head.startswith(_PNG_SIGNATURE) and head[12:16] == b'IHDR':
-        return struct.unpack('>II', head[16:24])
-    if not head.startswith(b'\xff\xd8'):
-        return None
-    index = 2
-    while index + 9 <= len(head) and head[index] == 0xFF:
-        marker = head[index + 1]
-        if marker in _JPEG_SOF:
-            height, width = struct.unpack('>HH', head[index + 5:index + 9])
-            return width, height
-        if marker == 0xFF:  # fill byte
-            index += 1
-        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
-            index += 2
-        else:
-            index += 2 + struct.unpack('>H', head[index + 2:index + 4])[0]
-    return None
+def _pil_to_rgb(image) -> np.ndarray:
+    """Decode a Pillow image to RGB uint8 (16-bit grey scaled like OpenCV and cv_bridge)."""
+    if image.mode.startswith('I'):  # 16-bit grey PNG
+        grey = np.asarray(image).astype(np.uint32) >> 8
+        return cv2.cvtColor(np.minimum(grey, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB)
+    if image.mode != 'RGB':
+        image = image.convert('RGB')
+    return np.asarray(image)
 
 
 def _load_cv_bridge():
@@ -238,26 +263,30 @@ def _get_cv_bridge():
     return _CV_BRIDGE
 
 
-def image_msg_to_rgb(msg, use_cv_bridge: Optional[bool] = None) -> np.ndarray:
+def image_msg_to_rgb(msg, use_cv_bridge: Optional[bool] = None,
+                     max_pixels: Optional[int] = None) -> np.ndarray:
     """
     Convert a sensor_msgs/Image (or any object with its fields) to RGB uint8.
 
     ``use_cv_bridge``: None = when importable, True = require it, False = own converter.
-    Validation always runs first, so malformed messages never reach cv_bridge.
+    Validation (``max_pixels`` included) always runs first, so malformed messages never reach
+    cv_bridge.
     """
     encoding = str(msg.encoding)
     validate_image_fields(encoding, int(msg.height), int(msg.width), int(msg.step),
-                          len(msg.data))
+                          len(msg.data), max_pixels)
     bridge = None if use_cv_bridge is False else _get_cv_bridge()
     if use_cv_bridge and bridge is None:
-        raise ImageConversionError('cv_bridge was requested but cannot be imported')
+        raise ImageConversionError('cv_bridge was requested but cannot be imported',
+                                   'cv_bridge')
     if bridge is not None:
         try:
             rgb = bridge.imgmsg_to_cv2(msg, desired_encoding='rgb8')
             if rgb.shape == (int(msg.height), int(msg.width), 3) and rgb.dtype == np.uint8:
                 return np.ascontiguousarray(rgb)
             if use_cv_bridge:
-                raise ImageConversionError(f'cv_bridge returned {rgb.shape} {rgb.dtype}')
+                raise ImageConversionError(f'cv_bridge returned {rgb.shape} {rgb.dtype}',
+                                           'cv_bridge')
         except Exception:  # noqa: B902 - cv_bridge versions differ; the own converter decides
             if use_cv_bridge:
                 raise

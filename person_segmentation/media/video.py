@@ -173,7 +173,11 @@ class AtomicVideoWriter:
         if not os.access(parent, os.W_OK):
             raise VideoWriteError(f'cannot write {self.path}: directory {parent} '
                                   'is not writable')
-        self._open()
+        try:  # os.access says yes to root, even where the file system says no
+            self._open()
+        except OSError as error:
+            raise VideoWriteError(f'cannot write {self.path}: {error.strerror} '
+                                  f'(directory {parent})') from None
 
     def _open(self) -> None:
         if is_pattern(self.path):

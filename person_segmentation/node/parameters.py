@@ -25,8 +25,11 @@ is rejected. Uses only rcl_interfaces messages, not rclpy.
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.registry import NODE_DEFAULT_MODEL
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from person_segmentation.node.staleness import ARRIVAL, REFERENCES
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                ParameterType)
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,17 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   'Convert images with cv_bridge when it is importable (else the built-in '
                   'converter is used either way).', read_only=True),
     ParameterSpec('max_age', 1.0,
-                  'Skip a frame whose header stamp is older than this (seconds, node clock) '
-                  'when its turn comes; 0 = never skip.', float_range=(0.0, 3600.0)),
+                  'Skip a frame older than this (seconds) when its turn comes, its age taken '
+                  'as max_age_reference says; 0 = never skip.', float_range=(0.0, 3600.0)),
+    ParameterSpec('max_age_reference', ARRIVAL,
+                  "What max_age measures: 'arrival' (how long the frame waited in the node; "
+                  "needs no clock sync) or 'stamp' (header stamp vs node clock; needs the "
+                  "camera's clock synchronised, and --clock with use_sim_time for bags).",
+                  choices=REFERENCES),
+    ParameterSpec('max_image_pixels', 8388608,
+                  'Largest image accepted (width x height), raw or compressed, checked before '
+                  'decoding; a frame costs the node up to about 23 MB per megapixel.',
+                  int_range=(1, MAX_SIDE * MAX_SIDE)),
     ParameterSpec('probability_encoding', 'mono8',
                   "Encoding of ~/probability: 'mono8' (0-255) or '32FC1' (0-1).",
                   choices=('mono8', '32FC1')),
@@ -214,6 +226,25 @@ def validate_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> 
     if on_value is not None and off_value is not None and off_value > on_value:
         return (f'presence_off_threshold ({off_value}) must not exceed '
                 f'presence_on_threshold ({on_value})')
+    return None
+
+
+_PARAMETER_TYPES = frozenset(value for name, value in vars(ParameterType).items()
+                             if name.startswith('PARAMETER_'))
+
+
+def malformed_parameter(msg) -> Optional[str]:
+    """
+    Why an rcl_interfaces/Parameter message in a set request must be refused, else None.
+
+    rclpy does not check these itself: an unknown type raises inside its parameter service and
+    stops the executor, and an empty name passes its check for undeclared parameters.
+    """
+    if not str(msg.name).strip():
+        return 'parameter names must not be empty'
+    if msg.value.type not in _PARAMETER_TYPES:
+        return (f'parameter {msg.name!r} has type {msg.value.type}, which is not an '
+                'rcl_interfaces/ParameterType')
     return None
 
 

@@ -24,6 +24,7 @@ warning; the node keeps running.
 
 from dataclasses import dataclass
 import sys
+import time
 from typing import Any, List, Optional
 
 import cv2
@@ -41,7 +42,9 @@ from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.frame_worker import FrameWorker
 from person_segmentation.node.qos import AUTO, choose_reliability, reliability_name, RELIABLE
 from person_segmentation.node.rate_limited_log import RateLimitedLog
+from person_segmentation.node.staleness import stale_reason
 from rcl_interfaces.msg import SetParametersResult
+from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
 from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException
@@ -66,6 +69,7 @@ class _Frame:
     msg: Any
     compressed: bool
     received: float  # node clock, seconds
+    arrived: float  # steady clock (time.monotonic), seconds: how long it waited
 
 
 def _stamp_seconds(stamp) -> float:
@@ -111,8 +115,11 @@ class PersonSegmentationNode(Node):
             raise ValueError(f'invalid parameter: {reason}')
         self._values = values
         self._log = self.get_logger()
-        self._warn = RateLimitedLog(self._log.warning)
-        self._error = RateLimitedLog(self._log.error)
+        # One logger object per severity: rclpy raises "Logger severity cannot be changed
+        # between calls" when one call site (RateLimitedLog's) logs at two severities through
+        # the same logger object.
+        self._warn = RateLimitedLog(rclpy.logging.get_logger(self._log.name).warning)
+        self._error = RateLimitedLog(rclpy.logging.get_logger(self._log.name).error)
         self._stats = FrameStats()
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
         self._presence = PresenceHysteresis(values['presence_on_threshold'],
@@ -125,6 +132,7 @@ class PersonSegmentationNode(Node):
         self._create_publishers()
         self.add_on_set_parameters_callback(self._validate_parameters)
         self.add_post_set_parameters_callback(self._apply_parameters)
+        self._guard_parameter_services()
 
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self._compressed = bool(values['input_compressed'])
@@ -139,6 +147,7 @@ class PersonSegmentationNode(Node):
             self._qos_timer = self.create_timer(0.5, self._update_subscription, clock=steady)
         self._diagnostics_timer = self.create_timer(values['diagnostics_period'],
                                                     self._publish_diagnostics, clock=steady)
+        self._log_timer = self.create_timer(1.0, self._flush_logs, clock=steady)
         backend = self._segmenter.backend
         kind = 'CompressedImage' if self._compressed else 'Image'
         self._log.info(
@@ -213,6 +222,35 @@ class PersonSegmentationNode(Node):
         reason = node_parameters.validate_changes(changes, self._values)
         return SetParametersResult(successful=reason is None, reason=reason or '')
 
+    def _guard_parameter_services(self) -> None:
+        """
+        Refuse malformed set-parameter requests before rclpy's parameter service sees them.
+
+        rclpy (Humble to Kilted) lets the executor, and so the node, die on a parameter type it
+        does not know (``ValueError: 99 is not a valid Parameter.Type`` from
+        ``Parameter.from_parameter_msg``), and sets a parameter with an empty name (its
+        undeclared-parameter check tests ``any()`` of the names). rclcpp had the same crash:
+        https://github.com/ros2/rclcpp/issues/3257.
+        """
+        for service in self.services:
+            if service.srv_type in (SetParameters, SetParametersAtomically):
+                service.callback = self._refusing_malformed(service.callback)
+
+    def _refusing_malformed(self, callback):
+        def guarded(request, response):
+            problem = next(filter(None, map(node_parameters.malformed_parameter,
+                                            request.parameters)), None)
+            if problem is None:
+                return callback(request, response)
+            self._warn('parameters', f'refused a set-parameters request: {problem}')
+            result = SetParametersResult(successful=False, reason=f'refused: {problem}')
+            if isinstance(response, SetParameters.Response):
+                response.results = [result] * len(request.parameters)
+            else:
+                response.result = result
+            return response
+        return guarded
+
     def _apply_parameters(self, parameters: List[Parameter]) -> None:
         changed = {p.name: p.value for p in parameters}
         self._values.update(changed)
@@ -236,7 +274,7 @@ class PersonSegmentationNode(Node):
         """Subscription callback: never waits for inference."""
         now = self._now()
         self._stats.on_received(now)
-        self._worker.submit(_Frame(msg, self._compressed, now))
+        self._worker.submit(_Frame(msg, self._compressed, now, time.monotonic()))
 
     # ------------------------------------------------------------------ worker
     def _on_worker_error(self, error: BaseException) -> None:
@@ -250,22 +288,23 @@ class PersonSegmentationNode(Node):
         values = self._values
         header = frame.msg.header
         stamp = _stamp_seconds(header.stamp)
-        max_age = values['max_age']
-        if max_age > 0.0 and stamp > 0.0:
-            age = self._now() - stamp
-            if age > max_age:
-                self._stats.on_stale()
-                self._warn('stale', f'skipping a frame {age:.3f} s old (max_age {max_age:g} s;'
-                           ' header stamp vs node clock: check clock sync / use_sim_time)')
-                return
+        stale = stale_reason(values['max_age_reference'], values['max_age'],
+                             time.monotonic() - frame.arrived,
+                             self._now() - stamp if stamp > 0.0 else None)
+        if stale is not None:
+            self._stats.on_stale()
+            self._warn(*stale)
+            return
         try:
             if frame.compressed:
-                rgb = compressed_to_rgb(frame.msg.data, frame.msg.format)
+                rgb = compressed_to_rgb(frame.msg.data, frame.msg.format,
+                                        values['max_image_pixels'])
             else:
-                rgb = image_msg_to_rgb(frame.msg, None if values['use_cv_bridge'] else False)
+                rgb = image_msg_to_rgb(frame.msg, None if values['use_cv_bridge'] else False,
+                                       values['max_image_pixels'])
         except ImageConversionError as error:
             self._stats.on_invalid()
-            self._warn(f'invalid:{str(error)[:40]}', f'skipping an image: {error}')
+            self._warn(f'invalid: {error.kind}', f'skipping an image ({error.kind}): {error}')
             return
         result = self._segmenter(rgb, timestamp=stamp if stamp > 0.0 else frame.received)
         self._publish(header, rgb, result)
@@ -287,7 +326,7 @@ class PersonSegmentationNode(Node):
         if self._overlay_pub is not None and self._overlay_pub.get_subscription_count() > 0:
             overlay = render_overlay(rgb, result.mask, tuple(values['overlay_color']),
                                      values['overlay_alpha'], values['overlay_outline'])
-            bgr = cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR)
+            bgr = cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR, dst=overlay)  # in place: one copy less
             self._overlay_pub.publish(_image_msg(header, bgr, 'bgr8'))
             self.overlays_rendered += 1
         if self._presence_pub is not None:
@@ -363,6 +402,11 @@ class PersonSegmentationNode(Node):
         }
         status.values = [KeyValue(key=key, value=value) for key, value in values.items()]
         return status
+
+    def _flush_logs(self) -> None:
+        """Report what the rate limits held back, once their period is over."""
+        self._warn.flush()
+        self._error.flush()
 
     def _publish_diagnostics(self) -> None:
         array = DiagnosticArray()

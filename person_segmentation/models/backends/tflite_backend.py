@@ -310,6 +310,8 @@ class TFLiteBackend(Backend):
         Rebuild the interpreter for a rectangular ``height`` x ``width`` input (one frame).
 
         Both sides must be ``k * output_stride + 1``. Raise ValueError when the graph cannot.
+        All or nothing: when building or allocating the new interpreter fails (out of memory,
+        say), the previous one stays in use, so frames of the previous shape keep working.
         """
         if (height, width) == self.input_shape:
             return
@@ -321,27 +323,28 @@ class TFLiteBackend(Backend):
         if self._trim:
             trimmed = trim_logits_tail(content)
             content = trimmed[0] if trimmed else content
-        self._interpreter = load_interpreter(self.path, self.threads, content)
-        self._input = self._interpreter.get_input_details()[0]
-        self._output = self._interpreter.get_output_details()[0]
-        self._interpreter.resize_tensor_input(self._input['index'], [1, height, width, 3])
-        self._interpreter.allocate_tensors()
-        self._output = self._interpreter.get_output_details()[0]
+        interpreter = load_interpreter(self.path, self.threads, content)
+        tensor = interpreter.get_input_details()[0]
+        interpreter.resize_tensor_input(tensor['index'], [1, height, width, 3])
+        interpreter.allocate_tensors()
+        feed = np.empty((1, height, width, 3),
+                        np.float32 if self._float_input else tensor['dtype'])
+        self._interpreter, self._input, self._feed = interpreter, tensor, feed
+        self._output = interpreter.get_output_details()[0]
         self.input_shape = (height, width)
         self._batch = None
-        self._feed = np.empty((1, height, width, 3),
-                              np.float32 if self._float_input else self._input['dtype'])
 
     def _ensure_batch(self, batch: int) -> None:
         if self.input_shape is not None:
             return
         if batch != self._batch:
             size = self.input_size
+            self._batch = None  # until allocated: a failure here must not leave a stale size
             self._interpreter.resize_tensor_input(self._input['index'], [batch, size, size, 3])
             self._interpreter.allocate_tensors()
-            self._batch = batch
             self._feed = np.empty((batch, size, size, 3),
                                   np.float32 if self._float_input else self._input['dtype'])
+            self._batch = batch
 
     def _prepare(self, tiles: np.ndarray) -> np.ndarray:
         if self._float_input:
