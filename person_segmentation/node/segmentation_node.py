@@ -124,8 +124,11 @@ class PersonSegmentationNode(Node):
             threshold=values['threshold'], min_region_area=values['min_region_area'] or None,
             model_dir=values['model_dir'] or None)
         self._create_publishers()
-        self.add_on_set_parameters_callback(self._validate_parameters)
-        self.add_post_set_parameters_callback(self._apply_parameters)
+        if getattr(self, 'add_post_set_parameters_callback', None) is not None:  # Iron and later
+            self.add_on_set_parameters_callback(self._validate_parameters)
+            self.add_post_set_parameters_callback(self._apply_parameters)
+        else:  # Humble's rclpy has no post-set callback: apply in the one that validates
+            self.add_on_set_parameters_callback(self._validate_and_apply_parameters)
 
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self._compressed = bool(values['input_compressed'])
@@ -213,6 +216,12 @@ class PersonSegmentationNode(Node):
         changes = {p.name: p.value for p in parameters}
         reason = node_parameters.validate_changes(changes, self._values)
         return SetParametersResult(successful=reason is None, reason=reason or '')
+
+    def _validate_and_apply_parameters(self, parameters: List[Parameter]) -> SetParametersResult:
+        result = self._validate_parameters(parameters)
+        if result.successful:
+            self._apply_parameters(parameters)
+        return result
 
     def _apply_parameters(self, parameters: List[Parameter]) -> None:
         changed = {p.name: p.value for p in parameters}
