@@ -21,7 +21,6 @@ written by media.bags; the launch file itself is loaded only where launch is imp
 
 import os
 import pathlib
-import shutil
 import signal
 import sys
 
@@ -31,7 +30,7 @@ import numpy as np
 from person_segmentation.launch_support.bag_replay import (
     ARGUMENTS, BagReplayConfig, ConfigError, ending, find_image_topic, PLAY_PROCESS,
     RECORD_PROCESS, VIEWER_PROCESS)
-from person_segmentation.launch_support.config_files import package_config
+from person_segmentation.launch_support.config_files import installed_share, package_config
 from person_segmentation.media import bags
 from person_segmentation.names import (FASTDDS_PROFILE_FILE, NODE_EXECUTABLE, PACKAGE,
                                        PARAMS_FILE)
@@ -249,13 +248,22 @@ def test_the_replay_ends_with_bag_play_and_fails_with_its_processes(process, ret
 
 @pytest.fixture
 def installed(tmp_path, monkeypatch):
-    """Install this package (its node executable) and the packages it may use: an ament prefix."""
-    node = pathlib.Path(sys.prefix) / 'lib' / PACKAGE / 'person_segmentation_node'
-    executables = {PACKAGE: {'person_segmentation_node': node}} if node.exists() else {}
-    prefix = ament_prefix(tmp_path / 'install', [PACKAGE, 'rqt_image_view',
-                                                 'rosbag2_storage_mcap'], executables)
-    prepend_ament_prefix(monkeypatch, prefix)
-    return prefix
+    """
+    Return whether the node can start; the packages the replay may use are in an ament index.
+
+    In a colcon or apt install this package is indexed already; in a pip install its node
+    executable is next to the Python (setup.cfg's script_dir) and gets indexed here.
+    """
+    packages = ['rqt_image_view', 'rosbag2_storage_mcap']
+    executables = {}
+    if installed_share(PACKAGE) is None:
+        packages.append(PACKAGE)
+        node = pathlib.Path(sys.prefix) / 'lib' / PACKAGE / NODE_EXECUTABLE
+        if node.exists():
+            executables = {PACKAGE: {NODE_EXECUTABLE: node}}
+    prepend_ament_prefix(monkeypatch, ament_prefix(tmp_path / 'install', packages,
+                                                   executables))
+    return PACKAGE not in packages or bool(executables)
 
 
 def test_launch_description_holds_the_expected_actions(raw_bag, installed):
@@ -317,9 +325,9 @@ def test_the_launch_ends_when_bag_play_ends(tmp_path, monkeypatch, installed, mo
     from launch.actions import IncludeLaunchDescription
     from launch.launch_description_sources import PythonLaunchDescriptionSource
 
-    if not (installed / 'lib' / PACKAGE).is_dir() and not shutil.which(
-            'person_segmentation_node'):
-        pytest.skip('person_segmentation_node is not installed next to this Python')
+    if not installed:
+        pytest.skip('person_segmentation_node is neither in the ament index nor next to this '
+                    'Python')
     topic = f'/end_{os.getpid()}_{status}/image'
     bag = _bag(tmp_path / 'bag', [(topic, bags.IMAGE_TYPE, 1)])
     _fake_ros2(tmp_path, monkeypatch, seconds, status)
