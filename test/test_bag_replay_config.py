@@ -30,7 +30,7 @@ import numpy as np
 from person_segmentation.launch_support.bag_replay import (
     ARGUMENTS, BagReplayConfig, ConfigError, ending, find_image_topic, PLAY_PROCESS,
     RECORD_PROCESS, VIEWER_PROCESS)
-from person_segmentation.launch_support.config_files import installed_share, package_config
+from person_segmentation.launch_support.config_files import installed_prefix, package_config
 from person_segmentation.media import bags
 from person_segmentation.names import (FASTDDS_PROFILE_FILE, NODE_EXECUTABLE, PACKAGE,
                                        PARAMS_FILE)
@@ -256,7 +256,7 @@ def installed(tmp_path, monkeypatch):
     """
     packages = ['rqt_image_view', 'rosbag2_storage_mcap']
     executables = {}
-    if installed_share(PACKAGE) is None:
+    if installed_prefix(PACKAGE) is None:
         packages.append(PACKAGE)
         node = pathlib.Path(sys.prefix) / 'lib' / PACKAGE / NODE_EXECUTABLE
         if node.exists():

@@ -29,6 +29,7 @@ import threading
 import time
 
 import numpy as np
+from person_segmentation.node import entry_point
 import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -108,3 +109,15 @@ def test_sigint_while_starting_exits_cleanly(models_dir, delay):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_an_import_interrupted_by_ctrl_c_is_a_clean_stop_and_other_import_errors_are_not():
+    """A SIGINT while rclpy's C extension initialises surfaces as an ImportError."""
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError('initialization failed') from interrupt
+    except ImportError as error:
+        assert entry_point.interrupted(error)
+    assert not entry_point.interrupted(ImportError('No module named cv2'))

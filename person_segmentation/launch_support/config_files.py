@@ -35,11 +35,11 @@ from person_segmentation.launch_support.arguments import ConfigError
 SOURCE_TREE = pathlib.Path(__file__).resolve().parents[2]
 
 
-def installed_share(package: str) -> Optional[str]:
-    """Share directory of ``package`` in the ament index, or None where it is not indexed."""
+def installed_prefix(package: str) -> Optional[str]:
+    """Install prefix of ``package`` in the ament index, or None where it is not indexed."""
     try:
-        from ament_index_python.packages import get_package_share_directory
-        return get_package_share_directory(package)
+        from ament_index_python.packages import get_package_prefix
+        return get_package_prefix(package)
     except ImportError:  # no ROS 2 Python packages at all
         return None
     except (KeyError, OSError):  # PackageNotFoundError is a KeyError; OSError: no index set
@@ -59,9 +59,9 @@ class ConfigFile(NamedTuple):
 
 def package_config(name: str) -> ConfigFile:
     """Return ``config/<name>`` of this package, from the first place that has it."""
-    share = installed_share(names.PACKAGE)
+    prefix = installed_prefix(names.PACKAGE)
     candidates = [
-        (share and os.path.join(share, 'config', name), 'installed'),
+        (prefix and os.path.join(prefix, 'share', names.PACKAGE, 'config', name), 'installed'),
         (str(SOURCE_TREE / 'config' / name), 'source tree'),
         (os.path.join(sys.prefix, 'share', names.PACKAGE, 'config', name), 'pip install'),
     ]
@@ -70,7 +70,7 @@ def package_config(name: str) -> ConfigFile:
             return ConfigFile(path, origin)
     looked = ', '.join(path for path, _ in candidates if path)
     raise ConfigError(f'config/{name} of {names.PACKAGE} not found (looked in {looked}'
-                      f'{"" if share else "; the package is not in the ament index"})')
+                      f'{"" if prefix else "; the package is not in the ament index"})')
 
 
 def chosen_config(argument: str, value: str, name: str) -> ConfigFile:
@@ -93,7 +93,7 @@ def require_package(package: str, needed_for: str, remedy: str = '') -> None:
     running with no parent. Checking every package before anything starts avoids that.
     ``remedy`` replaces the default advice (install the Debian package of the distribution).
     """
-    if installed_share(package) is None:
+    if installed_prefix(package) is None:
         distro = os.environ.get('ROS_DISTRO', '<distro>')
         remedy = remedy or f'install it: sudo apt install ros-{distro}-{package.replace("_", "-")}'
         raise ConfigError(f'{needed_for} needs the ROS package {package}, which is not in the '

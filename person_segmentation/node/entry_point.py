@@ -28,6 +28,22 @@ def main(args=None) -> int:
     """Import the node and run it; a Ctrl-C while importing is a clean stop."""
     try:
         from person_segmentation.node.segmentation_node import main as run_node
-    except KeyboardInterrupt:
-        return exit_codes.OK
+    except (KeyboardInterrupt, ImportError) as error:
+        if interrupted(error):
+            return exit_codes.OK
+        raise
     return run_node(args)
+
+
+def interrupted(error: BaseException) -> bool:
+    """
+    Tell whether ``error`` is, or was caused by, a KeyboardInterrupt.
+
+    A SIGINT while a C extension initialises (rclpy's, seen under ros2 launch) surfaces as
+    ``ImportError: initialization failed`` caused by the KeyboardInterrupt.
+    """
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
