@@ -101,6 +101,15 @@ def qos_problems(text, where: str) -> List[str]:
     return problems
 
 
+def _sequence(info: dict, key: str, problems: List[str]) -> list:
+    """Return ``info[key]`` if it is a sequence; else note the problem and return []."""
+    value = info.get(key)
+    if isinstance(value, list):
+        return value
+    problems.append(f'{key} must be a sequence')
+    return []
+
+
 def metadata_problems(info: Any) -> List[str]:
     """Problems Humble's metadata_io.cpp decoder has with rosbag2_bagfile_information."""
     if not isinstance(info, dict):
@@ -116,11 +125,7 @@ def metadata_problems(info: Any) -> List[str]:
                                    'nanoseconds_since_epoch')
     if not _is_uint64(info.get('message_count')):
         problems.append('message_count must be an unsigned integer')
-    topics = info.get('topics_with_message_count')
-    if not isinstance(topics, list):
-        problems.append('topics_with_message_count must be a sequence')
-        topics = []
-    for index, topic in enumerate(topics):
+    for index, topic in enumerate(_sequence(info, 'topics_with_message_count', problems)):
         where = f'topics_with_message_count[{index}]'
         meta = topic.get('topic_metadata') if isinstance(topic, dict) else None
         if not isinstance(meta, dict):
@@ -141,11 +146,7 @@ def metadata_problems(info: Any) -> List[str]:
             if not _is_scalar(info.get(key)):
                 problems.append(f'{key} must be a string')
     if version >= 5:
-        files = info.get('files')
-        if not isinstance(files, list):
-            problems.append('files must be a sequence')
-            files = []
-        for index, entry in enumerate(files):
+        for index, entry in enumerate(_sequence(info, 'files', problems)):
             where = f'files[{index}]'
             if not isinstance(entry, dict) or not _is_scalar(entry.get('path')):
                 problems.append(f'{where}: path must be a string')
