@@ -30,14 +30,14 @@ from person_segmentation.launch_support import segmentation
 
 
 def _launch_node(context):
-    launch = segmentation.node_settings(context.launch_configurations)
-    segmentation.check_packages()
+    settings = segmentation.node_settings(context.launch_configurations)
+    segmentation.check_packages()  # launch_ros would only find a missing package at start
     logger = get_logger(segmentation.LAUNCH_FILE)
-    for line in launch.notes:
+    for line in settings.notes:
         logger.info(line)
-    for line in launch.warnings:
+    for line in settings.warnings:
         logger.warning(line)
-    return [Node(output='screen', emulate_tty=True, **launch.node)]
+    return [Node(output='screen', emulate_tty=True, **settings.node)]
 
 
 def generate_launch_description():

@@ -40,9 +40,8 @@ def installed_prefix(package: str) -> Optional[str]:
     try:
         from ament_index_python.packages import get_package_prefix
         return get_package_prefix(package)
-    except ImportError:  # no ROS 2 Python packages at all
-        return None
-    except (KeyError, OSError):  # PackageNotFoundError is a KeyError; OSError: no index set
+    # no ROS 2 Python packages at all; PackageNotFoundError (a KeyError); no index (OSError)
+    except (ImportError, KeyError, OSError):
         return None
 
 
