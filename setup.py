@@ -38,7 +38,7 @@ setup(
     tests_require=['pytest'],
     entry_points={
         'console_scripts': [
-            'person_segmentation_node = person_segmentation.node.segmentation_node:main',
+            'person_segmentation_node = person_segmentation.node.entry_point:main',
             'segment_video = person_segmentation.cli.segment_video:main',
             'video_to_bag = person_segmentation.cli.video_to_bag:main',
             'replay = person_segmentation.cli.replay:main',

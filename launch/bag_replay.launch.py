@@ -18,54 +18,69 @@ Replay a recorded bag through the person segmentation node on a ROS 2 install.
 ``ros2 launch person_segmentation bag_replay.launch.py bag:=BAG`` plays the bag with
 ``--clock``, remaps its image topic to the node's input, runs the node on the bag's (sim)
 time and, on request, records the node's outputs into a new bag and shows the overlay in
-rqt_image_view. All decisions live in person_segmentation.launch_support.bag_replay (unit tested
-without launch); this file only turns them into launch actions.
+rqt_image_view. The launch ends when ``ros2 bag play`` ends (exit status 1 when play, the node
+or the recorder failed). All decisions live in person_segmentation.launch_support.bag_replay
+(unit tested without launch); this file only turns them into launch actions.
 """
 
-import os
-
-from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
-from launch.substitutions import LaunchConfiguration
+from launch.actions import (DeclareLaunchArgument, ExecuteProcess, LogInfo, OpaqueFunction,
+                            RegisterEventHandler, Shutdown)
+from launch.event_handlers import OnProcessExit
+from launch.logging import get_logger
 from launch_ros.actions import Node
 
 from person_segmentation import names
 from person_segmentation.launch_support import bag_replay
 
 
-def _installed_config(name):
-    try:
-        share = get_package_share_directory(names.PACKAGE)
-    except PackageNotFoundError:
-        return None
-    path = os.path.join(share, 'config', name)
-    return path if os.path.isfile(path) else None
+class ReplayFailed(RuntimeError):
+    """Raised from an event handler: launch then logs it, stops everything and exits 1."""
+
+
+def _on_exit(process):
+    def handle(event, context):
+        if context.is_shutdown:  # Ctrl-C or an earlier ending stops everything anyway
+            return None
+        ending = bag_replay.ending(process, event.returncode)
+        if ending is None:
+            return None
+        if ending.failed:
+            raise ReplayFailed(ending.message)
+        return [LogInfo(msg=ending.message), Shutdown(reason=ending.message)]
+    return handle
 
 
 def _actions(context):
-    values = {argument.name: LaunchConfiguration(argument.name).perform(context)
-              for argument in bag_replay.ARGUMENTS}
-    config = bag_replay.BagReplayConfig.from_arguments(
-        values, _installed_config(names.PARAMS_FILE),
-        _installed_config(names.FASTDDS_PROFILE_FILE))
-    env = config.process_env()
-    actions = [
-        ExecuteProcess(cmd=config.play_command(), name='bag_play', output='screen',
-                       additional_env=env),
-        Node(package=names.PACKAGE, executable=names.NODE_EXECUTABLE, name=names.NODE_NAME,
-             output='screen', additional_env=env,
-             parameters=config.node_parameters(), remappings=config.node_remappings()),
-    ]
+    config = bag_replay.BagReplayConfig.from_configurations(context.launch_configurations)
+    config.check_packages()  # before anything starts: a missing package leaves no orphan
+    logger = get_logger('bag_replay.launch.py')
+    for line in config.notes:
+        logger.info(line)
+    for line in config.warnings:
+        logger.warning(line)
+    env = config.process_env() or None
+    processes = {
+        bag_replay.PLAY_PROCESS: ExecuteProcess(
+            cmd=config.play_command(), name=bag_replay.PLAY_PROCESS, output='screen',
+            additional_env=env),
+        names.NODE_EXECUTABLE: Node(
+            package=names.PACKAGE, executable=names.NODE_EXECUTABLE, name=names.NODE_NAME,
+            output='screen', additional_env=env, parameters=config.node_parameters(),
+            remappings=config.node_remappings()),
+    }
     if config.record:
-        actions.append(ExecuteProcess(cmd=config.record_command(), name='bag_record',
-                                      output='screen'))
+        processes[bag_replay.RECORD_PROCESS] = ExecuteProcess(
+            cmd=config.record_command(), name=bag_replay.RECORD_PROCESS, output='screen')
     if config.viewer:
-        actions.append(Node(package=bag_replay.VIEWER_PACKAGE,
-                            executable=bag_replay.VIEWER_EXECUTABLE,
-                            name='overlay_viewer', arguments=config.viewer_arguments(),
-                            parameters=[{'use_sim_time': True}]))
-    return actions
+        processes[bag_replay.VIEWER_PROCESS] = Node(
+            package=bag_replay.VIEWER_PACKAGE, executable=bag_replay.VIEWER_EXECUTABLE,
+            name=bag_replay.VIEWER_PROCESS, arguments=config.viewer_arguments(),
+            parameters=[{'use_sim_time': True}])
+    handlers = [RegisterEventHandler(OnProcessExit(target_action=process,
+                                                   on_exit=_on_exit(label)))
+                for label, process in processes.items()]
+    return handlers + list(processes.values())
 
 
 def generate_launch_description():

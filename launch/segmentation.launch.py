@@ -18,38 +18,31 @@ Launch the person segmentation node on a live camera.
     ros2 launch person_segmentation segmentation.launch.py image:=/camera/image_raw
 
 The argument handling lives in person_segmentation.launch_support.segmentation (unit tested
-without launch); this file only declares the arguments and resolves them when the launch runs.
+without launch); this file only declares the arguments and starts the node once they are known.
 """
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
-from launch.substitutions import LaunchConfiguration
+from launch.logging import get_logger
 from launch_ros.actions import Node
 
-from person_segmentation.launch_support.segmentation import LAUNCH_ARGUMENTS, node_settings
+from person_segmentation.launch_support import segmentation
 
 
-def _launch_node(context, *args, **kwargs):
-    arguments = {arg.name: LaunchConfiguration(arg.name).perform(context)
-                 for arg in LAUNCH_ARGUMENTS}
-    settings = node_settings(arguments)
-    return [Node(
-        package=settings['package'],
-        executable=settings['executable'],
-        name=settings['name'],
-        namespace=settings['namespace'],
-        remappings=settings['remappings'],
-        parameters=settings['parameters'],
-        ros_arguments=settings['ros_arguments'],
-        additional_env=settings['additional_env'] or None,
-        output='screen',
-        emulate_tty=True,
-    )]
+def _launch_node(context):
+    settings = segmentation.node_settings(context.launch_configurations)
+    segmentation.check_packages()  # launch_ros would only find a missing package at start
+    logger = get_logger(segmentation.LAUNCH_FILE)
+    for line in settings.notes:
+        logger.info(line)
+    for line in settings.warnings:
+        logger.warning(line)
+    return [Node(output='screen', emulate_tty=True, **settings.node)]
 
 
 def generate_launch_description():
     """Declare the arguments; create the node once they are known."""
     return LaunchDescription(
         [DeclareLaunchArgument(arg.name, default_value=arg.default, description=arg.description)
-         for arg in LAUNCH_ARGUMENTS]
+         for arg in segmentation.LAUNCH_ARGUMENTS]
         + [OpaqueFunction(function=_launch_node)])

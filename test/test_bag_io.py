@@ -17,7 +17,9 @@
 import cv2
 import numpy as np
 from person_segmentation.media import bags
+from person_segmentation.media.bag_formats import humble_metadata
 import pytest
+from rosbags.typesys import get_typestore, Stores
 
 
 @pytest.fixture(scope='module')
@@ -110,3 +112,20 @@ def test_writer_refuses_existing_output_and_missing_folder(tmp_path):
         bags.AtomicBagWriter(tmp_path / 'no' / 'bag').__enter__()
     with pytest.raises(ValueError, match='storage'):
         bags.AtomicBagWriter(tmp_path / 'x', storage='rosbag1')
+
+
+def test_the_message_definitions_written_are_humbles_too():
+    """One typestore (Kilted's) serialises for every distribution, Humble included."""
+    humble = get_typestore(Stores.ROS2_HUMBLE)
+    for msgtype in (bags.IMAGE_TYPE, bags.COMPRESSED_IMAGE_TYPE, bags.BOOL_TYPE,
+                    'std_msgs/msg/Header', 'builtin_interfaces/msg/Time'):
+        assert humble.generate_msgdef(msgtype, ros_version=2) == \
+            bags.TYPESTORE.generate_msgdef(msgtype, ros_version=2), msgtype
+
+
+def test_unknown_distribution_and_unexpected_version_are_refused(tmp_path):
+    with pytest.raises(ValueError, match='unknown ROS 2 distribution .foxy.; choose one of '
+                                         'humble, jazzy, kilted'):
+        bags.AtomicBagWriter(tmp_path / 'bag', ros_distro='foxy')
+    with pytest.raises(ValueError, match='expected rosbag2 metadata version 8, got 9'):
+        humble_metadata({'version': 9})

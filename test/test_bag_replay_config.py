@@ -19,21 +19,29 @@ The decisions live in person_segmentation.launch_support.bag_replay, tested here
 written by media.bags; the launch file itself is loaded only where launch is importable.
 """
 
-import importlib.util
+import os
 import pathlib
+import signal
+import sys
 
+from launch_helpers import (ament_prefix, LAUNCH_DIR, load_launch_file, prepend_ament_prefix,
+                            require_launch)
 import numpy as np
-from person_segmentation.launch_support.bag_replay import (ARGUMENTS, BagReplayConfig,
-                                                           ConfigError, find_image_topic)
+from person_segmentation.launch_support.bag_replay import (
+    ARGUMENTS, BagReplayConfig, ConfigError, ending, find_image_topic, PLAY_PROCESS,
+    RECORD_PROCESS, VIEWER_PROCESS)
+from person_segmentation.launch_support.config_files import installed_prefix, package_config
 from person_segmentation.media import bags
+from person_segmentation.names import (FASTDDS_PROFILE_FILE, NODE_EXECUTABLE, PACKAGE,
+                                       PARAMS_FILE)
 import pytest
 
-LAUNCH_FILE = pathlib.Path(__file__).resolve().parents[1] / 'launch' / 'bag_replay.launch.py'
+PACKAGE_PARAMS = package_config(PARAMS_FILE)
 
 
-def _bag(path, topics):
+def _bag(path, topics, storage='mcap'):
     frame = np.zeros((4, 6, 3), np.uint8)
-    with bags.AtomicBagWriter(path) as writer:
+    with bags.AtomicBagWriter(path, storage=storage) as writer:
         for name, msgtype, count in topics:
             connection = writer.add_topic(name, msgtype)
             for index in range(count):
@@ -71,42 +79,49 @@ def raw_bag(tmp_path):
 
 
 def test_defaults_find_the_raw_image_topic_and_play_with_clock(raw_bag):
-    config = BagReplayConfig.from_arguments({'bag': str(raw_bag)}, '/share/params.yaml')
+    config = BagReplayConfig.from_configurations({'bag': str(raw_bag)})
     assert config.image_topic == '/cam/image_raw' and not config.compressed
     assert config.play_command() == ['ros2', 'bag', 'play', str(raw_bag), '--clock',
                                      '--rate', '1', '--topics', '/cam/image_raw']
     assert config.node_remappings() == [('image', '/cam/image_raw')]
-    assert config.node_parameters() == ['/share/params.yaml',
+    assert config.node_parameters() == [PACKAGE_PARAMS.path,
                                         {'use_sim_time': True, 'input_compressed': False}]
     assert not config.record and not config.viewer
+    assert config.notes[0].startswith('image topic: /cam/image_raw (2 image topics')
+    assert config.warnings == ()
 
 
 def test_rate_loop_offset_model_record_and_viewer(raw_bag, tmp_path):
-    config = BagReplayConfig.from_arguments({
+    params = tmp_path / 'my.yaml'
+    params.write_text('{}')
+    config = BagReplayConfig.from_configurations({
         'bag': str(raw_bag), 'rate': '0.5', 'loop': 'true', 'start_offset': '12.5',
-        'model': 'deeplabv3_mnv2_513', 'params_file': '/my.yaml', 'record': 'true',
+        'model': 'deeplabv3_mnv2_513', 'params_file': str(params), 'record': 'true',
         'record_storage': 'sqlite3', 'record_topics': 'mask person_detected /diagnostics',
         'viewer': 'True'})
     assert config.play_command()[4:] == ['--clock', '--rate', '0.5', '--topics',
                                          '/cam/image_raw', '--start-offset', '12.5', '--loop']
-    assert config.node_parameters() == ['/my.yaml', {'use_sim_time': True,
-                                                     'input_compressed': False,
-                                                     'model': 'deeplabv3_mnv2_513'}]
+    assert config.node_parameters() == [str(params), {'use_sim_time': True,
+                                                      'input_compressed': False,
+                                                      'model': 'deeplabv3_mnv2_513'}]
     assert config.record_command() == [
         'ros2', 'bag', 'record', '--use-sim-time', '--storage', 'sqlite3',
         '--output', str(tmp_path / 'warehouse_segmented'), '--topics',
         '/person_segmentation/mask', '/person_segmentation/person_detected', '/diagnostics']
     assert config.viewer_arguments() == ['/person_segmentation/overlay']
+    assert f'node parameters: {params} (params_file:=)' in config.notes
 
 
 def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     bag = _bag(tmp_path / 'jpeg', [('/cam/image_raw/compressed',
                                     bags.COMPRESSED_IMAGE_TYPE, 2)])
-    assert find_image_topic(bag) == ('/cam/image_raw/compressed', bags.COMPRESSED_IMAGE_TYPE)
-    config = BagReplayConfig.from_arguments({'bag': str(bag)})
+    assert find_image_topic(bag) == ('/cam/image_raw/compressed', bags.COMPRESSED_IMAGE_TYPE,
+                                     '')
+    config = BagReplayConfig.from_configurations({'bag': str(bag)})
     assert config.node_remappings() == [('image/compressed', '/cam/image_raw/compressed')]
-    assert config.node_parameters() == [{'use_sim_time': True, 'input_compressed': True}]
-    explicit = BagReplayConfig.from_arguments({'bag': str(bag), 'image_topic': '/other/image'})
+    assert config.node_parameters()[1] == {'use_sim_time': True, 'input_compressed': True}
+    explicit = BagReplayConfig.from_configurations({'bag': str(bag),
+                                                    'image_topic': '/other/image'})
     assert explicit.node_remappings() == [('image', '/other/image')]
 
 
@@ -118,29 +133,41 @@ def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     ({'start_offset': '-1'}, 'start_offset'),
     ({'loop': 'maybe'}, 'loop'),
     ({'record_storage': 'bag1'}, 'record_storage'),
+    ({'params_file': '/no/such.yaml'}, "params_file:='/no/such.yaml': no such file"),
+    ({'viewr': 'true'}, r'has no argument viewr .*did you mean viewer:=\?'),
+    ({'record_topic': 'mask'}, 'did you mean record_topics:='),
 ])
 def test_bad_arguments_are_named(raw_bag, values, message):
     values = {'bag': str(raw_bag), **values} if 'bag' not in values and values else values
     with pytest.raises(ConfigError, match=message):
-        BagReplayConfig.from_arguments(values)
+        BagReplayConfig.from_configurations(values)
+
+
+def test_unknown_names_unlike_any_argument_are_warned_about(raw_bag):
+    config = BagReplayConfig.from_configurations({'bag': str(raw_bag), 'robot': 'r1'})
+    assert config.warnings == ("ignoring robot:='r1': not an argument of bag_replay.launch.py "
+                               '(its arguments: bag, rate, loop, start_offset, image_topic, '
+                               'model, params_file, record, record_output, record_storage, '
+                               'record_topics, viewer, viewer_topic, fastdds_profiles_file)',)
 
 
 def test_bag_without_image_topic_or_metadata(tmp_path, raw_bag):
     flags = _bag(tmp_path / 'flags', [('/flag', bags.BOOL_TYPE, 1)])
     with pytest.raises(ConfigError, match=r'no image topic.*its topics: /flag'):
-        BagReplayConfig.from_arguments({'bag': str(flags)})
+        BagReplayConfig.from_configurations({'bag': str(flags)})
     mcap = next(raw_bag.glob('*.mcap'))
     with pytest.raises(ConfigError, match='image_topic:='):
-        BagReplayConfig.from_arguments({'bag': str(mcap)})
-    config = BagReplayConfig.from_arguments({'bag': str(mcap), 'image_topic': '/cam/image_raw'})
+        BagReplayConfig.from_configurations({'bag': str(mcap)})
+    config = BagReplayConfig.from_configurations({'bag': str(mcap),
+                                                  'image_topic': '/cam/image_raw'})
     assert config.record_output == str(mcap.with_name('warehouse_segmented'))
 
 
 def test_record_output_must_be_new(raw_bag, tmp_path):
     (tmp_path / 'out').mkdir()
     with pytest.raises(ConfigError, match='exists already'):
-        BagReplayConfig.from_arguments({'bag': str(raw_bag), 'record': 'true',
-                                        'record_output': str(tmp_path / 'out')})
+        BagReplayConfig.from_configurations({'bag': str(raw_bag), 'record': 'true',
+                                             'record_output': str(tmp_path / 'out')})
 
 
 def test_arguments_have_descriptions():
@@ -150,43 +177,168 @@ def test_arguments_have_descriptions():
     assert all(argument.description for argument in ARGUMENTS)
 
 
-def test_launch_description_holds_the_expected_actions(raw_bag):
-    # (plain 'launch' would import the repository's launch/ folder as a namespace package)
-    pytest.importorskip('launch.actions',
-                        reason='launch is not installable here (no ROS 2 install)')
-    pytest.importorskip('launch_ros.actions',
-                        reason='launch_ros is not installable here (no ROS 2 install)')
-    from launch import LaunchContext
-    from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
-    from launch_ros.actions import Node
-
-    spec = importlib.util.spec_from_file_location('bag_replay_launch', LAUNCH_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    description = module.generate_launch_description()
-    declared = [e for e in description.entities if isinstance(e, DeclareLaunchArgument)]
-    assert [d.name for d in declared] == [a.name for a in ARGUMENTS]
-    (opaque,) = [e for e in description.entities if isinstance(e, OpaqueFunction)]
-    context = LaunchContext()
-    context.launch_configurations.update(
-        {a.name: a.default for a in ARGUMENTS if a.default is not None})
-    context.launch_configurations.update({'bag': str(raw_bag), 'record': 'true',
-                                          'viewer': 'true'})
-    actions = opaque.execute(context)
-    assert sum(isinstance(a, ExecuteProcess) and not isinstance(a, Node) for a in actions) == 2
-    assert sum(isinstance(a, Node) for a in actions) == 2
-    play = next(a for a in actions if isinstance(a, ExecuteProcess) and not isinstance(a, Node))
-    assert 'FASTDDS_DEFAULT_PROFILES_FILE' in dict(play.additional_env or [])
+def test_package_params_and_profile_are_used_in_every_kind_of_install(raw_bag, monkeypatch):
+    """Outside a colcon install the replay ran without both; now it uses the package's."""
+    monkeypatch.delenv('AMENT_PREFIX_PATH', raising=False)
+    config = BagReplayConfig.from_configurations({'bag': str(raw_bag)})
+    params = package_config(PARAMS_FILE)
+    profile = package_config(FASTDDS_PROFILE_FILE)
+    assert params.origin == profile.origin == 'source tree'
+    assert config.node_parameters()[0] == params.path
+    assert config.process_env() == {'FASTDDS_DEFAULT_PROFILES_FILE': profile.path}
+    assert f'node parameters: {params}' in config.notes
+    assert f'Fast DDS profile of bag play and the node: {profile}' in config.notes
 
 
 def test_fastdds_profile_reaches_bag_play_and_node(raw_bag, tmp_path):
     profile = tmp_path / 'large.xml'
     profile.write_text('<dds/>')
-    config = BagReplayConfig.from_arguments({'bag': str(raw_bag)}, None, str(profile))
+    config = BagReplayConfig.from_configurations({'bag': str(raw_bag),
+                                                  'fastdds_profiles_file': str(profile)})
     assert config.process_env() == {'FASTDDS_DEFAULT_PROFILES_FILE': str(profile.resolve())}
-    off = BagReplayConfig.from_arguments({'bag': str(raw_bag),
-                                          'fastdds_profiles_file': 'none'}, None, str(profile))
+    off = BagReplayConfig.from_configurations({'bag': str(raw_bag),
+                                               'fastdds_profiles_file': 'none'})
     assert off.process_env() == {}
+    assert 'Fast DDS profile: none (fastdds_profiles_file:=none)' in off.notes
     with pytest.raises(ConfigError, match='fastdds_profiles_file'):
-        BagReplayConfig.from_arguments({'bag': str(raw_bag),
-                                        'fastdds_profiles_file': str(tmp_path / 'missing.xml')})
+        BagReplayConfig.from_configurations({
+            'bag': str(raw_bag), 'fastdds_profiles_file': str(tmp_path / 'missing.xml')})
+
+
+def test_packages_are_checked_before_anything_starts(raw_bag, tmp_path, monkeypatch):
+    """A missing viewer used to stop the launch after the node had started, orphaning it."""
+    monkeypatch.setenv('ROS_DISTRO', 'jazzy')
+    monkeypatch.setenv('AMENT_PREFIX_PATH', str(ament_prefix(tmp_path / 'ros', [PACKAGE])))
+    sqlite = _bag(tmp_path / 'sqlite_bag', [('/cam/image_raw', bags.IMAGE_TYPE, 1)], 'sqlite3')
+    BagReplayConfig.from_configurations({'bag': str(sqlite)}).check_packages()
+    with pytest.raises(ConfigError, match='viewer:=true needs the ROS package rqt_image_view.*'
+                                          'sudo apt install ros-jazzy-rqt-image-view'):
+        BagReplayConfig.from_configurations({'bag': str(sqlite),
+                                             'viewer': 'true'}).check_packages()
+    for mcap_use in ({'bag': str(raw_bag)},
+                     {'bag': str(sqlite), 'record': 'true', 'record_storage': 'mcap'}):
+        with pytest.raises(ConfigError, match='MCAP bag needs the ROS package '
+                                              'rosbag2_storage_mcap'):
+            BagReplayConfig.from_configurations(mcap_use).check_packages()
+    prepend_ament_prefix(monkeypatch, ament_prefix(tmp_path / 'more', [
+        'rqt_image_view', 'rosbag2_storage_mcap']))
+    BagReplayConfig.from_configurations({'bag': str(raw_bag), 'record': 'true',
+                                         'viewer': 'true'}).check_packages()
+    monkeypatch.setenv('AMENT_PREFIX_PATH', str(tmp_path / 'more'))
+    with pytest.raises(ConfigError, match='person_segmentation.*build it with colcon'):
+        BagReplayConfig.from_configurations({'bag': str(sqlite)}).check_packages()
+
+
+@pytest.mark.parametrize('process, returncode, want', [
+    (PLAY_PROCESS, 0, ('ros2 bag play reached the end of the bag: stopping the replay',
+                       False)),
+    (PLAY_PROCESS, 1, ('ros2 bag play failed (exit code 1; its output above says why): '
+                       'stopping the replay', True)),
+    (PLAY_PROCESS, -11, ('ros2 bag play failed (exit code -11; its output above says why): '
+                         'stopping the replay', True)),
+    (NODE_EXECUTABLE, 1, ('person_segmentation_node exited (exit code 1) while the bag was '
+                          'playing: stopping the replay', True)),
+    (RECORD_PROCESS, 0, ('bag_record exited (exit code 0) while the bag was playing: stopping '
+                         'the replay', True)),
+    (VIEWER_PROCESS, 0, None),
+])
+def test_the_replay_ends_with_bag_play_and_fails_with_its_processes(process, returncode, want):
+    assert ending(process, returncode) == want
+
+
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """
+    Return whether the node can start; the packages the replay may use are in an ament index.
+
+    In a colcon or apt install this package is indexed already; in a pip install its node
+    executable is next to the Python (setup.cfg's script_dir) and gets indexed here.
+    """
+    packages = ['rqt_image_view', 'rosbag2_storage_mcap']
+    executables = {}
+    if installed_prefix(PACKAGE) is None:
+        packages.append(PACKAGE)
+        node = pathlib.Path(sys.prefix) / 'lib' / PACKAGE / NODE_EXECUTABLE
+        if node.exists():
+            executables = {PACKAGE: {NODE_EXECUTABLE: node}}
+    prepend_ament_prefix(monkeypatch, ament_prefix(tmp_path / 'install', packages,
+                                                   executables))
+    return PACKAGE not in packages or bool(executables)
+
+
+def test_launch_description_holds_the_expected_actions(raw_bag, installed):
+    require_launch()
+    from launch import LaunchContext
+    from launch.actions import (DeclareLaunchArgument, ExecuteProcess, OpaqueFunction,
+                                RegisterEventHandler)
+    from launch.utilities import perform_substitutions
+    from launch_ros.actions import Node
+
+    description = load_launch_file('bag_replay.launch.py').generate_launch_description()
+    declared = [e for e in description.entities if isinstance(e, DeclareLaunchArgument)]
+    assert [d.name for d in declared] == [a.name for a in ARGUMENTS]
+    (opaque,) = [e for e in description.entities if isinstance(e, OpaqueFunction)]
+    context = LaunchContext()
+    context.launch_configurations.update({'bag': str(raw_bag), 'record': 'true',
+                                          'viewer': 'true'})
+    actions = opaque.execute(context)
+    processes = [a for a in actions if isinstance(a, ExecuteProcess)]
+    assert [type(a) for a in processes] == [ExecuteProcess, Node, ExecuteProcess, Node]
+    assert sum(isinstance(a, RegisterEventHandler) for a in actions) == 4
+    # additional_env holds substitutions (lists of them in newer launch): resolve them
+    env = {perform_substitutions(context, name): perform_substitutions(context, value)
+           for name, value in processes[0].additional_env}
+    assert env == {'FASTDDS_DEFAULT_PROFILES_FILE': package_config(FASTDDS_PROFILE_FILE).path}
+    context.launch_configurations['viewr'] = 'false'
+    with pytest.raises(ConfigError, match='did you mean viewer:='):
+        opaque.execute(context)
+
+
+def _fake_ros2(tmp_path, monkeypatch, seconds, status):
+    """``ros2`` on PATH that, as ``ros2 bag play``, runs ``seconds`` then exits with status."""
+    folder = tmp_path / 'bin'
+    folder.mkdir()
+    script = folder / 'ros2'
+    script.write_text(f'#!/bin/sh\nsleep {seconds}\nexit {status}\n')
+    script.chmod(0o755)
+    monkeypatch.setenv('PATH', f'{folder}{os.pathsep}{os.environ["PATH"]}')
+
+
+def _processes_with(text):
+    found = []
+    for cmdline in pathlib.Path('/proc').glob('[0-9]*/cmdline'):
+        try:
+            if text in cmdline.read_bytes().replace(b'\0', b' ').decode(errors='replace'):
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize('seconds, status, want', [(4, 0, 0), (0, 3, 1)])
+def test_the_launch_ends_when_bag_play_ends(tmp_path, monkeypatch, installed, models_dir,
+                                            seconds, status, want):
+    """Under the real launch: play finished -> exit 0, play failed -> 1; no node is left."""
+    require_launch()
+    from launch import LaunchService
+    from launch.actions import IncludeLaunchDescription
+    from launch.launch_description_sources import PythonLaunchDescriptionSource
+
+    if not installed:
+        pytest.skip('person_segmentation_node is neither in the ament index nor next to this '
+                    'Python')
+    topic = f'/end_{os.getpid()}_{status}/image'
+    bag = _bag(tmp_path / 'bag', [(topic, bags.IMAGE_TYPE, 1)])
+    _fake_ros2(tmp_path, monkeypatch, seconds, status)
+    service = LaunchService(argv=[])
+    service.include_launch_description(IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(str(LAUNCH_DIR / 'bag_replay.launch.py')),
+        launch_arguments={'bag': str(bag)}.items()))
+    try:
+        assert service.run() == want
+    finally:  # (before the fix the launch never ended: the timeout ends the test)
+        left = _processes_with(f'image:={topic}')
+        for pid in left:
+            os.kill(int(pid), signal.SIGKILL)
+    assert left == [], 'the node outlived the launch'

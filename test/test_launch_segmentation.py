@@ -17,24 +17,25 @@ segmentation.launch.py: argument handling (always) and the launch description (w
 
 launch/launch_ros are not installable everywhere, so the argument -> remapping/parameter logic
 lives in person_segmentation.launch_support.segmentation and is tested here directly; the launch
-file itself is loaded when launch is importable.
+file itself is loaded where launch is importable (test/launch_helpers.py).
 """
 
-import importlib.util
 import pathlib
 
+from launch_helpers import ament_prefix, load_launch_file, prepend_ament_prefix, require_launch
 from person_segmentation.launch_support import segmentation as launch_config
+from person_segmentation.launch_support.arguments import ConfigError
 from person_segmentation.node import parameters as node_parameters
 import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-LAUNCH_FILE = REPO / 'launch' / 'segmentation.launch.py'
 CONFIG_FILE = REPO / 'config' / 'person_segmentation.yaml'
 
 
 def test_defaults_use_the_package_config_and_camera_topic():
-    settings = launch_config.node_settings({})
+    launch = launch_config.node_settings({})
+    settings = launch.node
     assert settings['executable'] == 'person_segmentation_node'
     assert settings['name'] == 'person_segmentation'
     assert settings['namespace'] == ''
@@ -45,7 +46,10 @@ def test_defaults_use_the_package_config_and_camera_topic():
     assert pathlib.Path(params_file).is_file()
     assert overrides == {'use_sim_time': False}
     assert settings['ros_arguments'] == ['--log-level', 'info']
-    assert settings['additional_env'] == {}
+    assert settings['additional_env'] is None
+    assert launch.notes == (f'node parameters: {params_file} '
+                            f'({"installed" if "share" in params_file else "source tree"})',)
+    assert launch.warnings == ()
 
 
 def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
@@ -53,10 +57,11 @@ def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
     params.write_text('/**:\n  ros__parameters:\n    threshold: 0.6\n')
     profile = tmp_path / 'fastdds.xml'
     profile.write_text('<dds/>')
-    settings = launch_config.node_settings({
+    launch = launch_config.node_settings({
         'image': '/front/color/image_raw/', 'params_file': str(params),
         'namespace': 'robot1/', 'use_sim_time': 'True', 'log_level': 'DEBUG',
         'fastdds_transports': 'LARGE_DATA', 'fastdds_profiles_file': str(profile)})
+    settings = launch.node
     assert settings['remappings'] == [('image', '/front/color/image_raw'),
                                       ('image/compressed', '/front/color/image_raw/compressed')]
     assert settings['namespace'] == '/robot1'
@@ -64,6 +69,8 @@ def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
     assert settings['ros_arguments'] == ['--log-level', 'debug']
     assert settings['additional_env'] == {'FASTDDS_BUILTIN_TRANSPORTS': 'LARGE_DATA',
                                           'FASTDDS_DEFAULT_PROFILES_FILE': str(profile)}
+    assert launch.notes == (f'node parameters: {params} (params_file:=)',
+                            f'Fast DDS profile of the node: {profile} (fastdds_profiles_file:=)')
 
 
 @pytest.mark.parametrize('arguments, problem', [
@@ -74,11 +81,34 @@ def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
     ({'params_file': '/no/such/file.yaml'}, 'no such file'),
     ({'log_level': 'loud'}, 'log_level'),
     ({'fastdds_profiles_file': '/no/such.xml'}, 'fastdds_profiles_file'),
-    ({'imgae': '/camera'}, 'unknown launch arguments: imgae'),
 ])
 def test_bad_arguments_are_named(arguments, problem):
-    with pytest.raises(ValueError, match=problem):
+    with pytest.raises(ConfigError, match=problem):
         launch_config.node_settings(arguments)
+
+
+@pytest.mark.parametrize('name, meant', [('imgae', 'image'), ('namespce', 'namespace'),
+                                         ('param_file', 'params_file'),
+                                         ('use_simtime', 'use_sim_time'),
+                                         ('loglevel', 'log_level')])
+def test_a_misspelt_argument_stops_the_launch_with_a_suggestion(name, meant):
+    """ros2 launch passes imgae:=/front/image on silently: the node would use the default."""
+    with pytest.raises(ConfigError) as raised:
+        launch_config.node_settings({'image': '/camera/image_raw', name: '/front/image'})
+    assert f'has no argument {name}' in str(raised.value)
+    assert f'did you mean {meant}:=?' in str(raised.value)
+
+
+def test_other_unknown_names_are_warned_about_and_ignored():
+    """An including launch file's own configurations are visible too: not an error."""
+    launch = launch_config.node_settings({'image': '/front/image', 'robot_namespace': 'r1',
+                                          'camera': 'front'})
+    assert launch.node['remappings'][0] == ('image', '/front/image')
+    assert len(launch.warnings) == 2
+    camera, robot = launch.warnings
+    assert camera.startswith("ignoring camera:='front': not an argument of "
+                             'segmentation.launch.py (its arguments: image, params_file')
+    assert "ignoring robot_namespace:='r1'" in robot and 'did you mean namespace:=?' in robot
 
 
 def test_config_file_sets_every_parameter_with_valid_values():
@@ -90,23 +120,43 @@ def test_config_file_sets_every_parameter_with_valid_values():
     assert node_parameters.validate_changes(values, {}) is None
 
 
-def test_launch_description_loads():
-    if importlib.util.find_spec('launch') is None or \
-            importlib.util.find_spec('launch_ros') is None:
-        pytest.skip('launch / launch_ros are not installed here (not on PyPI); the argument '
-                    'logic is tested through person_segmentation.launch_support.segmentation')
+@pytest.fixture
+def indexed_package(tmp_path, monkeypatch):
+    """Put this package in an ament index, as colcon installs it."""
+    prefix = ament_prefix(tmp_path / 'install', ['person_segmentation'])
+    prepend_ament_prefix(monkeypatch, prefix)
+    return prefix
+
+
+def test_launch_description_declares_and_starts_one_node(indexed_package):
+    require_launch()
     from launch import LaunchContext
-    from launch.actions import DeclareLaunchArgument
-    spec = importlib.util.spec_from_file_location('segmentation_launch', LAUNCH_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    description = module.generate_launch_description()
-    declared = {a.name for a in description.entities if isinstance(a, DeclareLaunchArgument)}
-    assert declared == {a.name for a in launch_config.LAUNCH_ARGUMENTS}
+    from launch.actions import DeclareLaunchArgument, OpaqueFunction
+    from launch_ros.actions import Node
+
+    description = load_launch_file('segmentation.launch.py').generate_launch_description()
+    declared = [a for a in description.entities if isinstance(a, DeclareLaunchArgument)]
+    assert [a.name for a in declared] == [a.name for a in launch_config.LAUNCH_ARGUMENTS]
+    (opaque,) = [e for e in description.entities if isinstance(e, OpaqueFunction)]
     context = LaunchContext()
-    for action in description.entities:
-        if isinstance(action, DeclareLaunchArgument):
-            action.visit(context)
-    context.launch_configurations['image'] = '/camera/image_raw'
-    nodes = module._launch_node(context)
-    assert len(nodes) == 1
+    for action in declared:
+        action.visit(context)
+    context.launch_configurations['image'] = '/front/image'
+    (node,) = opaque.execute(context)
+    assert isinstance(node, Node)
+    context.launch_configurations['imgae'] = '/front/image'
+    with pytest.raises(ConfigError, match='did you mean image:='):
+        opaque.execute(context)
+
+
+def test_launch_stops_before_starting_when_the_package_is_not_installed(tmp_path, monkeypatch):
+    """Without the package in the ament index, launch_ros would fail only when starting it."""
+    require_launch()
+    from launch import LaunchContext
+    from launch.actions import OpaqueFunction
+
+    monkeypatch.setenv('AMENT_PREFIX_PATH', str(ament_prefix(tmp_path / 'empty', [])))
+    description = load_launch_file('segmentation.launch.py').generate_launch_description()
+    (opaque,) = [e for e in description.entities if isinstance(e, OpaqueFunction)]
+    with pytest.raises(ConfigError, match='needs the ROS package person_segmentation.*colcon'):
+        opaque.execute(LaunchContext())

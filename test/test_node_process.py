@@ -48,11 +48,13 @@ TIMEOUT = 30.0
 
 
 def node_command() -> list:
-    """Return the console script next to this Python (the venv's), else ``python -m``."""
+    """Return the console script next to this Python (the venv's), else its entry point."""
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     if script.exists():
         return [str(script)]
-    return [sys.executable, '-m', 'person_segmentation.node.segmentation_node']
+    return [sys.executable, '-c',
+            'import sys; from person_segmentation.node.entry_point import main; '
+            'sys.exit(main())']
 
 
 def node_environment(models_dir) -> dict:

@@ -27,6 +27,7 @@ from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.media import bags
 from person_segmentation.replay.session import OutputCollector
 import pytest
+from rosbag2_humble_rules import bag_problems
 from rosbags.highlevel import AnyReader
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
@@ -134,13 +135,19 @@ def test_realtime_replay_faster_than_the_node_reports_drops(eval_videos_dir, mod
     assert set(mask_stamps) <= set(inputs) and mask_stamps == sorted(mask_stamps)
 
 
-def test_inprocess_node_replays_too(short_bag, tmp_path, capsys):
+def test_inprocess_node_replays_too_into_a_bag_humble_reads(short_bag, tmp_path, capsys):
+    out_bag = tmp_path / 'humble_bag'
     status = replay.main([str(short_bag), '--output-video', str(tmp_path / 'v.mp4'),
-                          '--node', 'inprocess', '--limit', '4', '--quiet'])
+                          '--node', 'inprocess', '--limit', '4', '--quiet', '--output-bag',
+                          str(out_bag), '--ros-distro', 'humble'])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert _summary_number(captured.out, 'frames out') == 4
     assert (tmp_path / 'v.mp4').is_file()
+    assert bag_problems(out_bag) == []
+    assert (out_bag / 'humble_bag.db3').is_file()  # sqlite3: what Humble reads without extras
+    expected = [int(START * 1e9) + round(i * 1e9 / FPS) for i in range(4)]
+    assert all(values == expected for values in _stamps(out_bag).values())
 
 
 def test_bad_bag_path_is_a_clear_error(tmp_path, capsys):

@@ -26,6 +26,7 @@ import numpy as np
 from person_segmentation.cli import video_to_bag
 from person_segmentation.media import bags
 import pytest
+from rosbag2_humble_rules import bag_problems
 import yaml
 
 FRAMES = 8
@@ -60,7 +61,7 @@ def test_raw_round_trip_keeps_count_stamps_and_pixels(frame_sequence, tmp_path, 
                                 '--start-time', str(START), '--frame-id', 'cam0', '--quiet'])
     assert status == 0
     info = _metadata(bag)
-    assert info['version'] == bags.BAG_VERSION
+    assert info['version'] == 9  # Jazzy and later
     assert info['storage_identifier'] == storage
     assert info['message_count'] == FRAMES
     (topic,) = info['topics_with_message_count']
@@ -172,3 +173,61 @@ def test_read_only_output_folder_is_a_clear_error(frame_sequence, tmp_path, caps
     err = capsys.readouterr().err
     assert f'cannot write {folder / "camera_bag"}' in err and 'Traceback' not in err
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+@pytest.mark.parametrize('storage', [None, 'mcap'])
+def test_humble_bags_follow_humbles_reader_rules(frame_sequence, tmp_path, capsys, storage):
+    """--ros-distro humble: metadata version 5 with QoS strings; sqlite3 unless asked."""
+    pattern, frames = frame_sequence
+    bag = tmp_path / 'humble_bag'
+    status = video_to_bag.main([pattern, str(bag), '--ros-distro', 'humble', '--fps', str(FPS),
+                                '--start-time', str(START), '--quiet']
+                               + (['--storage', storage] if storage else []))
+    assert status == 0
+    assert bag_problems(bag) == []
+    info = _metadata(bag)
+    assert info['version'] == 5
+    assert info['storage_identifier'] == (storage or 'sqlite3')
+    assert sorted(info) == sorted([
+        'version', 'storage_identifier', 'duration', 'starting_time', 'message_count',
+        'topics_with_message_count', 'compression_format', 'compression_mode',
+        'relative_file_paths', 'files'])
+    (topic,) = info['topics_with_message_count']
+    assert sorted(topic['topic_metadata']) == ['name', 'offered_qos_profiles',
+                                               'serialization_format', 'type']
+    qos = yaml.safe_load(topic['topic_metadata']['offered_qos_profiles'])
+    assert qos[0]['reliability'] == 1 and qos[0]['history'] == 1  # RELIABLE, KEEP_LAST
+    err = capsys.readouterr().err
+    assert ('ros-humble-rosbag2-storage-mcap' in err) == (storage == 'mcap')
+    with bags.BagImageSource(bag) as source:  # and it is still the same footage
+        read = list(source)
+    assert [f.stamp_ns for f in read] == [int(START * 1e9) + round(i * 1e9 / FPS)
+                                          for i in range(FRAMES)]
+    for frame, original in zip(read, frames):
+        np.testing.assert_array_equal(frame.bgr, original)
+
+
+@pytest.mark.parametrize('storage', ['mcap', 'sqlite3'])
+def test_default_bags_are_version_9_which_humble_cannot_read(frame_sequence, tmp_path,
+                                                             storage):
+    """Why --ros-distro humble exists: Humble reads offered_qos_profiles as a string."""
+    pattern, _ = frame_sequence
+    bag = tmp_path / 'bag'
+    assert video_to_bag.main([pattern, str(bag), '--storage', storage, '--quiet']) == 0
+    assert _metadata(bag)['version'] == 9
+    assert bag_problems(bag) == [
+        'topics_with_message_count[0]: offered_qos_profiles must be a string, is list']
+
+
+@pytest.mark.parametrize('storage, suffix', [('mcap', '.mcap'), ('sqlite3', '.db3')])
+def test_the_humble_rules_check_the_storage_files_too(frame_sequence, tmp_path, storage,
+                                                      suffix):
+    """A version 9 storage file (QoS policies by name) under Humble's metadata is caught."""
+    pattern, _ = frame_sequence
+    for name, distro in (('humble', 'humble'), ('jazzy', 'jazzy')):
+        assert video_to_bag.main([pattern, str(tmp_path / name), '--storage', storage,
+                                  '--ros-distro', distro, '--quiet']) == 0
+    humble_file = tmp_path / 'humble' / f'humble{suffix}'
+    humble_file.write_bytes((tmp_path / 'jazzy' / f'jazzy{suffix}').read_bytes())
+    problems = bag_problems(tmp_path / 'humble')
+    assert problems and all('must be an integer (rmw enum)' in p for p in problems), problems

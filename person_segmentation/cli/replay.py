@@ -32,6 +32,7 @@ import sys
 from typing import Optional
 
 from person_segmentation import exit_codes
+from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
@@ -66,8 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--output-bag', default=None, metavar='B',
                         help='also write the mask, probability and person_detected topics '
                              'into this new bag')
-    parser.add_argument('--storage', choices=bags.STORAGES, default='mcap',
-                        help='storage of --output-bag (default mcap)')
+    add_bag_options(parser, '--output-bag')
     parser.add_argument('--mode', choices=('realtime', 'lossless'), default='lossless',
                         help='lossless: wait for the output of every frame (default); realtime: '
                              'play at the recorded rate and report drops')
@@ -145,7 +145,8 @@ def run(args) -> int:
                 AtomicVideoWriter(str(video_path), source.fps, source.size))
         if args.output_bag is not None:
             bag_writer = stack.enter_context(
-                bags.AtomicBagWriter(args.output_bag, storage=args.storage, force=args.force))
+                bags.AtomicBagWriter(args.output_bag, storage=bag_storage(args, 'replay'),
+                                     force=args.force, ros_distro=args.ros_distro))
         session = stack.enter_context(ReplaySession(options))
         present = session.wait_ready()
         connections = {}

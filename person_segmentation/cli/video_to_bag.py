@@ -28,7 +28,9 @@ import sys
 from typing import Optional
 
 from person_segmentation import exit_codes
+from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.media import bags
+from person_segmentation.media.bag_formats import DEFAULT_ROS_DISTRO
 from person_segmentation.media.frame_source import DEFAULT_FRAME_ID
 from person_segmentation.media.video import default_start_time, open_video, VideoReadError
 from tqdm import tqdm
@@ -58,7 +60,7 @@ def default_topic(compressed: bool) -> str:
 def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRAME_ID,
             storage: str = 'mcap', compressed: bool = False, fps: Optional[float] = None,
             start_time: Optional[float] = None, force: bool = False, jpeg_quality: int = 90,
-            progress: Optional[bool] = None) -> Conversion:
+            progress: Optional[bool] = None, ros_distro: str = DEFAULT_ROS_DISTRO) -> Conversion:
     """
     Write every decoded frame of ``video`` into the new bag ``bag``; returns a summary.
 
@@ -66,6 +68,7 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
     file's modification time, ``fps`` to the video's own rate. Raises VideoReadError for an
     unreadable video, bags.BagError for an existing output (without ``force``) and
     ValueError for bad arguments. ``progress=None`` shows a bar only on a terminal.
+    ``ros_distro`` is the oldest ROS 2 distribution that must read the bag (bag_formats).
     """
     topic = topic or default_topic(compressed)
     if not topic.startswith('/'):
@@ -83,7 +86,8 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
         start_ns = int(round(start_time * 1e9))
         msgtype = bags.COMPRESSED_IMAGE_TYPE if compressed else bags.IMAGE_TYPE
         frames, stamp_ns = 0, start_ns
-        with bags.AtomicBagWriter(bag, storage=storage, force=force) as writer:
+        with bags.AtomicBagWriter(bag, storage=storage, force=force,
+                                  ros_distro=ros_distro) as writer:
             connection = writer.add_topic(topic, msgtype)
             bar = tqdm(source, total=source.frame_count, unit='frame', desc='video_to_bag',
                        disable=(None if progress is None else not progress))
@@ -118,8 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f'{DEFAULT_TOPIC}/compressed with --compressed)')
     parser.add_argument('--frame-id', default=DEFAULT_FRAME_ID,
                         help=f'header frame_id (default {DEFAULT_FRAME_ID})')
-    parser.add_argument('--storage', choices=bags.STORAGES, default='mcap',
-                        help='rosbag2 storage plugin (default mcap)')
+    add_bag_options(parser, 'the bag')
     parser.add_argument('--compressed', action='store_true',
                         help='write sensor_msgs/CompressedImage (JPEG) instead of raw bgr8')
     parser.add_argument('--jpeg-quality', type=int, default=90, metavar='Q',
@@ -142,10 +145,10 @@ def main(argv=None) -> int:
         return exit_codes.USAGE
     try:
         result = convert(args.video, args.bag, topic=args.topic, frame_id=args.frame_id,
-                         storage=args.storage, compressed=args.compressed, fps=args.fps,
-                         start_time=args.start_time, force=args.force,
+                         storage=bag_storage(args, 'video_to_bag'), compressed=args.compressed,
+                         fps=args.fps, start_time=args.start_time, force=args.force,
                          jpeg_quality=args.jpeg_quality,
-                         progress=False if args.quiet else None)
+                         progress=False if args.quiet else None, ros_distro=args.ros_distro)
     except (VideoReadError, bags.BagError, ValueError) as err:
         print(f'video_to_bag: error: {err}', file=sys.stderr)
         return exit_codes.ERROR

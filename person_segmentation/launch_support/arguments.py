@@ -13,13 +13,16 @@
 # limitations under the License.
 
 """
-Launch arguments as plain data, and the one way their string values are parsed.
+Launch arguments as plain data, the one way their string values are parsed, and name checks.
 
 Both launch files declare their arguments from ``LaunchArgument`` tables and read booleans and
-numbers with these parsers, so ``loop:=yes`` means the same in each. Standard library only.
+numbers with these parsers, so ``loop:=yes`` means the same in each. ``ros2 launch`` accepts any
+``name:=value`` without complaint, so ``check_names`` catches misspelt names. Standard library
+only.
 """
 
-from typing import NamedTuple, Optional
+import difflib
+from typing import Iterable, List, Mapping, NamedTuple, Optional
 
 
 class ConfigError(ValueError):
@@ -58,3 +61,40 @@ def parse_float(name: str, value: str, minimum: float, strict: bool) -> float:
         relation = '>' if strict else '>='
         raise ConfigError(f'launch argument {name}:={value!r} must be {relation} {minimum:g}')
     return number
+
+
+#: an undeclared name at least this similar (difflib ratio) to a declared one is a misspelling:
+#: imgae -> image (0.80), namespce -> namespace (0.94), param_file -> params_file (0.95), while
+#: names an including launch file may well have, such as robot_namespace (0.75 to namespace) or
+#: camera_image (0.59 to image), stay below it.
+MISSPELLING_SIMILARITY = 0.8
+#: below MISSPELLING_SIMILARITY, a declared name at least this similar is still suggested
+SUGGESTION_SIMILARITY = 0.6
+
+
+def check_names(given: Mapping[str, str], declared: Iterable[LaunchArgument],
+                launch_file: str) -> List[str]:
+    """
+    Raise ConfigError for a given name that is a misspelt argument; warn about other unknowns.
+
+    ``given`` is every launch configuration the launch file sees. ``ros2 launch`` passes
+    undeclared ``name:=value`` pairs on without a word, so ``imgae:=/front/image`` would start
+    the node on the default camera topic. A name close to a declared one stops the launch
+    with a suggestion. Other undeclared names only get a warning (returned, one line each):
+    when this file is included by another launch file, that file's own configurations are
+    visible here as well.
+    """
+    declared = [argument.name for argument in declared]
+    known = ', '.join(declared)
+    warnings = []
+    for name in sorted(set(given) - set(declared)):
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=SUGGESTION_SIMILARITY)
+        if close and difflib.SequenceMatcher(None, name, close[0]).ratio() \
+                >= MISSPELLING_SIMILARITY:
+            raise ConfigError(f'{launch_file} has no argument {name} (given {name}:='
+                              f'{given[name]!r}); did you mean {close[0]}:=? Its arguments: '
+                              f'{known}')
+        hint = f'; did you mean {close[0]}:=?' if close else ''
+        warnings.append(f'ignoring {name}:={given[name]!r}: not an argument of {launch_file}'
+                        f'{hint} (its arguments: {known})')
+    return warnings

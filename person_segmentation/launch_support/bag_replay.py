@@ -24,18 +24,24 @@ system Python, which has neither rosbags nor this package's pip dependencies.
 
 from dataclasses import dataclass
 import pathlib
-from typing import List, Mapping, Optional, Tuple
+from typing import List, Mapping, NamedTuple, Optional, Tuple
 
 from person_segmentation import names
-from person_segmentation.launch_support.arguments import (ConfigError, LaunchArgument,
-                                                          parse_bool, parse_float)
+from person_segmentation.launch_support.arguments import (check_names, ConfigError,
+                                                          LaunchArgument, parse_bool,
+                                                          parse_float)
+from person_segmentation.launch_support.config_files import (chosen_config, require_node_package,
+                                                             require_package)
 from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
                                                   COMPRESSED_IMAGE_TYPE, topics_from_metadata)
+
+LAUNCH_FILE = 'bag_replay.launch.py'
 
 OUTPUT_TOPICS = ('mask', 'overlay', 'probability', 'person_detected', 'persons')
 DEFAULT_RECORD_TOPICS = ('mask', 'probability', 'person_detected', 'persons')
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
+MCAP_PACKAGE = 'rosbag2_storage_mcap'
 STORAGES = ('mcap', 'sqlite3')
 
 ARGUMENTS: Tuple[LaunchArgument, ...] = (
@@ -71,13 +77,26 @@ def output_topic(name: str) -> str:
     return name if name.startswith('/') else f'/{names.NODE_NAME}/{name}'
 
 
-def find_image_topic(bag: pathlib.Path) -> Tuple[str, str]:
-    """(topic, type) of the image topic to play, chosen from the bag's metadata.yaml."""
+def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
+    """(topic, type, why) of the image topic to play, chosen from the bag's metadata.yaml."""
     try:
-        chosen, _ = choose_image_topic(topics_from_metadata(bag), str(bag))
+        chosen, reason = choose_image_topic(topics_from_metadata(bag), str(bag))
     except BagTopicError as err:
         raise ConfigError(f'{err}; pass image_topic:=<topic>') from None
-    return chosen.name, chosen.msgtype
+    return chosen.name, chosen.msgtype, reason
+
+
+def bag_storage(bag: pathlib.Path) -> str:
+    """Storage plugin of a bag (from its metadata.yaml, or a file's suffix); '' if unknown."""
+    if bag.is_file():
+        return {'.mcap': 'mcap', '.db3': 'sqlite3'}.get(bag.suffix, '')
+    import yaml  # PyYAML ships with every ROS 2 install
+
+    try:
+        info = yaml.safe_load((bag / 'metadata.yaml').read_text())['rosbag2_bagfile_information']
+        return str(info['storage_identifier'])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return ''
 
 
 @dataclass(frozen=True)
@@ -99,25 +118,39 @@ class BagReplayConfig:
     viewer: bool
     viewer_topic: str
     fastdds_profiles_file: str = ''
+    #: the files and topic used (one line each), for the launch's log
+    notes: Tuple[str, ...] = ()
+    #: launch configurations that are not arguments of this file, ignored
+    warnings: Tuple[str, ...] = ()
 
     @classmethod
-    def from_arguments(cls, values: Mapping[str, str],
-                       default_params_file: Optional[str] = None,
-                       default_profiles_file: Optional[str] = None) -> 'BagReplayConfig':
-        """Validate launch argument values (strings); raise ConfigError naming a bad one."""
-        values = {**{a.name: a.default for a in ARGUMENTS if a.default is not None}, **values}
+    def from_configurations(cls, configurations: Mapping[str, str]) -> 'BagReplayConfig':
+        """
+        Validate the launch configurations (strings); raise ConfigError naming a bad one.
+
+        ``configurations`` are all those the launch file sees: a misspelt argument name
+        raises (arguments.check_names). The params file and the Fast DDS profile come from
+        the argument, else from the package (config_files.package_config: installed, else
+        the source tree), so the launch behaves the same in every kind of install.
+        """
+        warnings = check_names(configurations, ARGUMENTS, LAUNCH_FILE)
+        values = {**{a.name: a.default for a in ARGUMENTS if a.default is not None},
+                  **{a.name: configurations[a.name] for a in ARGUMENTS
+                     if a.name in configurations}}
         bag_text = str(values.get('bag') or '').strip()
         if not bag_text:
             raise ConfigError('bag:=<path> is required')
         bag = pathlib.Path(bag_text).expanduser()
         if not bag.exists():
             raise ConfigError(f'bag:={bag_text} does not exist')
+        notes = []
         image_topic = str(values['image_topic']).strip()
         if image_topic:
             compressed = image_topic.endswith('/compressed')
         else:
-            image_topic, kind = find_image_topic(bag)
+            image_topic, kind, reason = find_image_topic(bag)
             compressed = kind == COMPRESSED_IMAGE_TYPE
+            notes.append(f'image topic: {image_topic} ({reason or "the only image topic"})')
         storage = str(values['record_storage']).strip()
         if storage not in STORAGES:
             raise ConfigError(f'record_storage:={storage!r} must be one of {", ".join(STORAGES)}')
@@ -128,13 +161,17 @@ class BagReplayConfig:
         if record and pathlib.Path(record_output).exists():
             raise ConfigError(f'record_output:={record_output} exists already; '
                               'ros2 bag record needs a new path')
+        params = chosen_config('params_file', values['params_file'], names.PARAMS_FILE)
+        notes.append(f'node parameters: {params}')
         profiles = str(values['fastdds_profiles_file']).strip()
         if profiles.lower() == 'none':
             profiles = ''
-        elif not profiles:
-            profiles = default_profiles_file or ''
-        elif not pathlib.Path(profiles).is_file():
-            raise ConfigError(f'fastdds_profiles_file:={profiles} does not exist')
+            notes.append('Fast DDS profile: none (fastdds_profiles_file:=none)')
+        else:
+            profile = chosen_config('fastdds_profiles_file', profiles,
+                                    names.FASTDDS_PROFILE_FILE)
+            profiles = profile.path
+            notes.append(f'Fast DDS profile of bag play and the node: {profile}')
         topics = tuple(output_topic(t) for t in str(values['record_topics']).split())
         if record and not topics:
             raise ConfigError('record_topics is empty')
@@ -143,12 +180,26 @@ class BagReplayConfig:
             loop=parse_bool('loop', values['loop']),
             start_offset=parse_float('start_offset', values['start_offset'], 0.0, strict=False),
             image_topic=image_topic, compressed=compressed,
-            model=str(values['model']).strip(),
-            params_file=str(values['params_file']).strip() or (default_params_file or ''),
+            model=str(values['model']).strip(), params_file=params.path,
             record=record, record_output=record_output, record_storage=storage,
             record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
             viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'),
-            fastdds_profiles_file=profiles)
+            fastdds_profiles_file=profiles, notes=tuple(notes), warnings=tuple(warnings))
+
+    def check_packages(self) -> None:
+        """
+        Raise ConfigError unless every ROS package this replay starts or needs is installed.
+
+        Called before any process starts (config_files.require_package says why): the node's
+        package, rqt_image_view with viewer:=true, and the MCAP storage plugin when an MCAP
+        bag is played or recorded (a separate package on Humble).
+        """
+        require_node_package(LAUNCH_FILE)
+        if self.viewer:
+            require_package(VIEWER_PACKAGE, 'viewer:=true')
+        if 'mcap' in (bag_storage(pathlib.Path(self.bag)),
+                      self.record_storage if self.record else ''):
+            require_package(MCAP_PACKAGE, 'playing or recording an MCAP bag')
 
     def play_command(self) -> List[str]:
         """``ros2 bag play`` publishing the bag's time on /clock."""
@@ -170,8 +221,8 @@ class BagReplayConfig:
         return [('image/compressed' if self.compressed else 'image', self.image_topic)]
 
     def node_parameters(self) -> list:
-        """Parameter files and values for the node (launch_ros ``parameters=``)."""
-        parameters: list = [self.params_file] if self.params_file else []
+        """Parameter file and values for the node (launch_ros ``parameters=``)."""
+        parameters: list = [self.params_file]
         overrides = {'use_sim_time': True, 'input_compressed': self.compressed}
         if self.model:
             overrides['model'] = self.model
@@ -194,3 +245,38 @@ class BagReplayConfig:
     def viewer_arguments(self) -> List[str]:
         """rqt_image_view arguments: the topic it opens with."""
         return [self.viewer_topic]
+
+
+#: names of the processes bag_replay.launch.py starts (as its log shows them)
+PLAY_PROCESS = 'bag_play'
+RECORD_PROCESS = 'bag_record'
+VIEWER_PROCESS = 'overlay_viewer'
+
+
+class Ending(NamedTuple):
+    """How the replay ends after one of its processes exited by itself."""
+
+    message: str
+    #: True: the launch ends with an error (non-zero exit status)
+    failed: bool
+
+
+def ending(process: str, returncode: int) -> Optional[Ending]:
+    """
+    Tell what a process exiting by itself (not stopped by the launch) means for the replay.
+
+    ``ros2 bag play`` exiting ends the replay: with 0 the bag was played to its end (with
+    ``loop:=true`` that never happens), otherwise play failed (an unreadable bag, a missing
+    storage plugin, ...) and the launch ends with an error. The node or the recorder exiting
+    ends it with an error too: nothing would be segmented or recorded any more. Closing the
+    viewer ends nothing.
+    """
+    if process == VIEWER_PROCESS:
+        return None
+    if process == PLAY_PROCESS:
+        if returncode == 0:
+            return Ending('ros2 bag play reached the end of the bag: stopping the replay', False)
+        return Ending(f'ros2 bag play failed (exit code {returncode}; its output above says '
+                      'why): stopping the replay', True)
+    return Ending(f'{process} exited (exit code {returncode}) while the bag was playing: '
+                  'stopping the replay', True)

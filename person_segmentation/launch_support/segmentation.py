@@ -17,15 +17,17 @@ Launch arguments -> node settings (remappings, parameters, namespace, environmen
 
 launch and launch_ros are not installable everywhere this package is tested, so the logic of
 launch/segmentation.launch.py lives here, free of launch and rclpy, and is unit tested; the
-launch file only resolves its arguments to strings and hands them to ``node_settings``.
+launch file only hands its launch configurations to ``node_settings`` and starts the Node.
 """
 
-import os
-import pathlib
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Tuple
 
 from person_segmentation import names
-from person_segmentation.launch_support.arguments import ConfigError, LaunchArgument, parse_bool
+from person_segmentation.launch_support.arguments import (check_names, ConfigError,
+                                                          LaunchArgument, parse_bool)
+from person_segmentation.launch_support.config_files import chosen_config, require_node_package
+
+LAUNCH_FILE = 'segmentation.launch.py'
 
 LAUNCH_ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('image', '/camera/image_raw',
@@ -70,56 +72,58 @@ def image_remappings(image_topic: str) -> List[Tuple[str, str]]:
     return [('image', topic), ('image/compressed', topic + '/compressed')]
 
 
-def default_params_file() -> str:
-    """Return the installed config/person_segmentation.yaml, else the source tree's."""
-    try:
-        from ament_index_python.packages import get_package_share_directory
-        share = pathlib.Path(get_package_share_directory(names.PACKAGE))
-        candidate = share / 'config' / names.PARAMS_FILE
-        if candidate.is_file():
-            return str(candidate)
-    except Exception:  # noqa: B902 - not installed into an ament index (e.g. pip -e)
-        pass
-    return str(pathlib.Path(__file__).resolve().parents[2] / 'config' / names.PARAMS_FILE)
+class SegmentationLaunch(NamedTuple):
+    """What segmentation.launch.py starts, and what it says first."""
+
+    #: keyword arguments of launch_ros.actions.Node
+    node: Dict[str, object]
+    #: the files used (one line each), for the launch's log
+    notes: Tuple[str, ...]
+    #: launch configurations that are not arguments of this file, ignored
+    warnings: Tuple[str, ...]
 
 
-def node_settings(arguments: Mapping[str, str]) -> Dict[str, object]:
+def node_settings(configurations: Mapping[str, str]) -> SegmentationLaunch:
     """
-    Everything the launch file passes to launch_ros.actions.Node, from argument strings.
+    Everything the launch file passes to launch_ros.actions.Node, from its configurations.
 
-    Returns a dict with keys package, executable, name, namespace, remappings, parameters
-    (a list: params file path, then {'use_sim_time': bool}), ros_arguments (the log level) and
-    additional_env. Raises ConfigError (a ValueError) naming a bad argument.
+    ``configurations`` are all the launch configurations the file sees (a misspelt argument
+    raises, see arguments.check_names). The node gets namespace, remappings, parameters (the
+    params file, then {'use_sim_time': bool}), ros_arguments (the log level) and additional_env
+    (None when nothing is set). Raises ConfigError (a ValueError) naming a bad argument.
     """
-    values = {arg.name: arg.default for arg in LAUNCH_ARGUMENTS}
-    unknown = sorted(set(arguments) - set(values))
-    if unknown:
-        raise ConfigError(f'unknown launch arguments: {", ".join(unknown)}')
-    values.update({k: str(v) for k, v in arguments.items()})
-    params_file = values['params_file'].strip() or default_params_file()
-    if not os.path.isfile(params_file):
-        raise ConfigError(f'launch argument params_file:={params_file!r}: no such file')
+    warnings = check_names(configurations, LAUNCH_ARGUMENTS, LAUNCH_FILE)
+    values = {arg.name: str(configurations.get(arg.name, arg.default))
+              for arg in LAUNCH_ARGUMENTS}
+    params_file = chosen_config('params_file', values['params_file'], names.PARAMS_FILE)
     log_level = values['log_level'].strip().lower()
     if log_level not in ('debug', 'info', 'warn', 'error', 'fatal'):
         raise ConfigError(f'launch argument log_level:={values["log_level"]!r} must be debug, '
                           'info, warn, error or fatal')
     env: Dict[str, str] = {}
+    notes = [f'node parameters: {params_file}']
     profiles = values['fastdds_profiles_file'].strip()
     if profiles:
-        if not os.path.isfile(profiles):
-            raise ConfigError(f'launch argument fastdds_profiles_file:={profiles!r}: no such file')
-        env['FASTDDS_DEFAULT_PROFILES_FILE'] = os.path.abspath(profiles)
+        profile = chosen_config('fastdds_profiles_file', profiles, names.FASTDDS_PROFILE_FILE)
+        env['FASTDDS_DEFAULT_PROFILES_FILE'] = profile.path
+        notes.append(f'Fast DDS profile of the node: {profile}')
     transports = values['fastdds_transports'].strip()
     if transports:
         env['FASTDDS_BUILTIN_TRANSPORTS'] = transports
-    return {
+    node = {
         'package': names.PACKAGE,
         'executable': names.NODE_EXECUTABLE,
         'name': names.NODE_NAME,
         'namespace': normalize_namespace(values['namespace']),
         'remappings': image_remappings(values['image']),
-        'parameters': [params_file,
+        'parameters': [params_file.path,
                        {'use_sim_time': parse_bool('use_sim_time', values['use_sim_time'])}],
         'ros_arguments': ['--log-level', log_level],
-        'additional_env': env,
+        'additional_env': env or None,
     }
+    return SegmentationLaunch(node, tuple(notes), tuple(warnings))
+
+
+def check_packages() -> None:
+    """Raise ConfigError unless the node's package is installed where launch_ros finds it."""
+    require_node_package(LAUNCH_FILE)

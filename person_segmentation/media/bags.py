@@ -17,10 +17,11 @@ Read and write rosbag2 recordings of camera images without a ROS installation.
 
 Recorded footage reaches the node as rosbag2 bags, and the replay tools must run from the pip
 environment alone, so bags are written and read with the pure-Python ``rosbags`` library
-(rosbag2 MCAP and sqlite3, metadata version 9 as written by Jazzy and Kilted, which
-``ros2 bag info`` and ``ros2 bag play`` accept). Writes are atomic: a bag is assembled in a
-hidden temporary directory beside the target and renamed into place only when complete, so an
-interrupted run never leaves a bag that looks complete. No rclpy here: images are converted
+(rosbag2 MCAP and sqlite3; metadata version 9 as written by Jazzy and Kilted, or the version 5
+that Humble reads, see person_segmentation.media.bag_formats). Writes are atomic: a bag is
+assembled in a hidden temporary directory beside the target and renamed into place only when
+complete, so an interrupted run never leaves a bag that looks complete. No rclpy here: images
+are converted
 from message objects by their fields (person_segmentation.media.image_conversion), which works for
 rosbags' and rclpy's message classes alike.
 """
@@ -34,6 +35,7 @@ from typing import Iterator, List, Optional
 import cv2
 import numpy as np
 from person_segmentation.media import image_conversion
+from person_segmentation.media.bag_formats import bag_format, DEFAULT_ROS_DISTRO, humble_metadata
 from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
                                                   COMPRESSED_IMAGE_TYPE, IMAGE_TYPE,
                                                   IMAGE_TYPES, ImageTopic)
@@ -42,14 +44,14 @@ from rosbags.interfaces import (Qos, QosDurability, QosHistory, QosLiveliness, Q
                                 QosTime)
 from rosbags.rosbag2 import StoragePlugin, Writer, WriterError
 from rosbags.typesys import get_typestore, Stores
+import yaml
 
 # Message definitions of ROS 2 Kilted (Image, CompressedImage, Bool, Header and Time are
-# identical in Jazzy: same RIHS01 type hashes).
+# identical in Jazzy, and in Humble: test_bag_io checks it, so one typestore serves every
+# distribution).
 TYPESTORE = get_typestore(Stores.ROS2_KILTED)
 BOOL_TYPE = 'std_msgs/msg/Bool'
 STORAGES = ('mcap', 'sqlite3')
-# rosbag2 metadata version written by ROS 2 Jazzy and later.
-BAG_VERSION = 9
 
 _STORAGE_PLUGINS = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
 _DEFAULT_DURATION = QosTime(0, 0)  # RMW_DURATION_UNSPECIFIED: the middleware default (infinite)
@@ -163,15 +165,16 @@ class AtomicBagWriter:
 
     On an exception (KeyboardInterrupt included) the temporary directory is removed and an
     existing bag at the target is left untouched; with ``force`` an existing target is replaced
-    only after the new bag is complete.
+    only after the new bag is complete. ``ros_distro`` names the oldest ROS 2 distribution that
+    must read the bag (bag_formats.ROS_DISTROS): Jazzy and later read the default, version 9.
     """
 
     def __init__(self, path, storage: str = 'mcap', force: bool = False,
-                 version: int = BAG_VERSION):
+                 ros_distro: str = DEFAULT_ROS_DISTRO):
         self.path = pathlib.Path(path)
         self.storage = storage
         self.force = force
-        self.version = version
+        self.format = bag_format(ros_distro)
         self._plugin = _check_storage(storage)
         self._tmpdir: Optional[pathlib.Path] = None
         self._writer: Optional[Writer] = None
@@ -187,7 +190,8 @@ class AtomicBagWriter:
             raise BagError(f'cannot write {self.path}: {error.strerror} '
                            f'(folder {self.path.parent})') from None
         try:
-            self._writer = Writer(self._tmpdir / self.path.name, version=self.version,
+            self._writer = Writer(self._tmpdir / self.path.name,
+                                  version=self.format.rosbags_version,
                                   storage_plugin=self._plugin)
             self._writer.open()
         except BaseException:
@@ -215,6 +219,8 @@ class AtomicBagWriter:
         try:
             if exc_type is None:
                 self._writer.close()
+                if self.format.metadata_version != self.format.rosbags_version:  # Humble
+                    _rewrite_for_humble(self._tmpdir / self.path.name / 'metadata.yaml')
                 if self.path.is_dir() and not self.path.is_symlink():
                     shutil.rmtree(self.path)
                 elif self.path.exists() or self.path.is_symlink():
@@ -225,6 +231,13 @@ class AtomicBagWriter:
         finally:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
         return False
+
+
+def _rewrite_for_humble(metadata_path: pathlib.Path) -> None:
+    document = yaml.safe_load(metadata_path.read_text())
+    document['rosbag2_bagfile_information'] = humble_metadata(
+        document['rosbag2_bagfile_information'])
+    metadata_path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ warning; the node keeps running.
 """
 
 from dataclasses import dataclass
+import signal
 import sys
 import time
 from typing import Any, List, Optional
@@ -130,8 +131,11 @@ class PersonSegmentationNode(Node):
             threshold=values['threshold'], min_region_area=values['min_region_area'] or None,
             model_dir=values['model_dir'] or None)
         self._create_publishers()
-        self.add_on_set_parameters_callback(self._validate_parameters)
-        self.add_post_set_parameters_callback(self._apply_parameters)
+        if getattr(self, 'add_post_set_parameters_callback', None) is not None:  # Iron and later
+            self.add_on_set_parameters_callback(self._validate_parameters)
+            self.add_post_set_parameters_callback(self._apply_parameters)
+        else:  # Humble's rclpy has no post-set callback: apply in the one that validates
+            self.add_on_set_parameters_callback(self._validate_and_apply_parameters)
         self._guard_parameter_services()
 
         steady = Clock(clock_type=ClockType.STEADY_TIME)
@@ -250,6 +254,12 @@ class PersonSegmentationNode(Node):
                 response.result = result
             return response
         return guarded
+
+    def _validate_and_apply_parameters(self, parameters: List[Parameter]) -> SetParametersResult:
+        result = self._validate_parameters(parameters)
+        if result.successful:
+            self._apply_parameters(parameters)
+        return result
 
     def _apply_parameters(self, parameters: List[Parameter]) -> None:
         changed = {p.name: p.value for p in parameters}
@@ -437,18 +447,35 @@ class PersonSegmentationNode(Node):
         super().destroy_node()
 
 
+def _ignore_sigint() -> None:
+    """
+    Let no further Ctrl-C interrupt the shutdown that the first one started.
+
+    In a terminal, Ctrl-C reaches both ``ros2 launch`` and the node, and launch then sends the
+    node a SIGINT of its own: the second one would raise KeyboardInterrupt inside
+    ``destroy_node`` (a traceback and exit code -2). The shutdown is short and bounded (the
+    worker finishes its current frame); launch escalates to SIGTERM and SIGKILL if it is not.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(args=None) -> int:
     """Run the node until Ctrl-C / SIGTERM; exit_codes.ERROR when it cannot start."""
     rclpy.init(args=args)
-    node = None
     try:
         node = PersonSegmentationNode()
+    except KeyboardInterrupt:  # Ctrl-C while the model loads: a clean stop
+        _ignore_sigint()
+        rclpy.try_shutdown()
+        return exit_codes.OK
     except (ModelFileError, ValueError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         rclpy.logging.get_logger(names.NODE_NAME).error(f'cannot start: {message}')
         rclpy.try_shutdown()
         return exit_codes.ERROR
     except Exception as error:  # noqa: B902 - e.g. rclpy's parameter exceptions
+        if not rclpy.ok():  # Ctrl-C / SIGTERM shut the context down under the constructor
+            return exit_codes.OK
         rclpy.logging.get_logger(names.NODE_NAME).error(
             f'cannot start: {type(error).__name__}: {error}')
         rclpy.try_shutdown()
@@ -457,9 +484,16 @@ def main(args=None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:  # noqa: B902
+        if rclpy.ok():  # a real failure: keep its traceback
+            raise
+        # else a callback that was running when Ctrl-C / SIGTERM shut the context down
+        # failed on it (e.g. "publisher's context is invalid"): part of a clean stop
     finally:
+        _ignore_sigint()
         node.destroy_node()
         rclpy.try_shutdown()
+        _ignore_sigint()  # try_shutdown may put back the handler that raises KeyboardInterrupt
     return exit_codes.OK
 
 

@@ -1,0 +1,123 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Ctrl-C of the installed node in its own process, the way ``ros2 launch`` delivers it.
+
+In a terminal, Ctrl-C sends SIGINT to ``ros2 launch`` and to the node; launch then sends the
+node a SIGINT of its own, so a second one arrives while the node is shutting down (finishing a
+frame of a busy model). A launch that stops right after starting (a bag that cannot be played)
+interrupts the node while it imports or loads its model. Every case must end with exit status
+0 and no traceback.
+"""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import numpy as np
+from person_segmentation.node import entry_point
+import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+from test_node_process import node_command, node_environment
+
+RELIABLE = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
+
+
+def _start(models_dir, namespace, model='deeplabv3_mnv2_257'):
+    command = node_command() + ['--ros-args', '-r', f'__ns:={namespace}', '-p',
+                                f'model:={model}', '-p', 'threads:=2', '-p', 'max_age:=0.0']
+    return subprocess.Popen(command, env=node_environment(models_dir), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def _assert_clean_exit(process):
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert 'Traceback' not in output, output
+
+
+class BusyCamera:
+    """Publishes 640x480 frames at 20 Hz to a node and tells when it has answered one."""
+
+    def __init__(self, namespace):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node('busy_camera', context=self.context)
+        self.answered = threading.Event()
+        self.node.create_subscription(Image, f'{namespace}/person_segmentation/mask',
+                                      lambda _: self.answered.set(), RELIABLE)
+        publisher = self.node.create_publisher(Image, f'{namespace}/image', RELIABLE)
+        frame = np.random.default_rng(0).integers(0, 255, (480, 640, 3), np.uint8)
+        message = Image(height=480, width=640, encoding='bgr8', step=640 * 3,
+                        data=frame.tobytes())
+        self.timer = self.node.create_timer(0.05, lambda: publisher.publish(message))
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.executor.shutdown(timeout_sec=5.0)
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+        self.thread.join(5.0)
+
+
+@pytest.mark.parametrize('gap', [0.0, 0.05, 0.3])
+def test_a_second_sigint_while_shutting_down_a_busy_node_exits_cleanly(models_dir, gap):
+    namespace = f'/sigint_{os.getpid()}_{int(gap * 1000)}'
+    process = _start(models_dir, namespace, model='deeplabv3_mnv2_513')  # slow frames
+    camera = BusyCamera(namespace)
+    try:
+        assert camera.answered.wait(60), 'the node never answered a frame'
+        process.send_signal(signal.SIGINT)  # the terminal's
+        time.sleep(gap)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # launch's
+        _assert_clean_exit(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        camera.close()
+
+
+@pytest.mark.parametrize('delay', [0.3, 1.0, 2.5])
+def test_sigint_while_starting_exits_cleanly(models_dir, delay):
+    """Interrupted while importing, initialising rclpy or loading the model: all the same."""
+    process = _start(models_dir, f'/starting_{os.getpid()}_{int(delay * 10)}')
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _assert_clean_exit(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_an_import_interrupted_by_ctrl_c_is_a_clean_stop_and_other_import_errors_are_not():
+    """A SIGINT while rclpy's C extension initialises surfaces as an ImportError."""
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError('initialization failed') from interrupt
+    except ImportError as error:
+        assert entry_point.interrupted(error)
+    assert not entry_point.interrupted(ImportError('No module named cv2'))
