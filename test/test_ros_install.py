@@ -77,7 +77,7 @@ PROBE = """
 import importlib, importlib.util, json, os, sys, sysconfig
 report = {'externally_managed': os.path.isfile(
     os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))}
-for module in ('numpy', 'cv2', 'ensurepip', 'rclpy', 'ai_edge_litert.interpreter',
+for module in ('numpy', 'cv2', 'PIL', 'ensurepip', 'rclpy', 'ai_edge_litert.interpreter',
                'rosbags.rosbag2'):
     try:
         importlib.import_module(module)
@@ -154,7 +154,8 @@ def system_python():
     if not report['externally_managed']:
         pytest.skip(f'PEP 668 is not active for {SYSTEM_PYTHON} (no EXTERNALLY-MANAGED marker)')
     missing = [apt for module, apt in (('numpy', 'python3-numpy'), ('cv2', 'python3-opencv'),
-                                       ('ensurepip', 'python3-venv')) if not report[module]]
+                                       ('PIL', 'python3-pil'), ('ensurepip', 'python3-venv'))
+               if not report[module]]
     if missing:
         pytest.skip(f'{SYSTEM_PYTHON} lacks what rosdep would install: apt-get install '
                     f'{" ".join(missing)} (.ci/run does)')
