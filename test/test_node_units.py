@@ -196,6 +196,9 @@ def test_docs_parameter_table_is_the_declared_one():
     ({'presence_on_threshold': 0.1, 'presence_off_threshold': 0.2}, 'must not exceed'),
     ({'threads': 0}, 'threads must be an integer in'),
     ({'model': ' '}, 'model must name'),
+    ({'backend': 'onnx'}, 'backend must be one of'),
+    ({'device': 'cuda'}, 'device must be'),
+    ({'device': 'gpu:x'}, 'device must be'),
 ])
 def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
     reason = node_parameters.validate_changes(changes, node_parameters.defaults())
@@ -208,3 +211,5 @@ def test_valid_parameter_changes_pass():
         {'presence_on_threshold': 0.3, 'presence_off_threshold': 0.2}, current) is None
     assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}, current) is None
     assert node_parameters.validate_changes({'use_sim_time': True}, current) is None
+    assert node_parameters.validate_changes({'backend': 'keras', 'device': 'gpu:1'},
+                                            current) is None
