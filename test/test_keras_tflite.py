@@ -152,6 +152,16 @@ def test_batch_equals_frame_by_frame(models_dir, davis_dir):
     assert _iou(results[0].mask > 0, results[-1].mask > 0) < 0.9  # the frames do differ
 
 
+def test_changing_input_shapes_keep_a_bounded_number_of_networks(models_dir):
+    """Every new input shape builds a network; only the last four are kept (GPU memory)."""
+    backend = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu').backend
+    shapes = [(257, 257 + 8 * k) for k in range(1, 6)]
+    for shape in shapes:  # what each new frame size does (the compiled function is lazy)
+        backend._function((1,) + shape + (3,), False)
+    assert list(backend._models) == shapes[-4:]
+    assert {key[0][1:3] for key in backend._functions} == set(shapes[-4:])
+
+
 def test_a_file_that_does_not_fit_names_the_layer(models_dir, tmp_path):
     """Another width, stride or layer set than the Keras graph is an error naming the layer."""
     deeplab = read_tflite_deeplab(_path(models_dir, 'deeplabv3_mnv2_513'))

@@ -47,6 +47,8 @@ LOG = logging.getLogger(__name__)
 PRECISIONS = ('auto', 'float32', 'float16', 'bfloat16')
 _POLICIES = {'float32': None, 'float16': 'mixed_float16', 'bfloat16': 'mixed_bfloat16'}
 _OPTIONS = {'architecture', 'output_stride', 'precision', 'batch_size', 'jit', 'classes'}
+#: networks kept for different input shapes (each holds its weights and compiled functions)
+_MAX_SHAPES = 4
 
 
 def spec_for_path(path):
@@ -216,6 +218,11 @@ class KerasBackend(Backend):
                     load_weights(model, self._path, folds)
                 except WeightFileError as error:
                     raise ModelFileError(f'{self._model_name}: {error}') from None
+        if len(self._models) >= _MAX_SHAPES:  # frame sizes keep changing: forget the oldest
+            oldest = next(iter(self._models))
+            del self._models[oldest]
+            for key in [k for k in self._functions if k[0][1:3] == oldest]:
+                del self._functions[key]
         self._models[shape] = model
         return model
 
