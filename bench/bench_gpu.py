@@ -196,10 +196,10 @@ def _print_tables(rows, videos, agreements, device_name, batch):
         memory = r.get('gpu_memory')
         mem = f"{memory['in_use_mb']:.0f} / {memory['peak_mb']:.0f}" if memory else ''
         print(f"| {r['model']} | {r['case']} | {r['backend']} | {r['input']} "
-              f"| {r['model_ms']:.2f} ({r['model_fps']:.0f}) "
-              f"| {r['e2e_ms']:.2f} ({r['e2e_fps']:.0f}) "
-              f"| {r.get('model_batch_fps', float('nan')):.0f} "
-              f"| {r.get('e2e_batch_fps', float('nan')):.0f} | {mem} |")
+              f"| {r['model_ms']:.2f} ({r['model_fps']:.1f}) "
+              f"| {r['e2e_ms']:.2f} ({r['e2e_fps']:.1f}) "
+              f"| {r.get('model_batch_fps', float('nan')):.1f} "
+              f"| {r.get('e2e_batch_fps', float('nan')):.1f} | {mem} |")
     if videos:
         print('\n| segment_video | size | backend | frames | fps (tool) | fps incl. load |')
         print('|---|---|---|---|---|---|')
