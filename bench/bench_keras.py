@@ -49,6 +49,7 @@ import numpy as np
 REPO = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+from timing import median_ms  # noqa: E402,I100
 
 CONFIGS = (('xception', 8), ('xception', 16), ('mobilenetv2', 8))
 #: dense peak TFLOPS (vendor datasheets): (float16 tensor core, float32)
@@ -105,17 +106,6 @@ def _spec(architecture):
     return {s.options['architecture']: s for s in KERAS_MODELS}[architecture]
 
 
-def _time(fn, repeats, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
-
-
 def run_pixellib(python, weights, frames, repeats):
     """Median ms per frame of PixelLib's segmentAsPascalvoc(overlay=True) in its venv."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,9 +154,9 @@ def bench_cpu(args):
                 state['i'] += 1
                 render_overlay(frame, seg(frame).mask)
 
-            pipe_ms = _time(pipeline, args.repeats)
+            pipe_ms = median_ms(pipeline, args.repeats)
             tile = np.zeros((1, 512, 512, 3), np.uint8)
-            net_ms = _time(lambda: seg.backend.predict(tile), args.repeats)
+            net_ms = median_ms(lambda: seg.backend.predict(tile), args.repeats)
             row = {'model': f'{architecture} OS{stride}', 'ours_pipeline_ms': pipe_ms,
                    'ours_network_ms': net_ms, 'gflop': flops(seg.backend.model) / 1e9,
                    'device': seg.backend.device}
@@ -216,7 +206,7 @@ def bench_gpu(args):
                 for batch in args.batches:
                     tiles = np.random.default_rng(0).integers(
                         0, 256, (batch, 512, 512, 3), dtype=np.uint8)
-                    ms = _time(lambda: backend.predict(tiles), args.repeats, warmup=3)
+                    ms = median_ms(lambda: backend.predict(tiles), args.repeats, warmup=3)
                     fps = 1000 * batch / ms
                     row = {'model': f'{architecture} OS{stride}', 'precision': precision,
                            'batch': batch, 'ms_per_batch': ms, 'fps': fps,

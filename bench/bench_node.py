@@ -68,12 +68,13 @@ def load_frame(width: int, height: int) -> np.ndarray:
     return np.ascontiguousarray(rgb[top:top + height, left:left + width])
 
 
-def node_command(model: str, threads: int):
+def node_command(model: str, threads: int, backend: str = 'auto', device: str = 'auto'):
     """Return the node command line (console script next to this Python, else python -m)."""
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     command = [str(script)] if script.exists() else [sys.executable, '-m',
                                                      'person_segmentation.node.segmentation_node']
-    return command + ['--ros-args', '-p', f'model:={model}', '-p', f'threads:={threads}']
+    return command + ['--ros-args', '-p', f'model:={model}', '-p', f'threads:={threads}',
+                      '-p', f'backend:={backend}', '-p', f'device:={device}']
 
 
 def rss_mb(pid: int) -> float:
@@ -132,7 +133,8 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO), env.get('PYTHONPATH')]))
     if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
         env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
-    process = subprocess.Popen(node_command(model, args.threads), env=env,
+    command = node_command(model, args.threads, args.backend, args.device)
+    process = subprocess.Popen(command, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -211,6 +213,8 @@ def main(argv=None) -> int:
     parser.add_argument('--width', type=int, default=640)
     parser.add_argument('--height', type=int, default=480)
     parser.add_argument('--threads', type=int, default=2, help='inference threads')
+    parser.add_argument('--backend', default='auto', help='node parameter backend (e.g. keras)')
+    parser.add_argument('--device', default='auto', help='node parameter device (e.g. gpu)')
     parser.add_argument('--models', nargs='+', default=list(MODELS))
     parser.add_argument('--reliability', nargs='+', default=['reliable', 'best_effort'],
                         choices=['reliable', 'best_effort'])

@@ -295,6 +295,7 @@ def test_diagnostics_report_rates_latency_and_model(harness, photo):
     values = _kv(ours[-1])
     assert values['model'] == 'deeplabv3_mnv2_257'
     assert values['backend'] and values['device']
+    assert values['backend selection'].startswith('auto/auto: ')  # the default and its reason
     for key in ('input rate (Hz)', 'processed rate (Hz)', 'dropped frames',
                 'latency p50 (ms)', 'latency p95 (ms)'):
         assert key in values

@@ -235,3 +235,18 @@ def test_unloadable_model_exits_with_one_clear_error(models_dir, tmp_path, make_
     errors = [line for line in process.stderr.splitlines() if 'ERROR' in line]
     assert len(errors) == 1 and problem in errors[0] and str(tmp_path) in errors[0], \
         process.stderr
+
+
+def test_gpu_requested_without_a_gpu_exits_with_one_clear_error(models_dir):
+    """device:=gpu where Keras sees no GPU: one error that says so, no silent CPU fallback."""
+    from person_segmentation.models import devices
+    if devices.cuda_device_count():
+        pytest.skip('this machine has a CUDA GPU')
+    process = subprocess.run(
+        node_command() + ['--ros-args', '-p', 'model:=deeplabv3_mnv2_257', '-p',
+                          'device:=gpu'],
+        env=node_environment(models_dir), capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1
+    assert 'Traceback' not in process.stderr
+    errors = [line for line in process.stderr.splitlines() if 'ERROR' in line]
+    assert len(errors) == 1 and 'sees no GPU' in errors[0], process.stderr

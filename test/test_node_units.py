@@ -201,6 +201,9 @@ def test_docs_parameter_table_is_the_declared_one():
     ({'model': ' '}, 'model must name'),
     ({'max_age_reference': 'header'}, 'max_age_reference must be one of'),
     ({'max_image_pixels': 0}, 'max_image_pixels must be an integer in'),
+    ({'backend': 'onnx'}, 'backend must be one of'),
+    ({'device': 'cuda'}, 'device must be'),
+    ({'device': 'gpu:x'}, 'device must be'),
 ])
 def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
     reason = node_parameters.validate_changes(changes, node_parameters.defaults())
@@ -213,6 +216,8 @@ def test_valid_parameter_changes_pass():
         {'presence_on_threshold': 0.3, 'presence_off_threshold': 0.2}, current) is None
     assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}, current) is None
     assert node_parameters.validate_changes({'use_sim_time': True}, current) is None
+    assert node_parameters.validate_changes({'backend': 'keras', 'device': 'gpu:1'},
+                                            current) is None
 
 
 class _Clock:

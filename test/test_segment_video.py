@@ -86,6 +86,34 @@ def test_mask_pattern_writes_lossless_binary_frames(clip, tmp_path):
     assert 0.02 < (mask > 0).mean() < 0.4
 
 
+def test_keras_backend_in_batches_gives_the_litert_masks(clip, tmp_path, capsys):
+    """--backend keras --batch 4 (two calls for 6 frames): LiteRT's masks, every frame written."""
+    masks = {}
+    for backend, extra in (('tflite', []), ('keras', ['--device', 'cpu', '--batch', '4'])):
+        pattern = tmp_path / backend / '%05d.png'
+        code = segment_video.main([str(clip), str(tmp_path / f'{backend}.avi'), '--mask-output',
+                                   str(pattern), '--model', MODEL, '--smoothing', '0.3',
+                                   '--backend', backend, '--no-progress'] + extra)
+        assert code == 0
+        masks[backend] = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 0
+                          for p in sorted((tmp_path / backend).iterdir())]
+    assert 'keras-' in capsys.readouterr().err and len(masks['keras']) == FRAMES
+    for ours, theirs in zip(masks['keras'], masks['tflite']):
+        assert np.count_nonzero(ours & theirs) / np.count_nonzero(ours | theirs) > 0.95
+
+
+def test_bad_backend_device_and_batch_fail_clearly(clip, tmp_path, capsys):
+    out = str(tmp_path / 'o.avi')
+    assert segment_video.main([str(clip), out, '--model', MODEL, '--device', 'tpu']) == 1
+    assert 'device must be' in capsys.readouterr().err
+    assert segment_video.main([str(clip), out, '--model', MODEL, '--backend', 'tflite',
+                               '--device', 'gpu']) == 1
+    assert 'LiteRT runs on the CPU' in capsys.readouterr().err
+    assert segment_video.main([str(clip), out, '--model', MODEL, '--batch', '0']) == 1
+    assert '--batch must be at least 1' in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_image_sequence_input(clip, tmp_path):
     frames = tmp_path / 'frames'
     frames.mkdir()

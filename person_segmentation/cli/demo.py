@@ -30,6 +30,8 @@ from person_segmentation import exit_codes
 from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.media import sample_footage
 from person_segmentation.media.frame_source import is_bag
+from person_segmentation.models.backends import BACKENDS
+from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.registry import TOOLS_DEFAULT_MODEL
 
 # The node's default (257x257) model misses most of vtest.avi's small, distant pedestrians.
@@ -57,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--model', default=DEMO_MODEL,
                         help=f'model for the node (default {DEMO_MODEL}: the small, distant '
                              'pedestrians of vtest.avi need the 513x513 model)')
+    parser.add_argument('--backend', choices=BACKENDS, default=None,
+                        help="the node's inference backend (default: auto, Keras on a usable "
+                             'GPU, else LiteRT)')
+    parser.add_argument('--device', default=None, help=f"the node's device: {DEVICE_HELP}")
     parser.add_argument('--node', choices=('subprocess', 'inprocess'), default='subprocess',
                         help='run the node as its own process (default) or in this one')
     parser.add_argument('--limit', type=int, default=None, metavar='N',
@@ -98,6 +104,9 @@ def run(args) -> int:
         replay_argv += ['--output-bag', str(output_dir / f'{stem}_segmented_bag')]
     if args.model:
         replay_argv += ['--model', args.model]
+    for name in ('backend', 'device'):
+        if getattr(args, name):
+            replay_argv += [f'--{name}', getattr(args, name)]
     if args.limit is not None:
         replay_argv += ['--limit', str(args.limit)]
     if args.quiet:

@@ -36,6 +36,8 @@ from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
+from person_segmentation.models.backends import BACKENDS
+from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.files import ModelFileError
 from person_segmentation.replay.session import ReplayError, ReplayOptions
 from tqdm import tqdm
@@ -75,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help='realtime playback speed multiplier (default 1.0)')
     parser.add_argument('--model', default=None,
                         help="model name or file for the node (default: the node's default)")
+    parser.add_argument('--backend', choices=BACKENDS, default=None,
+                        help="the node's inference backend (default: its parameter, auto)")
+    parser.add_argument('--device', default=None,
+                        help=f"the node's device: {DEVICE_HELP} (default: its parameter, auto)")
     parser.add_argument('--topic', default=None,
                         help='image topic to read from a bag (default: the image topic with '
                              'most messages)')
@@ -117,8 +123,11 @@ def run(args) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f'--limit must be at least 1, got {args.limit}')
+    node_parameters = _parse_params(args.param)
+    node_parameters.update({name: getattr(args, name) for name in ('backend', 'device')
+                            if getattr(args, name)})
     options = ReplayOptions(mode=args.mode, rate=args.rate, model=args.model, node=args.node,
-                            node_parameters=_parse_params(args.param),
+                            node_parameters=node_parameters,
                             startup_timeout=args.startup_timeout)
     if not os.path.exists(args.input) and '%' not in args.input:
         raise ValueError(f'input not found: {args.input}')

@@ -36,6 +36,8 @@ from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.engine.segmenter import Segmenter
 from person_segmentation.media.video import (AtomicVideoWriter, open_video, VideoReadError,
                                              VideoWriteError)
+from person_segmentation.models.backends import BACKENDS
+from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.files import ModelFileError
 from person_segmentation.models.registry import model_names, TOOLS_DEFAULT_MODEL
 
@@ -84,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model input short side = ZOOM x model size, for 'tiles' and "
                              "'native' (default 1; 2 helps the 257 model and far people)")
     parser.add_argument('--threads', type=int, default=2, help='CPU threads (default 2)')
+    parser.add_argument('--backend', choices=BACKENDS, default='auto',
+                        help="'auto' (default: Keras on a usable GPU, else LiteRT on the CPU), "
+                             "'tflite' or 'keras'")
+    parser.add_argument('--device', default='auto', help=f'{DEVICE_HELP} (default auto)')
+    parser.add_argument('--batch', type=int, default=None, metavar='N',
+                        help='frames per model call (default: 8 on a GPU, 1 on the CPU)')
     parser.add_argument('--color', type=_color, default=(0, 255, 0), metavar='R,G,B',
                         help='overlay colour (default 0,255,0)')
     parser.add_argument('--alpha', type=float, default=0.5, help='overlay opacity (default 0.5)')
@@ -103,6 +111,19 @@ def _progress(total: Optional[int], disable: bool):
     return tqdm(total=total, unit='frame', file=sys.stderr, disable=disable, dynamic_ncols=True)
 
 
+def _batches(source, size: int):
+    """Yield ``(timestamps, RGB frames)`` of up to ``size`` consecutive frames."""
+    stamps, rgbs = [], []
+    for index, bgr in source:
+        stamps.append(index / source.fps)
+        rgbs.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        if len(rgbs) == size:
+            yield stamps, rgbs
+            stamps, rgbs = [], []
+    if rgbs:
+        yield stamps, rgbs
+
+
 def run(args) -> int:
     """Segment ``args.input``; return the process exit code."""
     # Exits in reverse order: the mask and overlay outputs commit (or, on an error or Ctrl-C,
@@ -111,12 +132,15 @@ def run(args) -> int:
         source = stack.enter_context(open_video(args.input, fps=args.fps))
         segmenter = Segmenter(args.model, threads=args.threads, strategy=args.strategy,
                               smoothing=args.smoothing, threshold=args.threshold,
-                              model_dir=args.model_dir, zoom=args.zoom)
+                              model_dir=args.model_dir, zoom=args.zoom, backend=args.backend,
+                              device=args.device)
         stack.callback(segmenter.close)
+        batch = args.batch or segmenter.backend.preferred_batch
         width, height = source.size
         print(f'segment_video: {args.input} ({width}x{height}, {source.fps:g} fps, '
               f'{source.frame_count or "?"} frames) with {segmenter.model_name} '
-              f'[{segmenter.strategy}, {segmenter.backend.device}]', file=sys.stderr)
+              f'[{segmenter.strategy}, {segmenter.backend.name} on {segmenter.backend.device}, '
+              f'batch {batch}]', file=sys.stderr)
         frames = person_pixels = frames_with_people = total_pixels = 0
         start = time.perf_counter()
         bar = _progress(source.frame_count, args.no_progress)
@@ -127,19 +151,18 @@ def run(args) -> int:
         mask_out = (stack.enter_context(AtomicVideoWriter(args.mask_output, source.fps,
                                                           source.size, is_color=False))
                     if args.mask_output else None)
-        for index, bgr in source:
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            result = segmenter(rgb, timestamp=index / source.fps)
-            overlay = render_overlay(rgb, result.mask, args.color, args.alpha, args.outline)
-            overlay_out.write(cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
-            if mask_out is not None:
-                mask_out.write(result.mask)
-            frames += 1
-            person_pixels += int(np.count_nonzero(result.mask))
-            total_pixels += result.mask.size
-            frames_with_people += bool(result.regions)
-            if bar is not None:
-                bar.update(1)
+        for stamps, rgbs in _batches(source, batch):
+            for rgb, result in zip(rgbs, segmenter.segment_batch(rgbs, stamps)):
+                overlay = render_overlay(rgb, result.mask, args.color, args.alpha, args.outline)
+                overlay_out.write(cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
+                if mask_out is not None:
+                    mask_out.write(result.mask)
+                frames += 1
+                person_pixels += int(np.count_nonzero(result.mask))
+                total_pixels += result.mask.size
+                frames_with_people += bool(result.regions)
+                if bar is not None:
+                    bar.update(1)
     elapsed = time.perf_counter() - start
     share = person_pixels / total_pixels if total_pixels else 0.0
     print(f'segment_video: {frames} frames in {elapsed:.1f} s ({frames / elapsed:.2f} fps); '
@@ -157,6 +180,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return exit_codes.ERROR
     if not 0.0 <= args.alpha <= 1.0:
         print('segment_video: error: --alpha must be in [0, 1]', file=sys.stderr)
+        return exit_codes.ERROR
+    if args.batch is not None and args.batch < 1:
+        print('segment_video: error: --batch must be at least 1', file=sys.stderr)
         return exit_codes.ERROR
     try:
         return run(args)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import os
 import pathlib
 import time
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from person_segmentation.engine.regions import find_regions, PersonRegion
 from person_segmentation.engine.rendering import mask_from_probability
 from person_segmentation.engine.smoothing import TemporalSmoother
 from person_segmentation.models import registry
-from person_segmentation.models.backends import create_backend
+from person_segmentation.models.backends import check_choice, create_backend
 from person_segmentation.models.files import ModelFileError, resolve_model_file
 from person_segmentation.models.spec import ModelSpec
 
@@ -107,19 +107,23 @@ class Segmenter:
     probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the model
     size for 'native' and 'tiles' (more pixels per person, proportional cost). ``min_region_area``
     pixels (default 0.01 % of the frame) drops specks from regions. ``threshold``, ``smoothing``
-    and ``zoom`` may be changed between calls.
+    and ``zoom`` may be changed between calls. ``backend`` 'auto' | 'tflite' | 'keras' and
+    ``device`` 'auto' | 'cpu' | 'gpu' | 'gpu:N': 'auto' runs Keras on a usable GPU and LiteRT on
+    the CPU otherwise (see ``models.backends.choose_backend``; ``backend.selection`` says why).
     """
 
     def __init__(self, model: Union[str, os.PathLike] = registry.TOOLS_DEFAULT_MODEL,
                  threads: int = 2, strategy: Optional[str] = None, smoothing: float = 0.0,
                  threshold: float = 0.5, min_region_area: Optional[int] = None,
                  max_gap: float = 1.0, model_dir: Optional[Union[str, os.PathLike]] = None,
-                 smoothing_gate: float = 2.0, zoom: float = 1.0, **backend_opts):
+                 smoothing_gate: float = 2.0, zoom: float = 1.0, backend: str = 'auto',
+                 device: str = 'auto', **backend_opts):
         if int(threads) < 1:
             raise ValueError(f'threads must be at least 1, got {threads}')
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f'unknown input strategy {strategy!r}; choose one of '
                              f'{", ".join(STRATEGIES)}')
+        check_choice(backend, device)
         model = os.fspath(model)
         if model in registry.model_names():
             self.spec = registry.get_spec(model)
@@ -142,7 +146,8 @@ class Segmenter:
         self.strategy = strategy or self.spec.strategy
         self._plan: Optional[InputPlan] = None
         try:
-            self.backend = create_backend(self.spec, path, int(threads), **backend_opts)
+            self.backend = create_backend(self.spec, path, int(threads), backend, device,
+                                          **backend_opts)
         except ValueError as error:
             raise ModelFileError(f'cannot load model {self.model_name!r} from {path}: {error}') \
                 from None
@@ -223,15 +228,57 @@ class Segmenter:
     def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None) -> SegmentationResult:
         """Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional)."""
         probability, t0, t1, t2 = self._infer(self._check(rgb))
+        return self._result(probability, timestamp, (t1 - t0) * 1e3, (t2 - t1) * 1e3, t2)
+
+    def segment_batch(self, frames: Sequence[np.ndarray],
+                      timestamps: Optional[Sequence[Optional[float]]] = None
+                      ) -> List[SegmentationResult]:
+        """
+        Segment consecutive frames of one size with one backend call, in order.
+
+        A backend that batches frames (Keras) runs all their tiles at once, which is what makes
+        a GPU's offline throughput (``backend.preferred_batch`` frames per call); LiteRT takes
+        them one by one. Smoothing sees the frames one after the other, so the results equal
+        calling the Segmenter frame by frame. Timings are per frame (the batch's share).
+        """
+        frames = [self._check(rgb) for rgb in frames]
+        timestamps = list(timestamps) if timestamps is not None else [None] * len(frames)
+        if len(timestamps) != len(frames):
+            raise ValueError(f'{len(frames)} frames but {len(timestamps)} timestamps')
+        if len(frames) <= 1 or not self.backend.batches_frames:
+            return [self(rgb, stamp) for rgb, stamp in zip(frames, timestamps)]
+        shapes = {rgb.shape for rgb in frames}
+        if len(shapes) != 1:
+            raise ValueError(f'a batch must hold frames of one size, got {sorted(shapes)}')
+        t0 = time.perf_counter()
+        plan = self._plan_for(*frames[0].shape[:2])
+        count, per_frame = plan.count, 1e3 / len(frames)
+        tiles = np.empty((len(frames) * count,) + plan.tile_shape + (3,), np.uint8)
+        for i, rgb in enumerate(frames):  # plan.tiles reuses one buffer: copy out each frame's
+            tiles[i * count:(i + 1) * count] = plan.tiles(rgb)
+        t1 = time.perf_counter()
+        tile_prob = self.backend.predict(tiles)
+        t2 = time.perf_counter()
+        results = []
+        for i, stamp in enumerate(timestamps):
+            start = time.perf_counter()
+            probability = plan.merge(tile_prob[i * count:(i + 1) * count])
+            np.clip(probability, 0.0, 1.0, out=probability)
+            results.append(self._result(probability, stamp, (t1 - t0) * per_frame,
+                                        (t2 - t1) * per_frame, start))
+        return results
+
+    def _result(self, probability: np.ndarray, timestamp: Optional[float], preprocess_ms: float,
+                model_ms: float, post_start: float) -> SegmentationResult:
+        """Smooth, threshold and find regions; post-processing is timed from ``post_start``."""
         probability = self._smoother.update(probability, timestamp)
         mask = mask_from_probability(probability, self._threshold)
         min_area = self.min_region_area
         if min_area is None:
             min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
         regions = find_regions(mask, probability, min_area)
-        t3 = time.perf_counter()
-        timings = {'preprocess': (t1 - t0) * 1e3, 'model': (t2 - t1) * 1e3,
-                   'postprocess': (t3 - t2) * 1e3}
+        timings = {'preprocess': preprocess_ms, 'model': model_ms,
+                   'postprocess': (time.perf_counter() - post_start) * 1e3}
         return SegmentationResult(probability, mask, regions, timings)
 
     def close(self) -> None:

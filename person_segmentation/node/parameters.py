@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from person_segmentation.media.image_conversion import MAX_SIDE
+from person_segmentation.models.devices import parse_device
 from person_segmentation.models.registry import NODE_DEFAULT_MODEL
 from person_segmentation.node.staleness import ARRIVAL, REFERENCES
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
@@ -60,6 +61,13 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   '~/.cache/person_segmentation/models.', read_only=True),
     ParameterSpec('threads', 2, 'CPU threads for the inference backend.', read_only=True,
                   int_range=(1, 64)),
+    ParameterSpec('backend', 'auto',
+                  "Inference backend: 'auto' (Keras on a usable GPU, else LiteRT on the CPU), "
+                  "'tflite' (LiteRT, CPU) or 'keras' (Keras: GPU or CPU, same weights).",
+                  read_only=True, choices=('auto', 'tflite', 'keras')),
+    ParameterSpec('device', 'auto',
+                  "Where the model runs: 'auto', 'cpu', 'gpu' or 'gpu:N' (CUDA device N; the "
+                  'GPU needs the Keras GPU install, docs/keras_backend.md).', read_only=True),
     ParameterSpec('strategy', '',
                   'How frames are fitted to the model input (tiles, native, grid, pad, stretch, '
                   "tiles+pad); empty: the model's default.", read_only=True),
@@ -205,6 +213,11 @@ def _check_one(spec: ParameterSpec, value: Any) -> Optional[str]:
             return f'overlay_color must be three integers [R, G, B] in 0-255, got {value!r}'
     if spec.name == 'threshold' and float(value) <= 0.0:
         return f'threshold must be greater than 0 (every pixel would be a person), got {value}'
+    if spec.name == 'device':
+        try:
+            parse_device(value)
+        except ValueError as error:
+            return str(error)
     if spec.name == 'model' and not str(value).strip():
         return 'model must name a registered model or a model file, got an empty string'
     return None

@@ -129,7 +129,8 @@ class PersonSegmentationNode(Node):
             model=values['model'], threads=values['threads'],
             strategy=values['strategy'] or None, smoothing=values['smoothing'],
             threshold=values['threshold'], min_region_area=values['min_region_area'] or None,
-            model_dir=values['model_dir'] or None)
+            model_dir=values['model_dir'] or None, backend=values['backend'],
+            device=values['device'])
         self._create_publishers()
         if getattr(self, 'add_post_set_parameters_callback', None) is not None:  # Iron and later
             self.add_on_set_parameters_callback(self._validate_parameters)
@@ -156,7 +157,7 @@ class PersonSegmentationNode(Node):
         kind = 'CompressedImage' if self._compressed else 'Image'
         self._log.info(
             f'model {self._segmenter.model_name} ({backend.name} on '
-            f'{backend.device}); input {self._subscription.topic_name} '
+            f'{backend.device}; {backend.selection}); input {self._subscription.topic_name} '
             f'({kind}, qos_reliability={values["qos_reliability"]})')
 
     def _create_publishers(self) -> None:
@@ -408,6 +409,7 @@ class PersonSegmentationNode(Node):
             'model': self._segmenter.model_name,
             'backend': str(backend.name),
             'device': device,
+            'backend selection': str(backend.selection),
             'threads': str(self._values['threads']),
         }
         status.values = [KeyValue(key=key, value=value) for key, value in values.items()]

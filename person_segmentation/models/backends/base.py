@@ -37,6 +37,12 @@ class Backend(ABC):
     device: str
     #: True when the probability is only 0/1 (argmax-only models)
     binary_output: bool = False
+    #: True when ``predict`` takes the tiles of several frames in one call (for any strategy)
+    batches_frames: bool = False
+    #: frames per ``predict`` call worth batching (a GPU backend: several; a CPU one: 1)
+    preferred_batch: int = 1
+    #: why this backend and device were chosen (``create_backend``), for logs and diagnostics
+    selection: str = ''
 
     @property
     def output_stride(self) -> Optional[int]:

@@ -36,7 +36,7 @@ LOGITS_LAYER = 'logits_semantic'
 
 
 def build_deeplab(architecture, input_size=(512, 512), output_stride=8, classes=21,
-                  folded=False, dtype=None):
+                  folded=False, dtype=None, widths=None):
     """
     Return ``(model, folds)``.
 
@@ -44,6 +44,7 @@ def build_deeplab(architecture, input_size=(512, 512), output_stride=8, classes=
     ``folded=True``: batch norm folded into the preceding convolution (inference graph);
     ``folds`` maps each such convolution to ``(batch-norm layer name, epsilon)``.
     ``dtype``: a Keras dtype policy name such as 'mixed_float16', or None for float32.
+    ``widths``: output channels per convolution name (MobileNetV2 only; None: width 1.0).
     """
     try:
         backbone = ARCHITECTURES[architecture]
@@ -53,7 +54,10 @@ def build_deeplab(architecture, input_size=(512, 512), output_stride=8, classes=
     height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
     cb = ConvBN(folded=folded, dtype=dtype)
     img = keras.Input(shape=(height, width, 3), name='input_image')
-    x, skip, atrous = backbone(img, cb, output_stride)
+    if widths is not None and architecture != 'mobilenetv2':
+        raise ValueError(f'widths apply to the MobileNetV2 backbone only, not {architecture!r}')
+    x, skip, atrous = (backbone(img, cb, output_stride, widths) if widths is not None
+                       else backbone(img, cb, output_stride))
     logits = aspp_and_logits(x, cb, classes, atrous, skip, (height, width), LOGITS_LAYER)
     name = f'deeplabv3plus_{architecture}_os{output_stride}'
     return keras.Model(img, logits, name=name), cb.folds

@@ -1,0 +1,220 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The shipped .tflite models run through Keras with their own weights and equal LiteRT.
+
+This is the GPU path's proof, run here on the CPU: the Keras graph built from a .tflite file's
+weights gives the float 257 model's logits to within 1e-4 of their range and the same argmax;
+the uint8 models (run in float with dequantised weights, so rounding differs from LiteRT's
+integer kernels) give person masks with IoU >= 0.95 against LiteRT on DAVIS frames and the
+same DAVIS J to within 0.01 per sequence. A file of another shape is an error naming the layer.
+"""
+
+import dataclasses
+import os
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+import cv2
+import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.models.backends.tflite_backend import load_interpreter
+from person_segmentation.models.keras_deeplab import (
+    build_deeplab, read_tflite_deeplab, WeightFileError)
+from person_segmentation.models.keras_deeplab.weights_tflite import load_tflite_weights
+from person_segmentation.models.registry import get_spec
+import pytest
+
+MODELS = ('deeplabv3_mnv2_257', 'deeplabv3_mnv2_513', 'deeplabv3_mnv2_dm05_513')
+QUANTISED = MODELS[1:]
+SEQUENCES = ('parkour', 'lucia', 'hike')
+
+
+def _path(models_dir, model):
+    return models_dir / get_spec(model).filename
+
+
+def _davis(davis_dir, step, start=0):
+    """Yield (sequence, RGB frame, truth mask) for every ``step``-th frame of each sequence."""
+    for sequence in SEQUENCES:
+        images = sorted((davis_dir / 'JPEGImages' / '480p' / sequence).glob('*.jpg'))
+        for image in images[start::step]:
+            truth = davis_dir / 'Annotations' / '480p' / sequence / (image.stem + '.png')
+            yield (sequence, cv2.cvtColor(cv2.imread(str(image)), cv2.COLOR_BGR2RGB),
+                   cv2.imread(str(truth), cv2.IMREAD_GRAYSCALE) > 127)
+
+
+def _iou(a, b):
+    union = np.count_nonzero(a | b)
+    return np.count_nonzero(a & b) / union if union else 1.0
+
+
+@pytest.mark.parametrize('model, stride, size, quantised, stem_width', [
+    ('deeplabv3_mnv2_257', 8, 257, False, 16),
+    ('deeplabv3_mnv2_513', 16, 513, True, 32),
+    ('deeplabv3_mnv2_dm05_513', 16, 513, True, 16),
+])
+def test_file_facts_are_read_from_the_file(models_dir, model, stride, size, quantised,
+                                           stem_width):
+    """Width, output stride and input normalisation come from each file, not from a table."""
+    deeplab = read_tflite_deeplab(_path(models_dir, model))
+    assert len(deeplab.convolutions) == 55
+    assert (deeplab.output_stride, deeplab.input_size, deeplab.quantised) == (
+        stride, size, quantised)
+    assert deeplab.widths['Conv'] == stem_width and deeplab.classes == 21
+    if quantised:  # uint8 input quantised with scale 1/128, zero point 128
+        assert (deeplab.input_zero, deeplab.input_scale) == (128.0, 1 / 128)
+    else:
+        assert (deeplab.input_zero, deeplab.input_scale) == (127.5, 1 / 127.5)
+    if stem_width == 16:  # x0.5: channel counts not rounded to multiples of 8
+        assert deeplab.widths['expanded_conv_1_project'] == 12
+
+
+def test_float_257_logits_equal_litert(models_dir, davis_dir):
+    """Float 257 model: max |logit difference| <= 1e-4 of the range, argmax agreement >= 99.9 %."""
+    segmenter = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu')
+    assert segmenter.backend.name.startswith('keras-')
+    interpreter = load_interpreter(_path(models_dir, 'deeplabv3_mnv2_257'), 2)  # full graph
+    interpreter.allocate_tensors()
+    feed, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    tiles = np.stack([cv2.resize(rgb, (257, 257), interpolation=cv2.INTER_AREA)
+                      for _, rgb, _ in _davis(davis_dir, step=40)])
+    got = segmenter.backend.logits(tiles)
+    want = []
+    for tile in tiles:
+        interpreter.set_tensor(feed['index'], (tile[None].astype(np.float32) - 127.5) / 127.5)
+        interpreter.invoke()
+        want.append(interpreter.get_tensor(out['index'])[0])
+    want = np.stack(want)
+    assert got.shape == want.shape == (len(tiles), 257, 257, 21)
+    spread = float(want.max() - want.min())
+    assert spread > 10  # real logits, not a degenerate output
+    assert np.abs(got - want).max() <= 1e-4 * spread
+    assert (got.argmax(-1) == want.argmax(-1)).mean() >= 0.999
+
+
+@pytest.mark.parametrize('model', QUANTISED)
+def test_uint8_person_masks_match_litert(models_dir, davis_dir, model):
+    """Through the Segmenter ('native', the models' default): mean person IoU >= 0.95."""
+    keras = Segmenter(model, backend='keras', device='cpu')
+    litert = Segmenter(model, backend='tflite')
+    assert keras.backend.name.startswith('keras-') and litert.backend.name == 'tflite'
+    scores = [_iou(keras(rgb).mask > 0, litert(rgb).mask > 0)
+              for _, rgb, _ in _davis(davis_dir, step=25)]
+    assert np.mean(scores) >= 0.95, np.round(scores, 3)
+    assert min(scores) >= 0.85, np.round(scores, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('model', QUANTISED)
+def test_uint8_davis_j_matches_litert(models_dir, davis_dir, model):
+    """DAVIS J per sequence (every 6th frame) within 0.01 of LiteRT's, on each sequence."""
+    segmenters = {'keras': Segmenter(model, backend='keras', device='cpu'),
+                  'tflite': Segmenter(model, backend='tflite')}
+    scores = {(name, sequence): [] for name in segmenters for sequence in SEQUENCES}
+    for sequence, rgb, truth in _davis(davis_dir, step=6, start=3):
+        for name, segmenter in segmenters.items():
+            scores[name, sequence].append(_iou(segmenter(rgb).mask > 0, truth))
+    for sequence in SEQUENCES:
+        keras_j = np.mean(scores['keras', sequence])
+        tflite_j = np.mean(scores['tflite', sequence])
+        assert tflite_j > 0.7, (sequence, tflite_j)  # the models do find the person
+        assert abs(keras_j - tflite_j) <= 0.01, (sequence, keras_j, tflite_j)
+
+
+def test_batch_equals_frame_by_frame(models_dir, davis_dir):
+    """segment_batch (one Keras call for several frames) gives what single calls give."""
+    frames = [rgb for _, rgb, _ in _davis(davis_dir, step=40)][:3]
+    stamps = [0.0, 0.1, 0.2]
+    batched = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu', smoothing=0.5)
+    single = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu', smoothing=0.5)
+    assert batched.backend.batches_frames
+    results = batched.segment_batch(frames, stamps)
+    assert len(results) == len(frames)
+    for rgb, stamp, result in zip(frames, stamps, results):
+        expected = single(rgb, stamp)
+        assert np.abs(result.probability - expected.probability).max() < 1e-4
+        assert np.count_nonzero(result.mask != expected.mask) <= 10
+        assert set(result.timings) == {'preprocess', 'model', 'postprocess'}
+    assert _iou(results[0].mask > 0, results[-1].mask > 0) < 0.9  # the frames do differ
+
+
+def test_changing_input_shapes_keep_a_bounded_number_of_networks(models_dir):
+    """Every new input shape builds a network; only the last four are kept (GPU memory)."""
+    backend = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu').backend
+    shapes = [(257, 257 + 8 * k) for k in range(1, 6)]
+    for shape in shapes:  # what each new frame size does (the compiled function is lazy)
+        backend._function((1,) + shape + (3,), False)
+    assert list(backend._models) == shapes[-4:]
+    assert {key[0][1:3] for key in backend._functions} == set(shapes[-4:])
+
+
+def test_a_file_that_does_not_fit_names_the_layer(models_dir, tmp_path):
+    """Another width, stride or layer set than the Keras graph is an error naming the layer."""
+    deeplab = read_tflite_deeplab(_path(models_dir, 'deeplabv3_mnv2_513'))
+    os8, _ = build_deeplab('mobilenetv2', 65, 8, folded=True, widths=deeplab.widths)
+    with pytest.raises(WeightFileError, match="'expanded_conv_6_depthwise' has stride 2"):
+        load_tflite_weights(os8, deeplab)
+    full_width, _ = build_deeplab('mobilenetv2', 65, 16, folded=True)
+    half = read_tflite_deeplab(_path(models_dir, 'deeplabv3_mnv2_dm05_513'))
+    with pytest.raises(WeightFileError, match="'Conv' kernel has shape"):
+        load_tflite_weights(full_width, half)
+    convolutions = dict(deeplab.convolutions)
+    del convolutions['aspp0']
+    model, _ = build_deeplab('mobilenetv2', 65, 16, folded=True, widths=deeplab.widths)
+    with pytest.raises(WeightFileError, match="'aspp0' is missing"):
+        load_tflite_weights(model, dataclasses.replace(deeplab, convolutions=convolutions))
+    not_tflite = tmp_path / 'model.tflite'
+    not_tflite.write_bytes(b'\0' * 64)
+    with pytest.raises(WeightFileError, match='not a TFLite flatbuffer'):
+        read_tflite_deeplab(not_tflite)
+
+
+_JAX_CHECK = r"""
+import sys
+import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.models.backends.tflite_backend import load_interpreter
+seg = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu')
+rng = np.random.default_rng(0)
+tiles = rng.integers(0, 256, (2, 257, 257, 3), dtype=np.uint8)
+got = seg.backend.logits(tiles)
+interpreter = load_interpreter(seg.model_path, 2)
+interpreter.allocate_tensors()
+want = []
+for tile in tiles:
+    interpreter.set_tensor(interpreter.get_input_details()[0]['index'],
+                           (tile[None].astype(np.float32) - 127.5) / 127.5)
+    interpreter.invoke()
+    want.append(interpreter.get_tensor(interpreter.get_output_details()[0]['index'])[0])
+want = np.stack(want)
+print(seg.backend.name, np.abs(got - want).max() / (want.max() - want.min()),
+      (got.argmax(-1) == want.argmax(-1)).mean())
+"""
+
+
+def test_keras_on_jax_equals_litert(models_dir):
+    """The same code on Keras' JAX backend (the GPU machines' framework), in a subprocess."""
+    import importlib.util
+    if importlib.util.find_spec('jax') is None:
+        pytest.skip('JAX is not installed here (scripts/setup_venv --gpu installs it)')
+    env = dict(os.environ, KERAS_BACKEND='jax', JAX_PLATFORMS='cpu')
+    result = subprocess.run([sys.executable, '-c', _JAX_CHECK], capture_output=True, text=True,
+                            cwd=REPO_ROOT, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    name, ratio, agreement = result.stdout.split()[-3:]
+    assert name == 'keras-jax'
+    assert float(ratio) <= 1e-4 and float(agreement) >= 0.999
