@@ -58,6 +58,24 @@ def davis_dir():
 
 
 @pytest.fixture(scope='session')
+def pennfudan_dir():
+    """Penn-Fudan pedestrian photos with masks, or skip."""
+    path = SHARED_EVAL / 'pennfudan'
+    if not (path / 'images').is_dir():
+        pytest.skip(f'Penn-Fudan photos not found in {path}')
+    return path
+
+
+@pytest.fixture(scope='session')
+def camvid_dir():
+    """Return the CamVid driving sequences with pedestrian masks, or skip."""
+    path = SHARED_EVAL / 'camvid'
+    if not (path / 'Seq05VD' / 'frames').is_dir():
+        pytest.skip(f'CamVid footage not found in {path}')
+    return path
+
+
+@pytest.fixture(scope='session')
 def eval_videos_dir():
     """Real people videos without masks, or skip."""
     path = SHARED_EVAL / 'videos'
