@@ -32,6 +32,7 @@ import sys
 from typing import Optional
 
 from person_segmentation import exit_codes
+from person_segmentation.engine.presets import NAMES as PRESET_NAMES
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
@@ -73,8 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
                              'play at the recorded rate and report drops')
     parser.add_argument('--rate', type=float, default=1.0,
                         help='realtime playback speed multiplier (default 1.0)')
+    parser.add_argument('--preset', choices=PRESET_NAMES, default=None,
+                        help='engine preset of the node: fast, accurate or auto (default: the '
+                             'node default auto: accurate where a GPU is used, fast on a CPU)')
     parser.add_argument('--model', default=None,
-                        help="model name or file for the node (default: the node's default)")
+                        help="model name or file for the node (default: the preset's)")
     parser.add_argument('--topic', default=None,
                         help='image topic to read from a bag (default: the image topic with '
                              'most messages)')
@@ -117,7 +121,8 @@ def run(args) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f'--limit must be at least 1, got {args.limit}')
-    options = ReplayOptions(mode=args.mode, rate=args.rate, model=args.model, node=args.node,
+    options = ReplayOptions(mode=args.mode, rate=args.rate, model=args.model,
+                            preset=args.preset, node=args.node,
                             node_parameters=_parse_params(args.param),
                             startup_timeout=args.startup_timeout)
     if not os.path.exists(args.input) and '%' not in args.input:
