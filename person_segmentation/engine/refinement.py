@@ -154,7 +154,7 @@ def merge_windows(probability: np.ndarray, windows: List[Window], window_probabi
 
 
 class Refiner:
-    """Refinement crops run on their own backend (square inputs at the model's full size)."""
+    """Runs refinement crops on a backend the caller owns (square inputs, the model's size)."""
 
     def __init__(self, refinement: Refinement, backend):
         self.refinement = refinement
@@ -184,7 +184,3 @@ class Refiner:
                                                  for i in range(len(windows))])
         return merge_windows(probability, windows, window_probability, keep,
                              self.refinement.feather, self.refinement.add_only)
-
-    def close(self) -> None:
-        """Release the backend."""
-        self.backend.close()

@@ -113,14 +113,15 @@ class Segmenter:
     zooms, refinement crops, dark-frame lift and presence rule; with neither ``preset`` nor
     ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a CPU). ``model``
     is a registry name or a path to a model file; named alone it runs that model plainly (one
-    whole-frame view), named with a preset it replaces the preset's model. ``strategy`` None takes
-    the preset's or the model's default input strategy. ``smoothing`` is the EMA
-    weight of the past in [0, 1) (0 = off), gated per pixel by agreement (``smoothing_gate``, see
+    whole-frame view), named with a preset it replaces the preset's model. ``strategy`` None
+    takes the preset's or the model's default input strategy. ``smoothing`` is the EMA weight of
+    the past in [0, 1) (0 = off), gated per pixel by agreement (``smoothing_gate``, see
     ``smoothing``); ``max_gap`` seconds between timestamps resets it. ``threshold`` turns
-    probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the model
-    size for 'native' and 'tiles' (more pixels per person, proportional cost). ``min_region_area``
-    pixels (default 0.01 % of the frame) drops specks from regions. ``threshold``, ``smoothing``,
-    ``zoom`` and ``presence_rule`` may be changed between calls.
+    probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the
+    model size for 'native' and 'tiles' (more pixels per person, proportional cost; a preset's
+    further views keep their ratio to it). ``min_region_area`` pixels (default 0.01 % of the
+    frame) drops specks from regions. ``threshold``, ``smoothing``, ``zoom`` and
+    ``presence_rule`` may be changed between calls.
     """
 
     def __init__(self, model: Optional[Union[str, os.PathLike]] = None, threads: int = 2,
@@ -176,15 +177,25 @@ class Segmenter:
                                  "graph does not take rectangular inputs); use 'tiles'")
             self.strategy = 'tiles'  # a preset's 'native' on a backend that cannot reshape
         try:
-            self._view_backends += [self._new_backend() for _ in self._view_zooms[1:]]
+            self._view_backends += [self._backend_for_another_shape()
+                                    for _ in self._view_zooms[1:]]
             if chosen is not None and chosen.refinement is not None:
-                self._refiner = Refiner(chosen.refinement, self._new_backend())
+                self._refiner = Refiner(chosen.refinement, self._backend_for_another_shape())
         except BaseException:
             self.close()
             raise
 
+    def _backend_for_another_shape(self):
+        """
+        Return a backend for a further view or the crops.
+
+        A reshaped graph ('native') holds one input shape, so each needs its own instance of the
+        model; a backend of square inputs takes any batch and is shared (GPU memory).
+        """
+        return self._new_backend() if self.backend.output_stride else self.backend
+
     def _new_backend(self):
-        """Load one more instance of the model (each view and the crops keep their own shape)."""
+        """Load one instance of the model."""
         path, threads, options = self._backend_args
         try:
             return create_backend(self.spec, path, threads, **options)
@@ -319,11 +330,12 @@ class Segmenter:
         return SegmentationResult(probability, mask, regions, timings, present)
 
     def close(self) -> None:
-        """Release the backends."""
-        for backend in getattr(self, '_view_backends', [self.backend]):
-            backend.close()
+        """Release the backends (each once: views and crops may share one)."""
+        backends = list(getattr(self, '_view_backends', [self.backend]))
         if getattr(self, '_refiner', None) is not None:
-            self._refiner.close()
+            backends.append(self._refiner.backend)
+        for backend in {id(backend): backend for backend in backends}.values():
+            backend.close()
 
     def __repr__(self) -> str:
         preset = f'preset={self.preset.name!r}, ' if self.preset is not None else ''
