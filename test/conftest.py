@@ -48,13 +48,29 @@ def models_dir():
     return SHARED_MODELS
 
 
+def _eval_data(folder: str, probe: str, what: str):
+    path = SHARED_EVAL / folder
+    if not (path / probe).is_dir():
+        pytest.skip(f'{what} not found in {path}')
+    return path
+
+
 @pytest.fixture(scope='session')
 def davis_dir():
     """DAVIS 2016 person sequences with ground truth, or skip."""
-    path = SHARED_EVAL / 'davis2016'
-    if not (path / 'JPEGImages' / '480p').is_dir():
-        pytest.skip(f'DAVIS footage not found in {path}')
-    return path
+    return _eval_data('davis2016', 'JPEGImages/480p', 'DAVIS footage')
+
+
+@pytest.fixture(scope='session')
+def pennfudan_dir():
+    """Penn-Fudan pedestrian photos with masks, or skip."""
+    return _eval_data('pennfudan', 'images', 'Penn-Fudan photos')
+
+
+@pytest.fixture(scope='session')
+def camvid_dir():
+    """Return the CamVid driving sequences with pedestrian masks, or skip."""
+    return _eval_data('camvid', 'Seq05VD/frames', 'CamVid footage')
 
 
 @pytest.fixture(scope='session')

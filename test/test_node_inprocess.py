@@ -183,7 +183,8 @@ def photo(davis_dir):
 @pytest.fixture(scope='module')
 def engine(models_dir):
     """Create the engine configured like the node, to compute the expected outputs."""
-    segmenter = Segmenter(model='deeplabv3_mnv2_257', threads=2, model_dir=models_dir)
+    segmenter = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
+                          model_dir=models_dir)
     yield segmenter
     segmenter.close()
 
@@ -257,9 +258,10 @@ def test_malformed_messages_are_skipped_and_counted(harness, photo):
 
 def test_live_parameter_changes_and_rejections(harness, photo):
     results = harness.set_parameters(threshold=0.95, overlay_color=[255, 0, 0],
-                                     presence_on_threshold=0.3, presence_off_threshold=0.2)
+                                     presence_min_area=64.0, presence_off_frames=3)
     assert all(r.successful for r in results), [r.reason for r in results]
     assert harness.node.segmenter.threshold == 0.95
+    assert harness.node.segmenter.presence_rule.min_area == 64.0
     harness.publish(rgb_to_fields(photo, 'rgb8'), 'cam_threshold')
     strict = _pixels(harness.output('mask', 'cam_threshold'))
     basic = _pixels(harness.output('mask', 'cam_basic'))
@@ -268,9 +270,11 @@ def test_live_parameter_changes_and_rejections(harness, photo):
     person = strict > 0
     assert overlay[person][:, 2].mean() > overlay[person][:, 1].mean()  # tinted red (BGR)
 
-    rejected = harness.set_parameters(presence_off_threshold=0.5)
+    rejected = harness.set_parameters(presence_off_frames=0)
     assert not rejected[0].successful
-    assert 'must not exceed presence_on_threshold' in rejected[0].reason
+    assert 'presence_off_frames' in rejected[0].reason
+    rejected = harness.set_parameters(preset='accurate')
+    assert not rejected[0].successful and 'read-only' in rejected[0].reason.lower()
     rejected = harness.set_parameters(threshold=1.5)
     assert not rejected[0].successful and rejected[0].reason
     rejected = harness.set_parameters(model='deeplabv3_mnv2_513')
@@ -278,8 +282,24 @@ def test_live_parameter_changes_and_rejections(harness, photo):
     rejected = harness.set_parameters(overlay_color=[1, 2, 300])
     assert not rejected[0].successful and 'overlay_color' in rejected[0].reason
     assert harness.node.segmenter.threshold == 0.95
-    assert harness.node.get_parameter('presence_off_threshold').value == 0.2
+    assert harness.node.get_parameter('presence_off_frames').value == 3
     assert harness.set_parameters(threshold=0.5)[0].successful
+
+
+def test_person_detected_follows_person_present_with_its_hysteresis(harness, photo):
+    """On with the first frame that has a person; off only after presence_off_frames without."""
+    assert harness.set_parameters(presence_off_frames=2)[0].successful
+    empty = np.ascontiguousarray(photo[:, 460:])  # lucia's right side: nobody there
+    states = []
+    for index, (rgb, name) in enumerate([(photo, 'person'), (empty, 'empty1'),
+                                         (empty, 'empty2'), (photo, 'back')]):
+        count = len(harness.received['person_detected'])
+        harness.publish(rgb_to_fields(rgb, 'rgb8'), f'hyst_{name}', stamp=(2000, index))
+        harness.output('mask', f'hyst_{name}')
+        assert harness.wait(lambda: len(harness.received['person_detected']) > count)
+        states.append(harness.received['person_detected'][-1].data)
+    assert states == [True, True, False, True]
+    assert harness.set_parameters(presence_off_frames=3)[0].successful
 
 
 def test_diagnostics_report_rates_latency_and_model(harness, photo):

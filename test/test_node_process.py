@@ -174,7 +174,8 @@ def test_process_publishes_the_engine_mask_with_the_input_header(node_process, t
     mask = next(m for f, m in tester.masks if f == 'proc_first')
     assert (mask.header.stamp.sec, mask.header.stamp.nanosec) == (1700000001, 999)
     assert (mask.width, mask.height, mask.encoding) == (640, 480, 'mono8')
-    engine = Segmenter(model='deeplabv3_mnv2_257', threads=2, model_dir=models_dir)
+    engine = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
+                       model_dir=models_dir)
     try:
         expected = engine(photo).mask
     finally:

@@ -132,15 +132,15 @@ def test_frame_stats_counts_and_percentiles():
 
 
 def test_presence_hysteresis_does_not_flicker():
-    presence = PresenceHysteresis(on_threshold=0.05, off_threshold=0.02)
-    shares = [0.0, 0.04, 0.05, 0.03, 0.021, 0.019, 0.04, 0.06]
-    assert [presence.update(s) for s in shares] == [
-        False, False, True, True, True, False, False, True]
-    with pytest.raises(ValueError, match='must not exceed'):
-        presence.set_thresholds(0.01, 0.02)
-    assert presence.on_threshold == 0.05  # unchanged after a rejected update
-    zero = PresenceHysteresis(on_threshold=0.0, off_threshold=0.0)
-    assert zero.update(0.0) is False and zero.update(0.001) is True
+    presence = PresenceHysteresis(on_frames=2, off_frames=3)
+    present = [False, True, False, True, True, False, False, True, False, False, False, True]
+    assert [presence.update(p) for p in present] == [
+        False, False, False, False, True, True, True, True, True, True, False, False]
+    with pytest.raises(ValueError, match='must be >= 1'):
+        presence.set_frames(0, 2)
+    assert (presence.on_frames, presence.off_frames) == (2, 3)  # unchanged after a rejection
+    immediate = PresenceHysteresis(on_frames=1, off_frames=1)
+    assert [immediate.update(p) for p in (True, False, True)] == [True, False, True]
 
 
 @pytest.mark.parametrize('mode, offered, expected', [
@@ -171,9 +171,10 @@ def test_parameter_table_is_consistent_with_its_descriptors():
         if spec.float_range:
             assert descriptor.floating_point_range[0].to_value == spec.float_range[1]
     live = {spec.name for spec in node_parameters.PARAMETERS if spec.dynamic}
-    assert {'threshold', 'smoothing', 'overlay_color', 'overlay_alpha',
-            'presence_on_threshold', 'presence_off_threshold'} <= live
+    assert {'threshold', 'smoothing', 'overlay_color', 'overlay_alpha', 'presence_min_area',
+            'presence_min_confidence', 'presence_on_frames', 'presence_off_frames'} <= live
     assert node_parameters.BY_NAME['model'].read_only
+    assert node_parameters.BY_NAME['preset'].read_only
 
 
 def test_docs_parameter_table_is_the_declared_one():
@@ -195,8 +196,10 @@ def test_docs_parameter_table_is_the_declared_one():
     ({'overlay_color': [0, 255]}, 'overlay_color must be three integers'),
     ({'qos_reliability': 'maybe'}, 'qos_reliability must be one of'),
     ({'probability_encoding': '16UC1'}, 'probability_encoding must be one of'),
-    ({'presence_off_threshold': 0.5}, 'must not exceed presence_on_threshold'),
-    ({'presence_on_threshold': 0.1, 'presence_off_threshold': 0.2}, 'must not exceed'),
+    ({'presence_on_frames': 0}, 'presence_on_frames must be an integer in'),
+    ({'presence_min_confidence': 0.0}, 'presence_min_confidence must be greater than 0'),
+    ({'presence_min_area': -1.0}, 'presence_min_area must be a number in'),
+    ({'preset': 'slow'}, 'preset must be one of'),
     ({'threads': 0}, 'threads must be an integer in'),
     ({'model': ' '}, 'model must name'),
     ({'max_age_reference': 'header'}, 'max_age_reference must be one of'),
@@ -213,7 +216,8 @@ def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
 def test_valid_parameter_changes_pass():
     current = node_parameters.defaults()
     assert node_parameters.validate_changes(
-        {'presence_on_threshold': 0.3, 'presence_off_threshold': 0.2}, current) is None
+        {'presence_on_frames': 2, 'presence_off_frames': 10, 'presence_min_area': 64.0},
+        current) is None
     assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}, current) is None
     assert node_parameters.validate_changes({'use_sim_time': True}, current) is None
     assert node_parameters.validate_changes({'backend': 'keras', 'device': 'gpu:1'},

@@ -25,7 +25,7 @@ import re
 import cv2
 from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.media import bags
-from person_segmentation.replay.session import OutputCollector
+from person_segmentation.replay.session import node_arguments, OutputCollector, ReplayOptions
 import pytest
 from rosbag2_humble_rules import bag_problems
 from rosbags.highlevel import AnyReader
@@ -189,3 +189,11 @@ def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
         result = collector.completed.get()
         results[result.index] = result.person_detected
     assert results == {0: True, 1: False}
+
+
+def test_preset_and_model_reach_the_node_as_parameters():
+    args = node_arguments(ReplayOptions(preset='accurate', model='deeplabv3_mnv2_257'))
+    assert ' '.join(args).endswith('-p preset:=accurate -p model:=deeplabv3_mnv2_257')
+    assert 'preset:=' not in ' '.join(node_arguments(ReplayOptions()))  # the node's default
+    parsed = replay.build_parser().parse_args(['in.mp4', '--preset', 'fast'])
+    assert parsed.preset == 'fast'

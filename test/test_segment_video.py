@@ -194,3 +194,16 @@ def test_real_ctrl_c_leaves_no_output(davis_dir, models_dir, tmp_path):
     assert process.returncode == 130, err
     assert 'interrupted' in err
     assert [p for p in tmp_path.rglob('*') if p.is_file()] == []
+
+
+def test_preset_chooses_the_engine_and_model_overrides_it(clip, tmp_path, capsys):
+    assert segment_video.main([str(clip), str(tmp_path / 'fast.mp4'), '--preset', 'fast',
+                               '--no-progress']) == 0
+    summary = capsys.readouterr().err
+    assert 'preset fast: deeplabv3_mnv2_dm05_513' in summary
+    assert f'frames with people {FRAMES}/{FRAMES}' in summary  # person_present on each frame
+    assert segment_video.main([str(clip), str(tmp_path / 'own.mp4'), '--preset', 'fast',
+                               '--model', MODEL, '--no-progress']) == 0
+    assert f'preset fast: {MODEL}' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        segment_video.main([str(clip), str(tmp_path / 'x.mp4'), '--preset', 'fastest'])

@@ -28,14 +28,11 @@ import sys
 
 from person_segmentation import exit_codes
 from person_segmentation.cli import replay, video_to_bag
+from person_segmentation.engine.presets import NAMES as PRESET_NAMES
 from person_segmentation.media import sample_footage
 from person_segmentation.media.frame_source import is_bag
 from person_segmentation.models.backends import BACKENDS
 from person_segmentation.models.devices import DEVICE_HELP
-from person_segmentation.models.registry import TOOLS_DEFAULT_MODEL
-
-# The node's default (257x257) model misses most of vtest.avi's small, distant pedestrians.
-DEMO_MODEL = TOOLS_DEFAULT_MODEL
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,9 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help='lossless: every frame segmented (default); realtime: recorded '
                              'rate, drops reported')
     parser.add_argument('--rate', type=float, default=1.0, help='realtime speed multiplier')
-    parser.add_argument('--model', default=DEMO_MODEL,
-                        help=f'model for the node (default {DEMO_MODEL}: the small, distant '
-                             'pedestrians of vtest.avi need the 513x513 model)')
+    parser.add_argument('--preset', choices=PRESET_NAMES, default=None,
+                        help="engine preset of the node (default: the node's, auto: accurate "
+                             'where a GPU is used, fast on a CPU)')
+    parser.add_argument('--model', default=None,
+                        help="model for the node (default: the preset's)")
     parser.add_argument('--backend', choices=BACKENDS, default=None,
                         help="the node's inference backend (default: auto, Keras on a usable "
                              'GPU, else LiteRT)')
@@ -102,6 +101,8 @@ def run(args) -> int:
                    '--force']
     if args.output_bag:
         replay_argv += ['--output-bag', str(output_dir / f'{stem}_segmented_bag')]
+    if args.preset:
+        replay_argv += ['--preset', args.preset]
     if args.model:
         replay_argv += ['--model', args.model]
     for name in ('backend', 'device'):

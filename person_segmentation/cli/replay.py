@@ -33,6 +33,7 @@ from typing import Optional
 
 from person_segmentation import exit_codes
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
+from person_segmentation.engine.presets import NAMES as PRESET_NAMES
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
@@ -75,15 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
                              'play at the recorded rate and report drops')
     parser.add_argument('--rate', type=float, default=1.0,
                         help='realtime playback speed multiplier (default 1.0)')
+    parser.add_argument('--preset', choices=PRESET_NAMES, default=None,
+                        help='engine preset of the node: fast, accurate or auto (default: the '
+                             'node default auto: accurate where a GPU is used, fast on a CPU)')
     parser.add_argument('--model', default=None,
-                        help="model name or file for the node (default: the node's default)")
+                        help="model name or file for the node (default: the preset's)")
     parser.add_argument('--backend', choices=BACKENDS, default=None,
                         help="the node's inference backend (default: its parameter, auto)")
     parser.add_argument('--device', default=None,
                         help=f"the node's device: {DEVICE_HELP} (default: its parameter, auto)")
     parser.add_argument('--topic', default=None,
-                        help='image topic to read from a bag (default: the image topic with '
-                             'most messages)')
+                        help='image topic to read from a bag (default: a raw Image topic '
+                             'before a CompressedImage one, then the one with most messages)')
     parser.add_argument('--fps', type=float, default=None,
                         help='frame rate of a video input (default: its own)')
     parser.add_argument('--node', choices=('subprocess', 'inprocess'), default='subprocess',
@@ -126,7 +130,8 @@ def run(args) -> int:
     node_parameters = _parse_params(args.param)
     node_parameters.update({name: getattr(args, name) for name in ('backend', 'device')
                             if getattr(args, name)})
-    options = ReplayOptions(mode=args.mode, rate=args.rate, model=args.model, node=args.node,
+    options = ReplayOptions(mode=args.mode, rate=args.rate, model=args.model,
+                            preset=args.preset, node=args.node,
                             node_parameters=node_parameters,
                             startup_timeout=args.startup_timeout)
     if not os.path.exists(args.input) and '%' not in args.input:

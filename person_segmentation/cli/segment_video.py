@@ -31,6 +31,7 @@ from typing import List, Optional
 import cv2
 import numpy as np
 from person_segmentation import exit_codes
+from person_segmentation.engine import presets
 from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.engine.segmenter import Segmenter
@@ -39,7 +40,7 @@ from person_segmentation.media.video import (AtomicVideoWriter, open_video, Vide
 from person_segmentation.models.backends import BACKENDS
 from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.files import ModelFileError
-from person_segmentation.models.registry import model_names, TOOLS_DEFAULT_MODEL
+from person_segmentation.models.registry import model_names
 
 
 def _color(text: str):
@@ -68,9 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--mask-output', metavar='MASK',
                         help='also write a 0/255 grayscale mask video or pattern (PNG frames '
                              'are lossless)')
-    parser.add_argument('--model', default=TOOLS_DEFAULT_MODEL,
+    parser.add_argument('--preset', choices=presets.NAMES, default=presets.AUTO,
+                        help='fast (real time on a CPU), accurate (best quality, several '
+                             'passes per frame) or auto (default: accurate where a GPU is '
+                             'used, fast on a CPU)')
+    parser.add_argument('--model',
                         help=f'model name ({", ".join(model_names())}) or a path '
-                             f'to a model file (default: {TOOLS_DEFAULT_MODEL})')
+                             "to a model file (default: the preset's)")
     parser.add_argument('--model-dir', help='directory holding/caching model files '
                                             '(default: $PERSON_SEGMENTATION_MODEL_DIR or the '
                                             'XDG cache)')
@@ -80,11 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--threshold', type=float, default=0.5,
                         help='person probability threshold for the mask (default 0.5)')
     parser.add_argument('--strategy', choices=STRATEGIES,
-                        help="input handling (default: the model's own: 'native' for the TFLite "
-                             "models, 'tiles' for the Keras ones)")
-    parser.add_argument('--zoom', type=float, default=1.0,
+                        help="input handling (default: the preset's, 'native' where the "
+                             "backend can take rectangular inputs, else 'tiles')")
+    parser.add_argument('--zoom', type=float, default=None,
                         help="model input short side = ZOOM x model size, for 'tiles' and "
-                             "'native' (default 1; 2 helps the 257 model and far people)")
+                             "'native' (default: the preset's, 1; 2 helps the 257 model and "
+                             'far people)')
     parser.add_argument('--threads', type=int, default=2, help='CPU threads (default 2)')
     parser.add_argument('--backend', choices=BACKENDS, default='auto',
                         help="'auto' (default: Keras on a usable GPU, else LiteRT on the CPU), "
@@ -130,17 +136,16 @@ def run(args) -> int:
     # are removed) before the model and the input are released.
     with contextlib.ExitStack() as stack:
         source = stack.enter_context(open_video(args.input, fps=args.fps))
-        segmenter = Segmenter(args.model, threads=args.threads, strategy=args.strategy,
-                              smoothing=args.smoothing, threshold=args.threshold,
-                              model_dir=args.model_dir, zoom=args.zoom, backend=args.backend,
-                              device=args.device)
+        segmenter = Segmenter(args.model, preset=args.preset, threads=args.threads,
+                              strategy=args.strategy, smoothing=args.smoothing,
+                              threshold=args.threshold, model_dir=args.model_dir, zoom=args.zoom,
+                              backend=args.backend, device=args.device)
         stack.callback(segmenter.close)
         batch = args.batch or segmenter.backend.preferred_batch
         width, height = source.size
         print(f'segment_video: {args.input} ({width}x{height}, {source.fps:g} fps, '
-              f'{source.frame_count or "?"} frames) with {segmenter.model_name} '
-              f'[{segmenter.strategy}, {segmenter.backend.name} on {segmenter.backend.device}, '
-              f'batch {batch}]', file=sys.stderr)
+              f'{source.frame_count or "?"} frames) with {segmenter.describe()}, batch {batch}',
+              file=sys.stderr)
         frames = person_pixels = frames_with_people = total_pixels = 0
         start = time.perf_counter()
         bar = _progress(source.frame_count, args.no_progress)
@@ -160,7 +165,7 @@ def run(args) -> int:
                 frames += 1
                 person_pixels += int(np.count_nonzero(result.mask))
                 total_pixels += result.mask.size
-                frames_with_people += bool(result.regions)
+                frames_with_people += result.person_present
                 if bar is not None:
                     bar.update(1)
     elapsed = time.perf_counter() - start

@@ -142,10 +142,12 @@ class _PadPlan:
 
 class _NativePlan:
     """
-    The whole frame, short side scaled to S, as ONE rectangular input (no tiles, no padding).
+    The whole frame, short side scaled to ``zoom`` x S, as ONE rectangular input (no tiles).
 
     Needs a backend whose graph can be reshaped (``output_stride``): both sides are snapped to
     ``k * stride + 1``, which moves each side by at most half a stride (8 px at 513: < 1.5 %).
+    A zoom below 1 gives a smaller input with the frame's aspect ratio (it used to be padded up
+    to S on each side, which stretched the frame).
     """
 
     count = 1
@@ -155,7 +157,7 @@ class _NativePlan:
         scale = size * zoom / min(height, width)
 
         def snap(length):
-            return max(size, int(round((length * scale - 1) / stride)) * stride + 1)
+            return max(1, int(round((length * scale - 1) / stride))) * stride + 1
 
         self.tile_shape = (snap(height), snap(width))
 
@@ -249,6 +251,16 @@ class InputPlan:
         #: (height, width) of each model input: square except for 'native'
         self.tile_shape = getattr(self._parts[0], 'tile_shape', (size, size))
         self._buffer = np.empty((self.count,) + self.tile_shape + (3,), np.uint8)
+
+    @property
+    def scale(self) -> float:
+        """Model-input pixels per frame pixel (first part): how big things look to the model."""
+        part, (height, width) = self._parts[0], self.shape
+        if hasattr(part, 'scaled'):
+            return part.scaled[0] / height
+        if hasattr(part, 'inner'):
+            return part.inner[0] / height
+        return float(np.sqrt(self.tile_shape[0] * self.tile_shape[1] / (height * width)))
 
     def tiles(self, rgb: np.ndarray) -> np.ndarray:
         """Return uint8 RGB tiles [N, S, S, 3] for ``rgb`` (a reused buffer)."""

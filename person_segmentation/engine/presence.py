@@ -13,48 +13,106 @@
 # limitations under the License.
 
 """
-Person presence from the share of person pixels, with hysteresis.
+Is a person in view? A per-frame decision that does not depend on the share of the frame.
 
-A single threshold on the person-pixel share makes ``person_detected`` flicker when someone is
-at the edge of the view or the mask is noisy; two thresholds (switch on above ``on``, off below
-``off``) give a stable signal for robots and alarms.
+A share-of-frame rule cannot see far people: a perfect mask of a pedestrian 30 px tall in a
+768x576 frame covers 0.1 % of it. What makes a blob trustworthy is how much the network saw of
+it and how sure it was: a region counts as *evidence* when its area **at the model's input
+resolution** (frame pixels x scale^2, so the same person counts the same in a 640x480 and a
+1920x1080 frame) reaches ``min_area`` and its mean probability reaches ``min_confidence``.
+``PresenceEvidence`` then asks for evidence in ``evidence_frames`` of the last
+``evidence_window`` frames (1 of 1 by default: the flag must rise within two frames of a person
+coming into view). ``PresenceHysteresis`` is the debouncing that the node's
+``~/person_detected`` adds on top: on after ``on_frames`` present frames in a row, off after
+``off_frames`` absent frames in a row.
 """
 
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable
 
-def validate_thresholds(on_threshold: float, off_threshold: float) -> None:
-    """Raise ValueError with the reason unless 0 <= off <= on <= 1."""
-    if not 0.0 <= off_threshold <= 1.0 or not 0.0 <= on_threshold <= 1.0:
-        raise ValueError(f'presence thresholds must be in [0, 1], got on={on_threshold}, '
-                         f'off={off_threshold}')
-    if off_threshold > on_threshold:
-        raise ValueError(f'presence off threshold {off_threshold} must not exceed the on '
-                         f'threshold {on_threshold}')
+
+@dataclass(frozen=True)
+class PresenceRule:
+    """What counts as evidence of a person in one frame, and over how many frames."""
+
+    min_area: float = 128.0  # model-input pixels (half an output cell of the 513 models)
+    min_confidence: float = 0.6  # mean person probability over the region
+    evidence_frames: int = 1  # frames with evidence needed ...
+    evidence_window: int = 1  # ... among this many most recent frames
+
+    def __post_init__(self):
+        """Reject a rule that cannot work, with the reason."""
+        if self.min_area < 0 or not 0.0 < self.min_confidence <= 1.0:
+            raise ValueError('presence min_area must be >= 0 and min_confidence in (0, 1], got '
+                             f'{self.min_area}, {self.min_confidence}')
+        if not 1 <= self.evidence_frames <= self.evidence_window:
+            raise ValueError('presence needs 1 <= evidence_frames <= evidence_window, got '
+                             f'{self.evidence_frames} of {self.evidence_window}')
+
+    def is_evidence(self, regions: Iterable, scale: float) -> bool:
+        """Tell whether any region (``area`` in frame pixels, ``confidence``) is evidence."""
+        area = self.min_area / (scale * scale)
+        return any(r.area >= area and r.confidence >= self.min_confidence for r in regions)
+
+
+class PresenceEvidence:
+    """Per-frame ``person_present``: evidence in enough of the most recent frames."""
+
+    def __init__(self, rule: PresenceRule = PresenceRule()):
+        self.rule = rule
+
+    @property
+    def rule(self) -> PresenceRule:
+        """Return the rule in use; setting one keeps the recent evidence."""
+        return self._rule
+
+    @rule.setter
+    def rule(self, rule: PresenceRule) -> None:
+        self._rule = rule
+        old = list(getattr(self, '_recent', ()))
+        self._recent = deque(old[-rule.evidence_window:], maxlen=rule.evidence_window)
+
+    def update(self, regions: Iterable, scale: float) -> bool:
+        """Feed one frame's regions and the model scale; return person_present."""
+        self._recent.append(self._rule.is_evidence(regions, scale))
+        return sum(self._recent) >= self._rule.evidence_frames
+
+    def reset(self) -> None:
+        """Forget the recent frames (a new scene)."""
+        self._recent.clear()
+
+
+def validate_frames(on_frames: int, off_frames: int) -> None:
+    """Raise ValueError with the reason unless both counts are at least 1."""
+    if int(on_frames) < 1 or int(off_frames) < 1:
+        raise ValueError(f'presence on/off frame counts must be >= 1, got on={on_frames}, '
+                         f'off={off_frames}')
 
 
 class PresenceHysteresis:
-    """Turns a stream of person-pixel shares (0..1) into a debounced present/absent state."""
+    """Debounces a stream of per-frame present/absent decisions into a stable state."""
 
-    def __init__(self, on_threshold: float = 0.02, off_threshold: float = 0.01):
-        validate_thresholds(on_threshold, off_threshold)
-        self.on_threshold = float(on_threshold)
-        self.off_threshold = float(off_threshold)
+    def __init__(self, on_frames: int = 1, off_frames: int = 3):
+        self.set_frames(on_frames, off_frames)
         self.present = False
+        self._run = 0  # frames in a row that disagree with the state
 
-    def set_thresholds(self, on_threshold: float, off_threshold: float) -> None:
-        """Change both thresholds (validated together); the current state is kept."""
-        validate_thresholds(on_threshold, off_threshold)
-        self.on_threshold = float(on_threshold)
-        self.off_threshold = float(off_threshold)
+    def set_frames(self, on_frames: int, off_frames: int) -> None:
+        """Change both counts (validated together); the current state is kept."""
+        validate_frames(on_frames, off_frames)
+        self.on_frames = int(on_frames)
+        self.off_frames = int(off_frames)
 
-    def update(self, share: float) -> bool:
-        """Feed the share of person pixels in the newest frame; return the state."""
-        if self.present:
-            if share < self.off_threshold:
-                self.present = False
-        elif share >= self.on_threshold and share > 0.0:
-            self.present = True
+    def update(self, present: bool) -> bool:
+        """Feed the newest frame's decision; return the debounced state."""
+        self._run = self._run + 1 if bool(present) != self.present else 0
+        if self._run >= (self.off_frames if self.present else self.on_frames):
+            self.present = not self.present
+            self._run = 0
         return self.present
 
     def reset(self) -> None:
         """Forget the state (absent)."""
         self.present = False
+        self._run = 0

@@ -13,13 +13,14 @@
 # limitations under the License.
 
 """
-The one entry point for person segmentation: frame in, probability, mask and people out.
+The one entry point for person segmentation: frame in, probability, mask, people, presence out.
 
 ``Segmenter`` ties the pieces together so callers (the ROS node, segment_video, replay, the
 benchmarks) share exactly the same behaviour: model lookup and verification (``models.files``),
-the backend (``models.backends``), aspect-preserving tiling (``input_strategy``), temporal
-smoothing (``smoothing``), thresholding and per-person regions (``regions``). It never imports
-rclpy.
+the backend (``models.backends``), the named presets (``presets``), the lift of dark frames
+(``exposure``), aspect-preserving tiling at one or more zooms (``input_strategy``), refinement
+crops (``refinement``), temporal smoothing (``smoothing``), thresholding and per-person regions
+(``regions``) and the per-frame presence decision (``presence``). It never imports rclpy.
 """
 
 from dataclasses import dataclass, field
@@ -30,10 +31,15 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from person_segmentation.engine import presets
+from person_segmentation.engine.exposure import lift_dark
 from person_segmentation.engine.input_strategy import InputPlan, STRATEGIES
+from person_segmentation.engine.presence import PresenceEvidence, PresenceRule
+from person_segmentation.engine.refinement import Refiner
 from person_segmentation.engine.regions import find_regions, PersonRegion
 from person_segmentation.engine.rendering import mask_from_probability
 from person_segmentation.engine.smoothing import TemporalSmoother
+from person_segmentation.engine.view_fusion import fuse_views
 from person_segmentation.models import registry
 from person_segmentation.models.backends import check_choice, create_backend
 from person_segmentation.models.files import ModelFileError, resolve_model_file
@@ -51,6 +57,9 @@ class SegmentationResult:
     mask: np.ndarray  # uint8 H x W, 255 = person
     regions: List[PersonRegion]  # one per person blob, largest first
     timings: Dict[str, float] = field(default_factory=dict)  # ms: preprocess/model/postprocess
+    #: a person is in view: a region with enough model pixels and confidence, with evidence
+    #: over recent frames (``presence.PresenceRule``); independent of the share of the frame
+    person_present: bool = False
 
     @property
     def person_detected(self) -> bool:
@@ -100,30 +109,40 @@ class Segmenter:
     """
     Person segmentation of RGB frames with a DeepLab model.
 
-    ``model`` is a registry name (default ``registry.TOOLS_DEFAULT_MODEL``) or a path to a model
-    file. ``strategy`` None takes the model's default input strategy. ``smoothing`` is the EMA
-    weight of the past in [0, 1) (0 = off), gated per pixel by agreement (``smoothing_gate``, see
+    ``preset`` ('fast', 'accurate' or 'auto': see ``presets``) sets the model, input strategy,
+    zooms, refinement crops, dark-frame lift and presence rule; with neither ``preset`` nor
+    ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a CPU). ``model``
+    is a registry name or a path to a model file; named alone it runs that model plainly (one
+    whole-frame view), named with a preset it replaces the preset's model. ``strategy`` None
+    takes the preset's or the model's default input strategy. ``smoothing`` is the EMA weight of
+    the past in [0, 1) (0 = off), gated per pixel by agreement (``smoothing_gate``, see
     ``smoothing``); ``max_gap`` seconds between timestamps resets it. ``threshold`` turns
-    probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the model
-    size for 'native' and 'tiles' (more pixels per person, proportional cost). ``min_region_area``
-    pixels (default 0.01 % of the frame) drops specks from regions. ``threshold``, ``smoothing``
-    and ``zoom`` may be changed between calls. ``backend`` 'auto' | 'tflite' | 'keras' and
+    probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the
+    model size for 'native' and 'tiles' (more pixels per person, proportional cost; a preset's
+    further views keep their ratio to it). ``min_region_area`` pixels (default 0.01 % of the
+    frame) drops specks from regions. ``threshold``, ``smoothing``, ``zoom`` and
+    ``presence_rule`` may be changed between calls. ``backend`` 'auto' | 'tflite' | 'keras' and
     ``device`` 'auto' | 'cpu' | 'gpu' | 'gpu:N': 'auto' runs Keras on a usable GPU and LiteRT on
     the CPU otherwise (see ``models.backends.choose_backend``; ``backend.selection`` says why).
     """
 
-    def __init__(self, model: Union[str, os.PathLike] = registry.TOOLS_DEFAULT_MODEL,
-                 threads: int = 2, strategy: Optional[str] = None, smoothing: float = 0.0,
+    def __init__(self, model: Optional[Union[str, os.PathLike]] = None, threads: int = 2,
+                 strategy: Optional[str] = None, smoothing: float = 0.0,
                  threshold: float = 0.5, min_region_area: Optional[int] = None,
                  max_gap: float = 1.0, model_dir: Optional[Union[str, os.PathLike]] = None,
-                 smoothing_gate: float = 2.0, zoom: float = 1.0, backend: str = 'auto',
-                 device: str = 'auto', **backend_opts):
+                 smoothing_gate: float = 2.0, zoom: Optional[float] = None,
+                 preset: Optional[str] = None, backend: str = 'auto', device: str = 'auto',
+                 **backend_opts):
+        check_choice(backend, device)
+        self.preset = presets.choose(preset, model, backend, device)
+        chosen = self.preset
+        if chosen is not None:
+            model = chosen.model if model is None else model
         if int(threads) < 1:
             raise ValueError(f'threads must be at least 1, got {threads}')
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f'unknown input strategy {strategy!r}; choose one of '
                              f'{", ".join(STRATEGIES)}')
-        check_choice(backend, device)
         model = os.fspath(model)
         if model in registry.model_names():
             self.spec = registry.get_spec(model)
@@ -137,24 +156,56 @@ class Segmenter:
         self.model_name = self.spec.name
         self.model_path = path
         # validate everything that needs no model first, so a bad argument loads nothing
-        self.zoom = float(zoom)
-        InputPlan(8, 8, 9, 'pad', zoom=self.zoom)
+        zooms = chosen.zooms if chosen is not None else (1.0,)
+        self.zoom = zooms[0] if zoom is None else float(zoom)
+        self._view_zooms = tuple(z / zooms[0] for z in zooms)  # relative to self.zoom
+        for view_zoom in self._view_zooms:
+            InputPlan(8, 8, 9, 'pad', zoom=self.zoom * view_zoom)
+        self.lift_dark = chosen is not None and chosen.lift_dark
+        self._presence = PresenceEvidence(chosen.presence if chosen else PresenceRule())
         self._smoother = TemporalSmoother(smoothing, max_gap, smoothing_gate)
         self.threshold = threshold
         self.min_region_area = min_region_area
         self.threads = int(threads)
-        self.strategy = strategy or self.spec.strategy
-        self._plan: Optional[InputPlan] = None
+        self.strategy = strategy or (chosen.strategy if chosen else self.spec.strategy)
+        self._plans: List[Optional[InputPlan]] = [None] * len(self._view_zooms)
+        self._backend_args = (path, int(threads), backend, device, backend_opts)
+        self.backend = self._new_backend()
+        self._view_backends = [self.backend]
+        self._refiner: Optional[Refiner] = None
+        self._last_regions = None  # (probability, mask, regions) of the latest _regions call
+        if self.strategy == 'native' and not self.backend.output_stride:
+            if strategy is not None or chosen is None:
+                self.backend.close()
+                raise ValueError(f"model {self.model_name!r} cannot use strategy 'native' (its "
+                                 "graph does not take rectangular inputs); use 'tiles'")
+            self.strategy = 'tiles'  # a preset's 'native' on a backend that cannot reshape
         try:
-            self.backend = create_backend(self.spec, path, int(threads), backend, device,
-                                          **backend_opts)
+            self._view_backends += [self._backend_for_another_shape()
+                                    for _ in self._view_zooms[1:]]
+            if chosen is not None and chosen.refinement is not None:
+                self._refiner = Refiner(chosen.refinement, self._backend_for_another_shape())
+        except BaseException:
+            self.close()
+            raise
+
+    def _backend_for_another_shape(self):
+        """
+        Return a backend for a further view or the crops.
+
+        A reshaped graph ('native') holds one input shape, so each needs its own instance of the
+        model; a backend of square inputs takes any batch and is shared (GPU memory).
+        """
+        return self._new_backend() if self.backend.output_stride else self.backend
+
+    def _new_backend(self):
+        """Load one instance of the model."""
+        path, threads, backend, device, options = self._backend_args
+        try:
+            return create_backend(self.spec, path, threads, backend, device, **options)
         except ValueError as error:
             raise ModelFileError(f'cannot load model {self.model_name!r} from {path}: {error}') \
                 from None
-        if self.strategy == 'native' and not self.backend.output_stride:
-            self.backend.close()
-            raise ValueError(f"model {self.model_name!r} cannot use strategy 'native' (its graph "
-                             "does not take rectangular inputs); use 'tiles'")
 
     @property
     def smoothing(self) -> float:
@@ -186,20 +237,32 @@ class Segmenter:
             raise ValueError(f'threshold must be in (0, 1], got {value}')
         self._threshold = value
 
+    @property
+    def presence_rule(self) -> PresenceRule:
+        """Return what makes ``person_present`` true (a ``presence.PresenceRule``)."""
+        return self._presence.rule
+
+    @presence_rule.setter
+    def presence_rule(self, rule: PresenceRule) -> None:
+        if not isinstance(rule, PresenceRule):
+            raise TypeError(f'presence_rule must be a PresenceRule, got {type(rule).__name__}')
+        self._presence.rule = rule
+
     def reset(self) -> None:
         """Forget temporal state (call between unrelated videos)."""
         self._smoother.reset()
+        self._presence.reset()
 
-    def _plan_for(self, height: int, width: int) -> InputPlan:
-        plan = self._plan
+    def _plan_for(self, height: int, width: int, view: int = 0) -> InputPlan:
+        plan, zoom = self._plans[view], self.zoom * self._view_zooms[view]
         if plan is None or plan.shape != (height, width) or plan.strategy != self.strategy \
-                or plan.zoom != self.zoom:
-            plan = InputPlan(height, width, self.backend.input_size, self.strategy,
-                             self.backend.output_stride,
-                             self.zoom)
+                or plan.zoom != zoom:
+            backend = self._view_backends[view]
+            plan = InputPlan(height, width, backend.input_size, self.strategy,
+                             backend.output_stride, zoom)
             if self.strategy == 'native':
-                self.backend.set_input_shape(*plan.tile_shape)
-            self._plan = plan
+                backend.set_input_shape(*plan.tile_shape)
+            self._plans[view] = plan
         return plan
 
     def probability(self, rgb: np.ndarray) -> np.ndarray:
@@ -215,31 +278,87 @@ class Segmenter:
         return rgb
 
     def _infer(self, rgb: np.ndarray):
-        t0 = time.perf_counter()
-        plan = self._plan_for(rgb.shape[0], rgb.shape[1])
-        tiles = plan.tiles(rgb)
-        t1 = time.perf_counter()
-        tile_prob = self.backend.predict(tiles)
-        t2 = time.perf_counter()
-        probability = plan.merge(tile_prob)
-        np.clip(probability, 0.0, 1.0, out=probability)
-        return probability, t0, t1, t2
+        """Return the probability (views fused, then refined) and timings in ms."""
+        return self._infer_batch([rgb])[0]
+
+    def _infer_batch(self, frames: List[np.ndarray]):
+        """
+        Return ``[(probability, timings)]`` for frames of one size, one backend call per view.
+
+        Timings are in ms, per frame (a batch's share of each model call).
+        """
+        start = time.perf_counter()
+        model_time = 0.0
+        inputs = [lift_dark(rgb) if self.lift_dark else rgb for rgb in frames]
+        height, width = frames[0].shape[:2]
+        views = [[] for _ in frames]  # per frame, the merged probability of each view
+        for view, backend in enumerate(self._view_backends):
+            plan = self._plan_for(height, width, view)
+            if len(frames) == 1:
+                tiles = plan.tiles(inputs[0])
+            else:  # plan.tiles reuses one buffer: copy out each frame's tiles
+                tiles = np.concatenate([plan.tiles(rgb).copy() for rgb in inputs])
+            t0 = time.perf_counter()
+            tile_prob = backend.predict(tiles)
+            model_time += time.perf_counter() - t0
+            for index, frame_views in enumerate(views):
+                frame_views.append(plan.merge(tile_prob[index * plan.count:
+                                                        (index + 1) * plan.count]))
+        share = 1e3 / len(frames)
+        fused_at = time.perf_counter()
+        results = []
+        for model_input, frame_views in zip(inputs, views):
+            probability = fuse_views(frame_views, self._plans[0].scale, self._threshold)
+            np.clip(probability, 0.0, 1.0, out=probability)
+            timings = {'model': model_time * share}
+            if self._refiner is not None and not (self._refiner.refinement.only_when_absent and
+                                                  self._evidence_in(probability)):
+                t0 = time.perf_counter()
+                probability = self._refiner(model_input, probability, self._plans[0].scale)
+                self._last_regions = None  # refined in place: not the map they were found in
+                timings['refine'] = (time.perf_counter() - t0) * 1e3
+            results.append((probability, timings))
+        # everything else before the model's answer: dark-frame lift, tiling, merging views
+        before_refine = ((fused_at - start) - model_time) * share
+        fusing = (time.perf_counter() - fused_at) * 1e3 / len(frames)
+        for _, timings in results:
+            timings['preprocess'] = before_refine + fusing - timings.get('refine', 0.0) / len(
+                frames)
+        return results
+
+    def _regions(self, probability: np.ndarray):
+        """Return the mask and regions of ``probability`` (reused for the same array)."""
+        cached = self._last_regions
+        if cached is not None and cached[0] is probability:
+            return cached[1:]
+        mask = mask_from_probability(probability, self._threshold)
+        min_area = self.min_region_area
+        if min_area is None:
+            min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
+        regions = find_regions(mask, probability, min_area)
+        self._last_regions = (probability, mask, regions)
+        return mask, regions
+
+    def _evidence_in(self, probability: np.ndarray) -> bool:
+        """Tell whether this probability alone holds evidence of a person."""
+        return self._presence.rule.is_evidence(self._regions(probability)[1],
+                                               self._plans[0].scale)
 
     def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None) -> SegmentationResult:
         """Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional)."""
-        probability, t0, t1, t2 = self._infer(self._check(rgb))
-        return self._result(probability, timestamp, (t1 - t0) * 1e3, (t2 - t1) * 1e3, t2)
+        probability, timings = self._infer(self._check(rgb))
+        return self._result(probability, timings, timestamp)
 
     def segment_batch(self, frames: Sequence[np.ndarray],
                       timestamps: Optional[Sequence[Optional[float]]] = None
                       ) -> List[SegmentationResult]:
         """
-        Segment consecutive frames of one size with one backend call, in order.
+        Segment consecutive frames of one size with one backend call per view, in order.
 
         A backend that batches frames (Keras) runs all their tiles at once, which is what makes
         a GPU's offline throughput (``backend.preferred_batch`` frames per call); LiteRT takes
-        them one by one. Smoothing sees the frames one after the other, so the results equal
-        calling the Segmenter frame by frame. Timings are per frame (the batch's share).
+        them one by one. Smoothing and presence see the frames one after the other, so the
+        results equal calling the Segmenter frame by frame. Timings are per frame.
         """
         frames = [self._check(rgb) for rgb in frames]
         timestamps = list(timestamps) if timestamps is not None else [None] * len(frames)
@@ -250,42 +369,38 @@ class Segmenter:
         shapes = {rgb.shape for rgb in frames}
         if len(shapes) != 1:
             raise ValueError(f'a batch must hold frames of one size, got {sorted(shapes)}')
-        t0 = time.perf_counter()
-        plan = self._plan_for(*frames[0].shape[:2])
-        count, per_frame = plan.count, 1e3 / len(frames)
-        tiles = np.empty((len(frames) * count,) + plan.tile_shape + (3,), np.uint8)
-        for i, rgb in enumerate(frames):  # plan.tiles reuses one buffer: copy out each frame's
-            tiles[i * count:(i + 1) * count] = plan.tiles(rgb)
-        t1 = time.perf_counter()
-        tile_prob = self.backend.predict(tiles)
-        t2 = time.perf_counter()
-        results = []
-        for i, stamp in enumerate(timestamps):
-            start = time.perf_counter()
-            probability = plan.merge(tile_prob[i * count:(i + 1) * count])
-            np.clip(probability, 0.0, 1.0, out=probability)
-            results.append(self._result(probability, stamp, (t1 - t0) * per_frame,
-                                        (t2 - t1) * per_frame, start))
-        return results
+        return [self._result(probability, timings, stamp) for (probability, timings), stamp
+                in zip(self._infer_batch(frames), timestamps)]
 
-    def _result(self, probability: np.ndarray, timestamp: Optional[float], preprocess_ms: float,
-                model_ms: float, post_start: float) -> SegmentationResult:
-        """Smooth, threshold and find regions; post-processing is timed from ``post_start``."""
+    def _result(self, probability: np.ndarray, timings: Dict[str, float],
+                timestamp: Optional[float]) -> SegmentationResult:
+        """Smooth, threshold, find regions and decide presence for one frame, in order."""
+        t2 = time.perf_counter()
         probability = self._smoother.update(probability, timestamp)
-        mask = mask_from_probability(probability, self._threshold)
-        min_area = self.min_region_area
-        if min_area is None:
-            min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
-        regions = find_regions(mask, probability, min_area)
-        timings = {'preprocess': preprocess_ms, 'model': model_ms,
-                   'postprocess': (time.perf_counter() - post_start) * 1e3}
-        return SegmentationResult(probability, mask, regions, timings)
+        if self._smoother.restarted:
+            self._presence.reset()
+        mask, regions = self._regions(probability)
+        self._last_regions = None
+        present = self._presence.update(regions, self._plans[0].scale)
+        timings['postprocess'] = (time.perf_counter() - t2) * 1e3
+        return SegmentationResult(probability, mask, regions, timings, present)
+
+    def describe(self) -> str:
+        """Return what runs, for logs: preset, model, strategy, backend and device."""
+        preset = f'preset {self.preset.name}: ' if self.preset is not None else ''
+        return (f'{preset}{self.model_name} [{self.strategy}, {self.backend.name} on '
+                f'{self.backend.device}]')
 
     def close(self) -> None:
-        """Release the backend."""
-        self.backend.close()
+        """Release the backends (each once: views and crops may share one)."""
+        backends = list(getattr(self, '_view_backends', [self.backend]))
+        if getattr(self, '_refiner', None) is not None:
+            backends.append(self._refiner.backend)
+        for backend in {id(backend): backend for backend in backends}.values():
+            backend.close()
 
     def __repr__(self) -> str:
-        return (f'Segmenter(model={self.model_name!r}, strategy={self.strategy!r}, '
+        preset = f'preset={self.preset.name!r}, ' if self.preset is not None else ''
+        return (f'Segmenter({preset}model={self.model_name!r}, strategy={self.strategy!r}, '
                 f'threads={self.threads}, smoothing={self.smoothing}, '
                 f'threshold={self.threshold})')

@@ -25,11 +25,6 @@ from typing import Tuple
 
 from person_segmentation.models.spec import ModelSpec
 
-#: the node's default: real time on a CPU (see README, model table)
-NODE_DEFAULT_MODEL = 'deeplabv3_mnv2_257'
-#: the offline tools' default (segment_video, the demo): best quality, speed matters less
-TOOLS_DEFAULT_MODEL = 'deeplabv3_mnv2_513'
-
 # --- DeepLab v3 TFLite models: downloaded on first use, checked against a pinned sha256 -----
 
 _TFLITE_GPU_URL = ('https://storage.googleapis.com/download.tensorflow.org/models/tflite/gpu/'

@@ -18,16 +18,17 @@ The node's parameters in one table: defaults, descriptions, ranges, and validati
 One place defines every parameter so that the node's declarations, the checks done when a value
 is set live (``ros2 param set``), config/person_segmentation.yaml and docs/node.md agree. Range
 checks that ROS can do itself are expressed as descriptor ranges; the rest (choices, colours,
-the on/off presence pair) are checked by ``validate_changes``, which returns the reason a value
-is rejected. Uses only rcl_interfaces messages, not rclpy.
+open interval ends) are checked by ``validate_changes``, which returns the reason a value is
+rejected. Uses only rcl_interfaces messages, not rclpy.
 """
 
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from person_segmentation.engine import presets
+from person_segmentation.engine.presence import PresenceRule
 from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.devices import parse_device
-from person_segmentation.models.registry import NODE_DEFAULT_MODEL
 from person_segmentation.node.staleness import ARRIVAL, REFERENCES
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 ParameterType)
@@ -52,10 +53,14 @@ class ParameterSpec:
 
 
 PARAMETERS: Tuple[ParameterSpec, ...] = (
-    ParameterSpec('model', NODE_DEFAULT_MODEL,
+    ParameterSpec('preset', presets.AUTO,
+                  'Engine preset: fast (real time on a CPU), accurate (best quality) or auto '
+                  '(accurate where a GPU is used, fast on a CPU). Read-only.', read_only=True,
+                  choices=presets.NAMES),
+    ParameterSpec('model', '',
                   'Registered model name (deeplabv3_mnv2_257, deeplabv3_mnv2_513, ...) or a '
-                  'path to a model file. Read-only: restart the node to change it.',
-                  read_only=True),
+                  "path to a model file; empty: the preset's model. Read-only: restart the node "
+                  'to change it.', read_only=True),
     ParameterSpec('model_dir', '',
                   'Directory of the model cache; empty: $PERSON_SEGMENTATION_MODEL_DIR, else '
                   '~/.cache/person_segmentation/models.', read_only=True),
@@ -70,7 +75,7 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   'GPU needs the Keras GPU install, docs/keras_backend.md).', read_only=True),
     ParameterSpec('strategy', '',
                   'How frames are fitted to the model input (tiles, native, grid, pad, stretch, '
-                  "tiles+pad); empty: the model's default.", read_only=True),
+                  "tiles+pad); empty: the preset's.", read_only=True),
     ParameterSpec('threshold', 0.5,
                   'Person probability at or above which a pixel is in the mask, in (0, 1].',
                   float_range=(0.0, 1.0)),
@@ -87,12 +92,19 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   float_range=(0.0, 1.0)),
     ParameterSpec('overlay_outline', 0, 'Outline thickness of person regions in the overlay '
                   '(pixels, 0 = none).', int_range=(0, 50)),
-    ParameterSpec('presence_on_threshold', 0.002,
-                  'person_detected becomes true when the person-pixel share reaches this.',
-                  float_range=(0.0, 1.0)),
-    ParameterSpec('presence_off_threshold', 0.001,
-                  'person_detected becomes false when the share falls below this '
-                  '(<= presence_on_threshold).', float_range=(0.0, 1.0)),
+    ParameterSpec('presence_min_area', PresenceRule.min_area,
+                  'A person region is evidence of presence from this many pixels at the '
+                  "model's input resolution (frame pixels x scale^2; not a share of the frame).",
+                  float_range=(0.0, 1000000.0)),
+    ParameterSpec('presence_min_confidence', PresenceRule.min_confidence,
+                  'A person region is evidence of presence from this mean probability, in '
+                  '(0, 1].', float_range=(0.0, 1.0)),
+    ParameterSpec('presence_on_frames', 1,
+                  'person_detected becomes true after this many frames in a row with a person '
+                  'present.', int_range=(1, 1000)),
+    ParameterSpec('presence_off_frames', 3,
+                  'person_detected becomes false after this many frames in a row without a '
+                  'person present.', int_range=(1, 1000)),
     ParameterSpec('qos_reliability', 'auto',
                   "Image subscription reliability: 'auto' (match the publishers, like ros2 "
                   "topic echo), 'reliable' or 'best_effort'.", read_only=True,
@@ -218,13 +230,21 @@ def _check_one(spec: ParameterSpec, value: Any) -> Optional[str]:
             parse_device(value)
         except ValueError as error:
             return str(error)
-    if spec.name == 'model' and not str(value).strip():
-        return 'model must name a registered model or a model file, got an empty string'
+    if spec.name == 'model' and value and not str(value).strip():
+        return ("model must name a registered model or a model file (empty: the preset's), got "
+                f'{value!r}')
+    if spec.name == 'presence_min_confidence' and float(value) <= 0.0:
+        return f'presence_min_confidence must be greater than 0, got {value}'
     return None
 
 
 def validate_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> Optional[str]:
-    """Reason why setting ``changes`` on top of ``current`` values is invalid, else None."""
+    """
+    Reason why setting ``changes`` on top of ``current`` values is invalid, else None.
+
+    Every parameter is checked on its own today; ``current`` is there for rules that relate
+    parameters (the node passes its values).
+    """
     for name, value in changes.items():
         spec = BY_NAME.get(name)
         if spec is None:
@@ -232,13 +252,6 @@ def validate_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> 
         reason = _check_one(spec, value)
         if reason:
             return reason
-    merged = dict(current)
-    merged.update(changes)
-    on_value = merged.get('presence_on_threshold')
-    off_value = merged.get('presence_off_threshold')
-    if on_value is not None and off_value is not None and off_value > on_value:
-        return (f'presence_off_threshold ({off_value}) must not exceed '
-                f'presence_on_threshold ({on_value})')
     return None
 
 

@@ -22,7 +22,7 @@ every output with the input's header unchanged. Bad frames are skipped with a ra
 warning; the node keeps running.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import signal
 import sys
 import time
@@ -123,14 +123,15 @@ class PersonSegmentationNode(Node):
         self._error = RateLimitedLog(rclpy.logging.get_logger(self._log.name).error)
         self._stats = FrameStats()
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
-        self._presence = PresenceHysteresis(values['presence_on_threshold'],
-                                            values['presence_off_threshold'])
+        self._presence = PresenceHysteresis(values['presence_on_frames'],
+                                            values['presence_off_frames'])
         self._segmenter = Segmenter(
-            model=values['model'], threads=values['threads'],
+            model=values['model'] or None, preset=values['preset'], threads=values['threads'],
             strategy=values['strategy'] or None, smoothing=values['smoothing'],
             threshold=values['threshold'], min_region_area=values['min_region_area'] or None,
             model_dir=values['model_dir'] or None, backend=values['backend'],
             device=values['device'])
+        self._apply_presence_rule()
         self._create_publishers()
         if getattr(self, 'add_post_set_parameters_callback', None) is not None:  # Iron and later
             self.add_on_set_parameters_callback(self._validate_parameters)
@@ -156,8 +157,8 @@ class PersonSegmentationNode(Node):
         backend = self._segmenter.backend
         kind = 'CompressedImage' if self._compressed else 'Image'
         self._log.info(
-            f'model {self._segmenter.model_name} ({backend.name} on '
-            f'{backend.device}; {backend.selection}); input {self._subscription.topic_name} '
+            f'{self._segmenter.describe()} ({backend.selection}); input '
+            f'{self._subscription.topic_name} '
             f'({kind}, qos_reliability={values["qos_reliability"]})')
 
     def _create_publishers(self) -> None:
@@ -222,6 +223,13 @@ class PersonSegmentationNode(Node):
         return self._segmenter
 
     # ------------------------------------------------------------------ parameters
+    def _apply_presence_rule(self) -> None:
+        """Give the engine the presence evidence parameters (the preset keeps the rest)."""
+        self._segmenter.presence_rule = replace(
+            self._segmenter.presence_rule,
+            min_area=float(self._values['presence_min_area']),
+            min_confidence=float(self._values['presence_min_confidence']))
+
     def _validate_parameters(self, parameters: List[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in parameters}
         reason = node_parameters.validate_changes(changes, self._values)
@@ -269,9 +277,11 @@ class PersonSegmentationNode(Node):
             self._segmenter.threshold = changed['threshold']
         if 'smoothing' in changed:
             self._segmenter.smoothing = changed['smoothing']
-        if 'presence_on_threshold' in changed or 'presence_off_threshold' in changed:
-            self._presence.set_thresholds(self._values['presence_on_threshold'],
-                                          self._values['presence_off_threshold'])
+        if 'presence_min_area' in changed or 'presence_min_confidence' in changed:
+            self._apply_presence_rule()
+        if 'presence_on_frames' in changed or 'presence_off_frames' in changed:
+            self._presence.set_frames(self._values['presence_on_frames'],
+                                      self._values['presence_off_frames'])
         names = ', '.join(f'{name}={value!r}' for name, value in changed.items()
                           if name in node_parameters.BY_NAME)
         if names:
@@ -341,8 +351,7 @@ class PersonSegmentationNode(Node):
             self._overlay_pub.publish(_image_msg(header, bgr, 'bgr8'))
             self.overlays_rendered += 1
         if self._presence_pub is not None:
-            share = float(np.count_nonzero(result.mask)) / max(result.mask.size, 1)
-            self._presence_pub.publish(Bool(data=self._presence.update(share)))
+            self._presence_pub.publish(Bool(data=self._presence.update(result.person_present)))
         if self._persons_pub is not None:
             self._persons_pub.publish(self._detections(header, result.regions))
 
@@ -406,6 +415,7 @@ class PersonSegmentationNode(Node):
             'latency p50 (ms)': ms(snapshot['latency_p50']),
             'latency p95 (ms)': ms(snapshot['latency_p95']),
             'inference p50 (ms)': ms(snapshot['inference_p50']),
+            'preset': self._segmenter.preset.name,
             'model': self._segmenter.model_name,
             'backend': str(backend.name),
             'device': device,

@@ -45,11 +45,12 @@ class ReplayError(Exception):
 
 @dataclass
 class ReplayOptions:
-    """How to replay: mode, node and its model, and patience."""
+    """How to replay: mode, node and its preset and model, and patience."""
 
     mode: str = 'lossless'
     rate: float = 1.0  # realtime only: playback speed multiplier
     model: Optional[str] = None
+    preset: Optional[str] = None  # None: the node's default ('auto')
     node: str = 'subprocess'
     input_topic: str = '/replay/image'
     node_parameters: Dict[str, object] = field(default_factory=dict)
@@ -226,6 +227,8 @@ def node_arguments(options: ReplayOptions) -> List[str]:
     """Command-line ROS arguments that connect the node to the replay and set its parameters."""
     args = ['--ros-args', '-r', f'image:={options.input_topic}',
             '-p', 'use_sim_time:=true', '-p', 'qos_reliability:=reliable']
+    if options.preset:
+        args += ['-p', f'preset:={options.preset}']
     if options.model:
         args += ['-p', f'model:={options.model}']
     for name, value in options.node_parameters.items():
