@@ -217,7 +217,7 @@ def _print_presence(results, configs, sequences):
                 tp, pos, fp, neg, d = presence_stats(results[config, s.dataset, s.name],
                                                      off_frames)[signal]
                 totals += (tp, pos, fp, neg)
-                delays += d
+                delays += d if s.video else []  # stills have no 'coming into view'
                 cells.append(' '.join(x for x in (f'{tp}/{pos}' if pos else '',
                                                   f'fp {fp}/{neg}' if neg else '') if x))
             within = f'{sum(d <= 2 for d in delays)}/{len(delays)}' if delays else '-'
