@@ -150,6 +150,9 @@ def test_presets_are_data_and_auto_follows_the_gpu(monkeypatch):
     assert set(presets.NAMES) == {'auto', 'fast', 'accurate'}
     assert presets.choose(None, 'deeplabv3_mnv2_257') is None  # a model alone runs plainly
     assert presets.choose('fast', 'deeplabv3_mnv2_513').name == 'fast'
+    # auto (the node's and the CLIs' default) with a model: the model plainly, not the model
+    # inside a preset tuned to another (fast's zoom 0.75 gave the 257 model a 193 px input).
+    assert presets.choose('auto', 'deeplabv3_mnv2_257') is None
     monkeypatch.setattr(devices, 'gpu_device', lambda: None)
     assert presets.choose(None, None).name == 'fast'
     monkeypatch.setattr(devices, 'gpu_device', lambda: 'gpu:0')

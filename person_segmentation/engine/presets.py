@@ -101,7 +101,15 @@ def get(name: str, backend: str = 'auto', device: str = 'auto') -> Preset:
 
 def choose(preset: Optional[str], model: Optional[str], backend: str = 'auto',
            device: str = 'auto') -> Optional[Preset]:
-    """Return the preset a Segmenter uses: the named one, the default when no model is named."""
-    if preset is not None:
+    """
+    Return the preset a Segmenter uses, or None for a model run plainly.
+
+    A named preset (``fast``, ``accurate``) applies with ``model`` replacing its model. With no
+    preset or ``auto``, a named model runs plainly (one whole-frame view, as before presets):
+    the presets' zooms and crop sizes are tuned to their own models (``fast``'s zoom 0.75 would
+    give the 257 model a 193 px input), and ``auto`` is the default of the node and the CLIs,
+    so ``model:=X`` alone must mean the model X, not X inside a preset chosen for another one.
+    """
+    if preset not in (None, AUTO):
         return get(preset, backend, device)
     return None if model is not None else get(AUTO, backend, device)

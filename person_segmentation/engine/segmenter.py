@@ -112,9 +112,10 @@ class Segmenter:
     ``preset`` ('fast', 'accurate' or 'auto': see ``presets``) sets the model, input strategy,
     zooms, refinement crops, dark-frame lift and presence rule; with neither ``preset`` nor
     ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a CPU). ``model``
-    is a registry name or a path to a model file; named alone it runs that model plainly (one
-    whole-frame view), named with a preset it replaces the preset's model. ``strategy`` None
-    takes the preset's or the model's default input strategy. ``smoothing`` is the EMA weight of
+    is a registry name or a path to a model file; named alone (or with preset 'auto') it runs
+    that model plainly (one whole-frame view), named with 'fast' or 'accurate' it replaces that
+    preset's model. ``strategy`` None takes the preset's or the model's default input strategy.
+    ``smoothing`` is the EMA weight of
     the past in [0, 1) (0 = off), gated per pixel by agreement (``smoothing_gate``, see
     ``smoothing``); ``max_gap`` seconds between timestamps resets it. ``threshold`` turns
     probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the

@@ -415,7 +415,7 @@ class PersonSegmentationNode(Node):
             'latency p50 (ms)': ms(snapshot['latency_p50']),
             'latency p95 (ms)': ms(snapshot['latency_p95']),
             'inference p50 (ms)': ms(snapshot['inference_p50']),
-            'preset': self._segmenter.preset.name,
+            'preset': self._segmenter.preset.name if self._segmenter.preset else 'none (model)',
             'model': self._segmenter.model_name,
             'backend': str(backend.name),
             'device': device,
