@@ -18,6 +18,8 @@ import threading
 import time
 from typing import Callable
 
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 
@@ -42,3 +44,32 @@ def image_message(fields: dict, frame_id: str, stamp) -> Image:
     msg.header.frame_id = frame_id
     msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
     return msg
+
+
+class SpinningPeer:
+    """
+    A test's own ROS participant: a private rclpy context and node spun on a daemon thread.
+
+    Subclasses add publishers and subscriptions on ``self.node`` and guard what their callbacks
+    collect with ``self.lock``; ``close()`` tears it all down (the node under test is elsewhere).
+    """
+
+    def __init__(self, node_name: str):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node(node_name, context=self.context)
+        self.lock = threading.Condition()
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self._spinner = threading.Thread(target=self.executor.spin, daemon=True)
+
+    def start(self) -> None:
+        """Start spinning (after the subclass created its entities)."""
+        self._spinner.start()
+
+    def close(self) -> None:
+        self.executor.shutdown(timeout_sec=5.0)
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+        if self._spinner.is_alive():
+            self._spinner.join(5.0)

@@ -25,7 +25,6 @@ mask, the nodes must survive, stay within the memory budget, and write only logg
 import array
 import collections
 import os
-import threading
 import time
 
 import cv2
@@ -36,10 +35,8 @@ from person_segmentation import Segmenter
 import pytest
 from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from ros_helpers import image_message, wait_until
+from ros_helpers import image_message, SpinningPeer, wait_until
 from sensor_msgs.msg import CompressedImage, Image
 from test_node_process import node_command, node_environment
 
@@ -50,25 +47,19 @@ NS = f'/fuzz_{os.getpid()}'  # our own namespace: other sessions in the domain c
 MEMORY_LIMIT_MB = 600.0  # for a 640x480 camera
 
 
-class Camera:
+class Camera(SpinningPeer):
     """Publishes to both nodes and collects their masks."""
 
     def __init__(self):
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node('fuzz_camera', context=self.context)
+        super().__init__('fuzz_camera')
         self.raw = self.node.create_publisher(Image, f'{NS}/raw/image', RELIABLE)
         self.compressed = self.node.create_publisher(
             CompressedImage, f'{NS}/compressed/image/compressed', RELIABLE)
-        self.lock = threading.Condition()
         self.masks = {}
         for name in ('raw', 'compressed'):
             self.node.create_subscription(Image, f'{NS}/{name}/person_segmentation/mask',
                                           self._on_mask, RELIABLE)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        self.start()
 
     def _on_mask(self, msg):
         with self.lock:
@@ -77,12 +68,6 @@ class Camera:
 
     def answered(self, frame_ids, timeout=30.0):
         return wait_until(self.lock, lambda: all(f in self.masks for f in frame_ids), timeout)
-
-    def close(self):
-        self.executor.shutdown(timeout_sec=5.0)
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
-        self.thread.join(5.0)
 
 
 def _compressed(frame_id: str, image_format: str, data: bytes) -> CompressedImage:

@@ -26,7 +26,6 @@ import pathlib
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import cv2
@@ -34,10 +33,8 @@ from image_encoders import rgb_to_fields
 import numpy as np
 from person_segmentation import Segmenter
 import pytest
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from ros_helpers import image_message, wait_until
+from ros_helpers import image_message, SpinningPeer, wait_until
 from sensor_msgs.msg import Image
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -84,22 +81,16 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError('no VmRSS')
 
 
-class CameraPeer:
+class CameraPeer(SpinningPeer):
     """Publishes images and collects masks in a private context."""
 
     def __init__(self):
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node('process_tester', context=self.context)
+        super().__init__('process_tester')
         self.publisher = self.node.create_publisher(Image, f'{NS}/image', RELIABLE)
-        self.lock = threading.Condition()
         self.masks = []
         self.node.create_subscription(Image, f'{NS}/person_segmentation/mask', self._on_mask,
                                       RELIABLE)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        self.start()
 
     def _on_mask(self, msg):
         with self.lock:
@@ -128,12 +119,6 @@ class CameraPeer:
     def publish(self, fields, frame_id, stamp=(42, 7)):
         msg = image_message(fields, frame_id, stamp)
         self.publisher.publish(msg)
-
-    def close(self):
-        self.executor.shutdown(timeout_sec=5.0)
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
-        self.thread.join(5.0)
 
 
 @pytest.fixture(scope='module')

@@ -35,7 +35,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from typing import Optional
 
@@ -46,10 +45,8 @@ from person_segmentation import Segmenter
 from person_segmentation.models.backends import tflite_backend
 from person_segmentation.names import NODE_EXECUTABLE, NODE_NAME, PACKAGE
 import pytest
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from ros_helpers import image_message, wait_until
+from ros_helpers import image_message, SpinningPeer, wait_until
 from sensor_msgs.msg import Image
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -214,27 +211,22 @@ def photo(davis_dir):
     return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)[:, 107:747])
 
 
-class Camera:
+class Camera(SpinningPeer):
     """A camera peer in its own rclpy context: publishes frames stamped now, collects masks."""
 
     def __init__(self, namespace: str):
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context)
-        self.node = rclpy.create_node('ros_install_camera', context=self.context)
+        super().__init__('ros_install_camera')
         reliable = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
         self.publisher = self.node.create_publisher(Image, f'{namespace}/image', reliable)
-        self.condition, self.masks, self.sent = threading.Condition(), [], {}
+        self.masks, self.sent = [], {}
         self.node.create_subscription(Image, f'{namespace}/{NODE_NAME}/mask', self._on_mask,
                                       reliable)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        self.spinner = threading.Thread(target=self.executor.spin, daemon=True)
-        self.spinner.start()
+        self.start()
 
     def _on_mask(self, msg):
-        with self.condition:
+        with self.lock:
             self.masks.append(msg)
-            self.condition.notify_all()
+            self.lock.notify_all()
 
     def first_mask(self, fields: dict, process) -> Optional[Image]:
         """Publish the frame once a second until the node's first mask arrives (or None)."""
@@ -244,15 +236,9 @@ class Camera:
             frame_id = f'camera_{len(self.sent)}'
             self.sent[frame_id] = (stamp.sec, stamp.nanosec)
             self.publisher.publish(image_message(fields, frame_id, self.sent[frame_id]))
-            if wait_until(self.condition, lambda: bool(self.masks), 1.0):
+            if wait_until(self.lock, lambda: bool(self.masks), 1.0):
                 return self.masks[0]
         return None
-
-    def close(self):
-        self.executor.shutdown(timeout_sec=5.0)
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
-        self.spinner.join(5.0)
 
 
 @pytest.mark.slow
