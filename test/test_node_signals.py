@@ -111,6 +111,43 @@ def test_sigint_while_starting_exits_cleanly(models_dir, delay):
             process.kill()
 
 
+SWALLOWING_IMPORT = """
+import os, pathlib, time
+pathlib.Path(os.environ['SWALLOW_MARKER']).touch()
+try:  # like a library that wraps its imports in a bare except (LiteRT's generated schema does)
+    time.sleep(30)
+except BaseException:
+    pass
+raise ImportError('not the real vision_msgs')
+"""
+
+
+def test_sigint_that_a_library_swallows_while_starting_still_stops_the_node(models_dir,
+                                                                            tmp_path):
+    """Failed on the old code: the KeyboardInterrupt vanished and the node started and ran on."""
+    fake = tmp_path / 'site' / 'vision_msgs'
+    fake.mkdir(parents=True)
+    (fake / '__init__.py').write_text(SWALLOWING_IMPORT)
+    marker = tmp_path / 'importing'
+    env = node_environment(models_dir)
+    env['PYTHONPATH'] = os.pathsep.join([str(fake.parent), env['PYTHONPATH']])
+    env['SWALLOW_MARKER'] = str(marker)
+    command = node_command() + ['--ros-args', '-r', f'__ns:=/swallow_{os.getpid()}', '-p',
+                                'model:=deeplabv3_mnv2_257', '-p', 'threads:=1']
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), 'the node never imported vision_msgs'
+        process.send_signal(signal.SIGINT)  # lands in the sleep and is swallowed there
+        _assert_clean_exit(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def test_an_import_interrupted_by_ctrl_c_is_a_clean_stop_and_other_import_errors_are_not():
     """A SIGINT while rclpy's C extension initialises surfaces as an ImportError."""
     try:

@@ -22,10 +22,12 @@ KeyboardInterrupt traceback; segmentation_node.main handles the signals that com
 """
 
 from person_segmentation import exit_codes
+from person_segmentation.node import interrupts
 
 
 def main(args=None) -> int:
     """Import the node and run it; a Ctrl-C while importing is a clean stop."""
+    interrupts.install()  # before the heavy imports, which may swallow the KeyboardInterrupt
     try:
         from person_segmentation.node.segmentation_node import main as run_node
     except (KeyboardInterrupt, ImportError) as error:

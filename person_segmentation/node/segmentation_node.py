@@ -38,6 +38,7 @@ from person_segmentation.engine.segmenter import Segmenter
 from person_segmentation.media.image_conversion import (array_to_fields, compressed_to_rgb,
                                                         image_msg_to_rgb, ImageConversionError)
 from person_segmentation.models.files import ModelFileError
+from person_segmentation.node import interrupts
 from person_segmentation.node import parameters as node_parameters
 from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.frame_worker import FrameWorker
@@ -492,6 +493,11 @@ def main(args=None) -> int:
             f'cannot start: {type(error).__name__}: {error}')
         rclpy.try_shutdown()
         return exit_codes.ERROR
+    if interrupts.requested():  # a Ctrl-C while starting that a library swallowed
+        _ignore_sigint()
+        node.destroy_node()
+        rclpy.try_shutdown()
+        return exit_codes.OK
     try:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
