@@ -122,9 +122,15 @@ raise ImportError('not the real vision_msgs')
 """
 
 
-def test_sigint_that_a_library_swallows_while_starting_still_stops_the_node(models_dir,
-                                                                            tmp_path):
-    """Failed on the old code: the KeyboardInterrupt vanished and the node started and ran on."""
+@pytest.mark.parametrize('started_ignoring_sigint', [False, True])
+def test_sigint_that_a_library_swallows_while_starting_still_stops_the_node(
+        models_dir, tmp_path, started_ignoring_sigint):
+    """
+    Failed on the old code: the KeyboardInterrupt vanished and the node started and ran on.
+
+    Also for a node started with SIGINT ignored (a background job of a script, as CI ran it):
+    it ignored SIGINT until rclpy was initialised, and answered it from then on.
+    """
     fake = tmp_path / 'site' / 'vision_msgs'
     fake.mkdir(parents=True)
     (fake / '__init__.py').write_text(SWALLOWING_IMPORT)
@@ -134,8 +140,10 @@ def test_sigint_that_a_library_swallows_while_starting_still_stops_the_node(mode
     env['SWALLOW_MARKER'] = str(marker)
     command = node_command() + ['--ros-args', '-r', f'__ns:=/swallow_{os.getpid()}', '-p',
                                 'model:=deeplabv3_mnv2_257', '-p', 'threads:=1']
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if started_ignoring_sigint \
+        else None
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True, preexec_fn=ignore)
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and process.poll() is None and time.monotonic() < deadline:

@@ -39,11 +39,12 @@ def install() -> None:
     """
     Record every SIGINT from now on (then raise KeyboardInterrupt, as Python does).
 
-    Only where Python's own handler is in place: a SIGINT the process was started to ignore
-    (``nohup``, a background job of a script) stays ignored until rclpy installs its handler.
+    Also where the process was started with SIGINT ignored (a background job of a shell script,
+    and so everything a launch started that way starts): rclpy stops the node on SIGINT there
+    too once it is initialised, so the node now answers SIGINT the same from its first second
+    on instead of ignoring it only while it starts.
     """
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _on_sigint)
+    signal.signal(signal.SIGINT, _on_sigint)
 
 
 def requested() -> bool:
