@@ -251,6 +251,25 @@ def test_rate_limited_log_writes_one_line_per_kind_per_period_and_counts_the_res
     assert lines[4:] == ['step 8 is too small (1 more like this in the last 5 s)']
 
 
+def test_rate_limited_log_tells_when_a_kind_is_quiet():
+    lines, clock = [], _Clock()
+    log = RateLimitedLog(lines.append, period=5.0, clock=clock)
+    assert log.quiet('stale')  # never seen
+    log('stale', 'old frame')
+    assert not log.quiet('stale') and log.quiet('invalid: step')
+    clock.now += 5.0
+    assert log.quiet('stale')
+    log('stale', 'old frame')
+    clock.now += 1.0
+    log('stale', 'old frame')  # suppressed: quiet only after the flush's own period
+    clock.now += 5.0
+    assert not log.quiet('stale')
+    log.flush()
+    assert not log.quiet('stale')
+    clock.now += 5.0
+    assert log.quiet('stale')
+
+
 def test_rate_limited_log_keeps_its_table_bounded():
     lines, clock = [], _Clock()
     log = RateLimitedLog(lines.append, period=1.0, clock=clock, max_keys=4)

@@ -64,6 +64,13 @@ class RateLimitedLog:
         self._log(message + self._more(suppressed))
         return True
 
+    def quiet(self, key: str) -> bool:
+        """Tell whether a line of ``key`` would be written now (no period of it still open)."""
+        with self._lock:
+            window = self._windows.get(key)
+            return window is None or (not window.suppressed
+                                      and self._clock() - window.logged >= self._period)
+
     def flush(self) -> int:
         """Report the keys whose period ended with lines left out; return how many lines."""
         now = self._clock()
