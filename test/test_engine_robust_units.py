@@ -25,9 +25,8 @@ import numpy as np
 from person_segmentation.engine import presets
 from person_segmentation.engine.exposure import lift_dark, mean_luma
 from person_segmentation.engine.input_strategy import InputPlan
-from person_segmentation.engine.presence import PresenceEvidence, PresenceRule
+from person_segmentation.engine.presence import PresenceRule
 from person_segmentation.engine.refinement import merge_windows, plan_windows, Refinement
-from person_segmentation.engine.smoothing import TemporalSmoother
 from person_segmentation.engine.view_fusion import fuse_views
 from person_segmentation.models import devices
 import pytest
@@ -50,36 +49,6 @@ def test_presence_counts_model_pixels_not_the_share_of_the_frame():
     assert not rule.is_evidence([Region(400, 0.8)], scale=0.5)  # 100 model pixels
     assert not rule.is_evidence([Region(10 ** 6, 0.59)], scale=1.0)  # large but unsure
     assert not rule.is_evidence([], scale=1.0)
-
-
-def test_presence_evidence_over_recent_frames():
-    evidence = PresenceEvidence(PresenceRule(min_area=1.0, min_confidence=0.5,
-                                             evidence_frames=2, evidence_window=3))
-    person, nobody = [Region(100, 0.9)], []
-    frames = [person, nobody, person, nobody, nobody, person]
-    assert [evidence.update(r, 1.0) for r in frames] == [False, False, True, False, False,
-                                                         False]
-    evidence.reset()
-    assert evidence.update(person, 1.0) is False
-    evidence.rule = PresenceRule(min_area=1.0, min_confidence=0.5)  # 1 of 1: at once
-    assert evidence.update(person, 1.0) is True
-    with pytest.raises(ValueError, match='evidence_frames <= evidence_window'):
-        PresenceRule(evidence_frames=3, evidence_window=2)
-
-
-def test_smoother_says_when_a_new_scene_starts():
-    smoother = TemporalSmoother(0.0, max_gap=1.0)
-    frame = np.zeros((4, 4), np.float32)
-    smoother.update(frame, 0.0)
-    assert not smoother.restarted
-    smoother.update(frame, 0.5)
-    assert not smoother.restarted
-    smoother.update(frame, 2.0)  # gap
-    assert smoother.restarted
-    smoother.update(np.zeros((4, 5), np.float32), 2.1)  # new size, even with smoothing off
-    assert smoother.restarted
-    smoother.update(np.zeros((4, 5), np.float32), 1.0)  # time went back
-    assert smoother.restarted
 
 
 def _blob(shape, top, left, height, width, value):
@@ -159,3 +128,18 @@ def test_presets_are_data_and_auto_follows_the_gpu(monkeypatch):
     assert presets.get('auto').name == 'accurate'
     with pytest.raises(ValueError, match='auto, fast, accurate'):
         presets.get('fastest')
+
+
+@pytest.mark.parametrize('strategy', ['native', 'pad'])
+@pytest.mark.parametrize('shape', [(480, 640), (100, 1000), (1200, 90)])
+def test_plan_scale_is_how_big_a_frame_pixel_is_in_the_model_input(strategy, shape):
+    """Failed on the old code for frames beyond 4:1: it divided canvas sizes by frame sizes."""
+    height, width = shape
+    rgb = np.zeros((height, width, 3), np.uint8)
+    side = 40
+    top, left = (height - side) // 2, (width - side) // 2
+    rgb[top:top + side, left:left + side] = 255
+    plan = InputPlan(height, width, 513, strategy, stride=16)
+    tile = plan.tiles(rgb)[0, ..., 0]
+    seen = np.count_nonzero((tile > 200).any(axis=1))  # rows of the square (pad is mid-grey)
+    assert seen / side == pytest.approx(plan.scale, rel=0.08)

@@ -81,6 +81,7 @@ class _TilesPlan:
         self.height, self.width, self.size = height, width, size
         scale = max(size / min(height, width) * zoom, size / min(height, width))
         self.scaled = (max(size, int(round(height * scale))), max(size, int(round(width * scale))))
+        self.scale = self.scaled[0] / height  # model pixels per frame pixel
         self.rows = _axis_layout(self.scaled[0], size)
         self.cols = _axis_layout(self.scaled[1], size)
         self.count = len(self.rows[0]) * len(self.cols[0])
@@ -126,6 +127,7 @@ class _PadPlan:
         self.height, self.width, self.size = height, width, size
         scale = size / max(height, width)
         self.inner = (max(1, int(round(height * scale))), max(1, int(round(width * scale))))
+        self.scale = self.inner[0] / height
         self.top = (size - self.inner[0]) // 2
         self.left = (size - self.inner[1]) // 2
 
@@ -160,6 +162,7 @@ class _NativePlan:
             return max(1, int(round((length * scale - 1) / stride))) * stride + 1
 
         self.tile_shape = (snap(height), snap(width))
+        self.scale = float(np.sqrt(self.tile_shape[0] * self.tile_shape[1] / (height * width)))
 
     def tiles(self, rgb: np.ndarray, out: np.ndarray) -> None:
         out[0] = _resize(rgb, self.tile_shape[1], self.tile_shape[0])
@@ -175,6 +178,7 @@ class _StretchPlan:
 
     def __init__(self, height: int, width: int, size: int):
         self.height, self.width, self.size = height, width, size
+        self.scale = float(np.sqrt(size * size / (height * width)))  # not the same on both axes
 
     def tiles(self, rgb: np.ndarray, out: np.ndarray) -> None:
         out[0] = _resize(rgb, self.size, self.size)
@@ -255,12 +259,10 @@ class InputPlan:
     @property
     def scale(self) -> float:
         """Model-input pixels per frame pixel (first part): how big things look to the model."""
-        part, (height, width) = self._parts[0], self.shape
-        if hasattr(part, 'scaled'):
-            return part.scaled[0] / height
-        if hasattr(part, 'inner'):
-            return part.inner[0] / height
-        return float(np.sqrt(self.tile_shape[0] * self.tile_shape[1] / (height * width)))
+        scale = self._parts[0].scale  # per pixel of what the part was planned on
+        if self._letterbox is not None:  # a canvas pixel is not a frame pixel
+            scale *= self._letterbox.inner[0] / self.shape[0]
+        return scale
 
     def tiles(self, rgb: np.ndarray) -> np.ndarray:
         """Return uint8 RGB tiles [N, S, S, 3] for ``rgb`` (a reused buffer)."""

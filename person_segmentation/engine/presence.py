@@ -19,68 +19,35 @@ A share-of-frame rule cannot see far people: a perfect mask of a pedestrian 30 p
 768x576 frame covers 0.1 % of it. What makes a blob trustworthy is how much the network saw of
 it and how sure it was: a region counts as *evidence* when its area **at the model's input
 resolution** (frame pixels x scale^2, so the same person counts the same in a 640x480 and a
-1920x1080 frame) reaches ``min_area`` and its mean probability reaches ``min_confidence``.
-``PresenceEvidence`` then asks for evidence in ``evidence_frames`` of the last
-``evidence_window`` frames (1 of 1 by default: the flag must rise within two frames of a person
-coming into view). ``PresenceHysteresis`` is the debouncing that the node's
+1920x1080 frame) reaches ``min_area`` and its mean probability reaches ``min_confidence``; a
+frame with evidence has a person present. (Evidence over k of the last n frames was measured
+and dropped: it removed no false flag and delayed every entry by a frame.)
+``PresenceHysteresis`` is the debouncing that the node's
 ``~/person_detected`` adds on top: on after ``on_frames`` present frames in a row, off after
 ``off_frames`` absent frames in a row.
 """
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
 
 @dataclass(frozen=True)
 class PresenceRule:
-    """What counts as evidence of a person in one frame, and over how many frames."""
+    """What counts as evidence of a person in one frame."""
 
     min_area: float = 128.0  # model-input pixels (half an output cell of the 513 models)
     min_confidence: float = 0.6  # mean person probability over the region
-    evidence_frames: int = 1  # frames with evidence needed ...
-    evidence_window: int = 1  # ... among this many most recent frames
 
     def __post_init__(self):
         """Reject a rule that cannot work, with the reason."""
         if self.min_area < 0 or not 0.0 < self.min_confidence <= 1.0:
             raise ValueError('presence min_area must be >= 0 and min_confidence in (0, 1], got '
                              f'{self.min_area}, {self.min_confidence}')
-        if not 1 <= self.evidence_frames <= self.evidence_window:
-            raise ValueError('presence needs 1 <= evidence_frames <= evidence_window, got '
-                             f'{self.evidence_frames} of {self.evidence_window}')
 
     def is_evidence(self, regions: Iterable, scale: float) -> bool:
         """Tell whether any region (``area`` in frame pixels, ``confidence``) is evidence."""
         area = self.min_area / (scale * scale)
         return any(r.area >= area and r.confidence >= self.min_confidence for r in regions)
-
-
-class PresenceEvidence:
-    """Per-frame ``person_present``: evidence in enough of the most recent frames."""
-
-    def __init__(self, rule: PresenceRule = PresenceRule()):
-        self.rule = rule
-
-    @property
-    def rule(self) -> PresenceRule:
-        """Return the rule in use; setting one keeps the recent evidence."""
-        return self._rule
-
-    @rule.setter
-    def rule(self, rule: PresenceRule) -> None:
-        self._rule = rule
-        old = list(getattr(self, '_recent', ()))
-        self._recent = deque(old[-rule.evidence_window:], maxlen=rule.evidence_window)
-
-    def update(self, regions: Iterable, scale: float) -> bool:
-        """Feed one frame's regions and the model scale; return person_present."""
-        self._recent.append(self._rule.is_evidence(regions, scale))
-        return sum(self._recent) >= self._rule.evidence_frames
-
-    def reset(self) -> None:
-        """Forget the recent frames (a new scene)."""
-        self._recent.clear()
 
 
 def validate_frames(on_frames: int, off_frames: int) -> None:

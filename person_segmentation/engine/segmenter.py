@@ -34,7 +34,7 @@ import numpy as np
 from person_segmentation.engine import presets
 from person_segmentation.engine.exposure import lift_dark
 from person_segmentation.engine.input_strategy import InputPlan, STRATEGIES
-from person_segmentation.engine.presence import PresenceEvidence, PresenceRule
+from person_segmentation.engine.presence import PresenceRule
 from person_segmentation.engine.refinement import Refiner
 from person_segmentation.engine.regions import find_regions, PersonRegion
 from person_segmentation.engine.rendering import mask_from_probability
@@ -57,8 +57,8 @@ class SegmentationResult:
     mask: np.ndarray  # uint8 H x W, 255 = person
     regions: List[PersonRegion]  # one per person blob, largest first
     timings: Dict[str, float] = field(default_factory=dict)  # ms: preprocess/model/postprocess
-    #: a person is in view: a region with enough model pixels and confidence, with evidence
-    #: over recent frames (``presence.PresenceRule``); independent of the share of the frame
+    #: a person is in view: a region with enough model pixels and confidence
+    #: (``presence.PresenceRule``); independent of the share of the frame
     person_present: bool = False
 
     @property
@@ -163,7 +163,7 @@ class Segmenter:
         for view_zoom in self._view_zooms:
             InputPlan(8, 8, 9, 'pad', zoom=self.zoom * view_zoom)
         self.lift_dark = chosen is not None and chosen.lift_dark
-        self._presence = PresenceEvidence(chosen.presence if chosen else PresenceRule())
+        self.presence_rule = chosen.presence if chosen else PresenceRule()
         self._smoother = TemporalSmoother(smoothing, max_gap, smoothing_gate)
         self.threshold = threshold
         self.min_region_area = min_region_area
@@ -174,7 +174,6 @@ class Segmenter:
         self.backend = self._new_backend()
         self._view_backends = [self.backend]
         self._refiner: Optional[Refiner] = None
-        self._last_regions = None  # (probability, mask, regions) of the latest _regions call
         if self.strategy == 'native' and not self.backend.output_stride:
             if strategy is not None or chosen is None:
                 self.backend.close()
@@ -241,18 +240,17 @@ class Segmenter:
     @property
     def presence_rule(self) -> PresenceRule:
         """Return what makes ``person_present`` true (a ``presence.PresenceRule``)."""
-        return self._presence.rule
+        return self._presence_rule
 
     @presence_rule.setter
     def presence_rule(self, rule: PresenceRule) -> None:
         if not isinstance(rule, PresenceRule):
             raise TypeError(f'presence_rule must be a PresenceRule, got {type(rule).__name__}')
-        self._presence.rule = rule
+        self._presence_rule = rule
 
     def reset(self) -> None:
         """Forget temporal state (call between unrelated videos)."""
         self._smoother.reset()
-        self._presence.reset()
 
     def _plan_for(self, height: int, width: int, view: int = 0) -> InputPlan:
         plan, zoom = self._plans[view], self.zoom * self._view_zooms[view]
@@ -279,14 +277,16 @@ class Segmenter:
         return rgb
 
     def _infer(self, rgb: np.ndarray):
-        """Return the probability (views fused, then refined) and timings in ms."""
+        """Return the probability (views fused, then refined), timings in ms and found regions."""
         return self._infer_batch([rgb])[0]
 
     def _infer_batch(self, frames: List[np.ndarray]):
         """
-        Return ``[(probability, timings)]`` for frames of one size, one backend call per view.
+        Return ``[(probability, timings, found)]`` for frames of one size, one model call a view.
 
-        Timings are in ms, per frame (a batch's share of each model call).
+        Timings are in ms, per frame (a batch's share of each model call). ``found`` is the
+        (mask, regions) of the probability when they were already needed (the presence check
+        before refinement), else None.
         """
         start = time.perf_counter()
         model_time = 0.0
@@ -312,43 +312,35 @@ class Segmenter:
             probability = fuse_views(frame_views, self._plans[0].scale, self._threshold)
             np.clip(probability, 0.0, 1.0, out=probability)
             timings = {'model': model_time * share}
-            if self._refiner is not None and not (self._refiner.refinement.only_when_absent and
-                                                  self._evidence_in(probability)):
+            found, refiner, scale = None, self._refiner, self._plans[0].scale
+            if refiner is not None and refiner.refinement.only_when_absent:
+                found = self._regions(probability)  # refine only while nobody is found
+            if refiner is not None and (found is None or
+                                        not self._presence_rule.is_evidence(found[1], scale)):
                 t0 = time.perf_counter()
-                probability = self._refiner(model_input, probability, self._plans[0].scale)
-                self._last_regions = None  # refined in place: not the map they were found in
+                probability = refiner(model_input, probability, scale)
+                found = None  # refined in place: not the map they were found in
                 timings['refine'] = (time.perf_counter() - t0) * 1e3
-            results.append((probability, timings))
+            results.append((probability, timings, found))
         # everything else before the model's answer: dark-frame lift, tiling, merging views
         before_refine = ((fused_at - start) - model_time) * share
         fusing = (time.perf_counter() - fused_at) * 1e3 / len(frames)
-        for _, timings in results:
+        for _, timings, _ in results:
             timings['preprocess'] = before_refine + fusing - timings.get('refine', 0.0) / len(
                 frames)
         return results
 
     def _regions(self, probability: np.ndarray):
-        """Return the mask and regions of ``probability`` (reused for the same array)."""
-        cached = self._last_regions
-        if cached is not None and cached[0] is probability:
-            return cached[1:]
+        """Return the mask and regions of ``probability``."""
         mask = mask_from_probability(probability, self._threshold)
         min_area = self.min_region_area
         if min_area is None:
             min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
-        regions = find_regions(mask, probability, min_area)
-        self._last_regions = (probability, mask, regions)
-        return mask, regions
-
-    def _evidence_in(self, probability: np.ndarray) -> bool:
-        """Tell whether this probability alone holds evidence of a person."""
-        return self._presence.rule.is_evidence(self._regions(probability)[1],
-                                               self._plans[0].scale)
+        return mask, find_regions(mask, probability, min_area)
 
     def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None) -> SegmentationResult:
         """Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional)."""
-        probability, timings = self._infer(self._check(rgb))
-        return self._result(probability, timings, timestamp)
+        return self._result(*self._infer(self._check(rgb)), timestamp)
 
     def segment_batch(self, frames: Sequence[np.ndarray],
                       timestamps: Optional[Sequence[Optional[float]]] = None
@@ -370,21 +362,20 @@ class Segmenter:
         shapes = {rgb.shape for rgb in frames}
         if len(shapes) != 1:
             raise ValueError(f'a batch must hold frames of one size, got {sorted(shapes)}')
-        return [self._result(probability, timings, stamp) for (probability, timings), stamp
-                in zip(self._infer_batch(frames), timestamps)]
+        return [self._result(*inferred, stamp)
+                for inferred, stamp in zip(self._infer_batch(frames), timestamps)]
 
-    def _result(self, probability: np.ndarray, timings: Dict[str, float],
+    def _result(self, probability: np.ndarray, timings: Dict[str, float], found,
                 timestamp: Optional[float]) -> SegmentationResult:
         """Smooth, threshold, find regions and decide presence for one frame, in order."""
         t2 = time.perf_counter()
-        probability = self._smoother.update(probability, timestamp)
-        if self._smoother.restarted:
-            self._presence.reset()
-        mask, regions = self._regions(probability)
-        self._last_regions = None
-        present = self._presence.update(regions, self._plans[0].scale)
+        smoothed = self._smoother.update(probability, timestamp)
+        # the regions found before refinement hold unless smoothing changed the map
+        mask, regions = (found if found is not None and smoothed is probability
+                         else self._regions(smoothed))
+        present = self._presence_rule.is_evidence(regions, self._plans[0].scale)
         timings['postprocess'] = (time.perf_counter() - t2) * 1e3
-        return SegmentationResult(probability, mask, regions, timings, present)
+        return SegmentationResult(smoothed, mask, regions, timings, present)
 
     def describe(self) -> str:
         """Return what runs, for logs: preset, model, strategy, backend and device."""

@@ -48,10 +48,6 @@ class TemporalSmoother:
         self.gate = float(gate)
         self._state: Optional[np.ndarray] = None
         self._last_time: Optional[float] = None
-        self._shape = None
-        #: the latest update started a new scene (time gap, time going back, new frame size);
-        #: other per-scene state (presence evidence) restarts with it
-        self.restarted = False
 
     @property
     def factor(self) -> float:
@@ -69,20 +65,17 @@ class TemporalSmoother:
         """Forget the running average."""
         self._state = None
         self._last_time = None
-        self._shape = None
 
     def update(self, probability: np.ndarray, timestamp: Optional[float] = None) -> np.ndarray:
         """Blend ``probability`` (float32 H x W) into the state and return the smoothed map."""
-        self.restarted = False
         if timestamp is not None:
             timestamp = float(timestamp)
             if self._last_time is not None and (timestamp < self._last_time or
                                                 timestamp - self._last_time > self.max_gap):
-                self._state, self.restarted = None, True
+                self._state = None
             self._last_time = timestamp
-        if self._shape is not None and self._shape != probability.shape:
-            self._state, self.restarted = None, True
-        self._shape = probability.shape
+        if self._state is not None and self._state.shape != probability.shape:
+            self._state = None
         if self._factor == 0.0:
             self._state = None
             return probability
