@@ -28,11 +28,9 @@ import sys
 
 from person_segmentation import exit_codes
 from person_segmentation.cli import replay, video_to_bag
-from person_segmentation.engine.presets import NAMES as PRESET_NAMES
+from person_segmentation.cli.engine_options import add_engine_options, engine_argv
 from person_segmentation.media import sample_footage
 from person_segmentation.media.frame_source import is_bag
-from person_segmentation.models.backends import BACKENDS
-from person_segmentation.models.devices import DEVICE_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,15 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='lossless: every frame segmented (default); realtime: recorded '
                              'rate, drops reported')
     parser.add_argument('--rate', type=float, default=1.0, help='realtime speed multiplier')
-    parser.add_argument('--preset', choices=PRESET_NAMES, default=None,
-                        help="engine preset of the node (default: the node's, auto: accurate "
-                             'where a GPU is used, fast on a CPU)')
-    parser.add_argument('--model', default=None,
-                        help="model for the node (default: the preset's)")
-    parser.add_argument('--backend', choices=BACKENDS, default=None,
-                        help="the node's inference backend (default: auto, Keras on a usable "
-                             'GPU, else LiteRT)')
-    parser.add_argument('--device', default=None, help=f"the node's device: {DEVICE_HELP}")
+    add_engine_options(parser)
     parser.add_argument('--node', choices=('subprocess', 'inprocess'), default='subprocess',
                         help='run the node as its own process (default) or in this one')
     parser.add_argument('--limit', type=int, default=None, metavar='N',
@@ -101,13 +91,7 @@ def run(args) -> int:
                    '--force']
     if args.output_bag:
         replay_argv += ['--output-bag', str(output_dir / f'{stem}_segmented_bag')]
-    if args.preset:
-        replay_argv += ['--preset', args.preset]
-    if args.model:
-        replay_argv += ['--model', args.model]
-    for name in ('backend', 'device'):
-        if getattr(args, name):
-            replay_argv += [f'--{name}', getattr(args, name)]
+    replay_argv += engine_argv(args)
     if args.limit is not None:
         replay_argv += ['--limit', str(args.limit)]
     if args.quiet:

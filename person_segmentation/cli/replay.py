@@ -33,12 +33,10 @@ from typing import Optional
 
 from person_segmentation import exit_codes
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
-from person_segmentation.engine.presets import NAMES as PRESET_NAMES
+from person_segmentation.cli.engine_options import add_engine_options
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
-from person_segmentation.models.backends import BACKENDS
-from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.files import ModelFileError
 from person_segmentation.replay.session import ReplayError, ReplayOptions
 from tqdm import tqdm
@@ -76,15 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                              'play at the recorded rate and report drops')
     parser.add_argument('--rate', type=float, default=1.0,
                         help='realtime playback speed multiplier (default 1.0)')
-    parser.add_argument('--preset', choices=PRESET_NAMES, default=None,
-                        help='engine preset of the node: fast, accurate or auto (default: the '
-                             'node default auto: accurate where a GPU is used, fast on a CPU)')
-    parser.add_argument('--model', default=None,
-                        help="model name or file for the node (default: the preset's)")
-    parser.add_argument('--backend', choices=BACKENDS, default=None,
-                        help="the node's inference backend (default: its parameter, auto)")
-    parser.add_argument('--device', default=None,
-                        help=f"the node's device: {DEVICE_HELP} (default: its parameter, auto)")
+    add_engine_options(parser)
     parser.add_argument('--topic', default=None,
                         help='image topic to read from a bag (default: a raw Image topic '
                              'before a CompressedImage one, then the one with most messages)')

@@ -31,16 +31,13 @@ from typing import List, Optional
 import cv2
 import numpy as np
 from person_segmentation import exit_codes
-from person_segmentation.engine import presets
+from person_segmentation.cli.engine_options import add_engine_options
 from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.engine.segmenter import Segmenter
 from person_segmentation.media.video import (AtomicVideoWriter, open_video, VideoReadError,
                                              VideoWriteError)
-from person_segmentation.models.backends import BACKENDS
-from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.files import ModelFileError
-from person_segmentation.models.registry import model_names
 
 
 def _color(text: str):
@@ -69,13 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--mask-output', metavar='MASK',
                         help='also write a 0/255 grayscale mask video or pattern (PNG frames '
                              'are lossless)')
-    parser.add_argument('--preset', choices=presets.NAMES, default=presets.AUTO,
-                        help='fast (real time on a CPU), accurate (best quality, several '
-                             'passes per frame) or auto (default: accurate where a GPU is '
-                             'used, fast on a CPU)')
-    parser.add_argument('--model',
-                        help=f'model name ({", ".join(model_names())}) or a path '
-                             "to a model file (default: the preset's)")
+    add_engine_options(parser, default='auto')
     parser.add_argument('--model-dir', help='directory holding/caching model files '
                                             '(default: $PERSON_SEGMENTATION_MODEL_DIR or the '
                                             'XDG cache)')
@@ -92,10 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
                              "'native' (default: the preset's, 1; 2 helps the 257 model and "
                              'far people)')
     parser.add_argument('--threads', type=int, default=2, help='CPU threads (default 2)')
-    parser.add_argument('--backend', choices=BACKENDS, default='auto',
-                        help="'auto' (default: Keras on a usable GPU, else LiteRT on the CPU), "
-                             "'tflite' or 'keras'")
-    parser.add_argument('--device', default='auto', help=f'{DEVICE_HELP} (default auto)')
     parser.add_argument('--batch', type=int, default=None, metavar='N',
                         help='frames per model call (default: 8 on a GPU, 1 on the CPU)')
     parser.add_argument('--color', type=_color, default=(0, 255, 0), metavar='R,G,B',
