@@ -117,7 +117,7 @@ def test_config_file_sets_every_parameter_with_valid_values():
     assert set(values) == set(node_parameters.BY_NAME)
     for name, value in values.items():
         assert value == node_parameters.BY_NAME[name].default, name
-    assert node_parameters.validate_changes(values, {}) is None
+    assert node_parameters.validate_changes(values) is None
 
 
 @pytest.fixture

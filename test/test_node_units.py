@@ -164,7 +164,7 @@ def test_qos_mode_is_validated():
 
 def test_parameter_table_is_consistent_with_its_descriptors():
     defaults = node_parameters.defaults()
-    assert node_parameters.validate_changes(defaults, {}) is None
+    assert node_parameters.validate_changes(defaults) is None
     for spec in node_parameters.PARAMETERS:
         descriptor = node_parameters.descriptor(spec)
         assert descriptor.description and descriptor.read_only == spec.read_only
@@ -209,19 +209,16 @@ def test_docs_parameter_table_is_the_declared_one():
     ({'device': 'gpu:x'}, 'device must be'),
 ])
 def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
-    reason = node_parameters.validate_changes(changes, node_parameters.defaults())
+    reason = node_parameters.validate_changes(changes)
     assert reason is not None and problem in reason
 
 
 def test_valid_parameter_changes_pass():
-    current = node_parameters.defaults()
     assert node_parameters.validate_changes(
-        {'presence_on_frames': 2, 'presence_off_frames': 10, 'presence_min_area': 64.0},
-        current) is None
-    assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}, current) is None
-    assert node_parameters.validate_changes({'use_sim_time': True}, current) is None
-    assert node_parameters.validate_changes({'backend': 'keras', 'device': 'gpu:1'},
-                                            current) is None
+        {'presence_on_frames': 2, 'presence_off_frames': 10, 'presence_min_area': 64.0}) is None
+    assert node_parameters.validate_changes({'overlay_color': [255, 0, 10]}) is None
+    assert node_parameters.validate_changes({'use_sim_time': True}) is None
+    assert node_parameters.validate_changes({'backend': 'keras', 'device': 'gpu:1'}) is None
 
 
 class _Clock:

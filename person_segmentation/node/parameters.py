@@ -28,7 +28,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from person_segmentation.engine import presets
 from person_segmentation.engine.presence import PresenceRule
 from person_segmentation.media.image_conversion import MAX_SIDE
-from person_segmentation.models.devices import parse_device
+from person_segmentation.models.backends import BACKENDS
+from person_segmentation.models.devices import DEVICE_HELP, parse_device
 from person_segmentation.node.staleness import ARRIVAL, REFERENCES
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 ParameterType)
@@ -69,10 +70,10 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
     ParameterSpec('backend', 'auto',
                   "Inference backend: 'auto' (Keras on a usable GPU, else LiteRT on the CPU), "
                   "'tflite' (LiteRT, CPU) or 'keras' (Keras: GPU or CPU, same weights).",
-                  read_only=True, choices=('auto', 'tflite', 'keras')),
+                  read_only=True, choices=BACKENDS),
     ParameterSpec('device', 'auto',
-                  "Where the model runs: 'auto', 'cpu', 'gpu' or 'gpu:N' (CUDA device N; the "
-                  'GPU needs the Keras GPU install, docs/keras_backend.md).', read_only=True),
+                  f'Where the model runs: {DEVICE_HELP}; the GPU needs the Keras GPU install '
+                  '(docs/keras_backend.md).', read_only=True),
     ParameterSpec('strategy', '',
                   'How frames are fitted to the model input (tiles, native, grid, pad, stretch, '
                   "tiles+pad); empty: the preset's.", read_only=True),
@@ -238,13 +239,8 @@ def _check_one(spec: ParameterSpec, value: Any) -> Optional[str]:
     return None
 
 
-def validate_changes(changes: Mapping[str, Any], current: Mapping[str, Any]) -> Optional[str]:
-    """
-    Reason why setting ``changes`` on top of ``current`` values is invalid, else None.
-
-    Every parameter is checked on its own today; ``current`` is there for rules that relate
-    parameters (the node passes its values).
-    """
+def validate_changes(changes: Mapping[str, Any]) -> Optional[str]:
+    """Reason why setting ``changes`` is invalid, else None (each parameter on its own)."""
     for name, value in changes.items():
         spec = BY_NAME.get(name)
         if spec is None:

@@ -112,7 +112,7 @@ class PersonSegmentationNode(Node):
             self.declare_parameter(spec.name, spec.default, node_parameters.descriptor(spec))
         values = {spec.name: self.get_parameter(spec.name).value
                   for spec in node_parameters.PARAMETERS}
-        reason = node_parameters.validate_changes(values, {})
+        reason = node_parameters.validate_changes(values)
         if reason:
             raise ValueError(f'invalid parameter: {reason}')
         self._values = values
@@ -233,7 +233,7 @@ class PersonSegmentationNode(Node):
 
     def _validate_parameters(self, parameters: List[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in parameters}
-        reason = node_parameters.validate_changes(changes, self._values)
+        reason = node_parameters.validate_changes(changes)
         return SetParametersResult(successful=reason is None, reason=reason or '')
 
     def _guard_parameter_services(self) -> None:
@@ -493,13 +493,9 @@ def main(args=None) -> int:
             f'cannot start: {type(error).__name__}: {error}')
         rclpy.try_shutdown()
         return exit_codes.ERROR
-    if interrupts.requested():  # a Ctrl-C while starting that a library swallowed
-        _ignore_sigint()
-        node.destroy_node()
-        rclpy.try_shutdown()
-        return exit_codes.OK
     try:
-        rclpy.spin(node)
+        if not interrupts.requested():  # else a Ctrl-C while starting that a library swallowed
+            rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception:  # noqa: B902
