@@ -33,28 +33,20 @@ softmax of the logits, or, for class ids only, a 0/1 probability (1.0 where the 
 """
 
 import pathlib
-import sys
 from typing import Optional, Tuple
 
 import cv2
 import numpy as np
 
+from person_segmentation.models import tflite_graph
 from person_segmentation.models.backends.base import Backend
 from person_segmentation.models.spec import ModelSpec, NUM_CLASSES, PERSON_CLASS
 
 
 def _litert():
-    try:
-        from ai_edge_litert import interpreter, schema_py_generated
-    except ImportError as error:
-        # On a ROS 2 install the usual cause is an executable that starts with the system
-        # Python (a plain `colcon build`), where pip may not install (PEP 668).
-        raise ImportError(
-            'the TFLite backend needs LiteRT (pip package ai-edge-litert), which '
-            f'{sys.executable} cannot import. On a ROS 2 install: make a venv with '
-            'scripts/ros_venv and build with its Python (README, "Machine with ROS 2 '
-            'installed"); elsewhere: scripts/setup_venv') from error
-    return interpreter.Interpreter, schema_py_generated
+    schema = tflite_graph.schema()  # the ImportError with the fix when LiteRT is missing
+    from ai_edge_litert import interpreter
+    return interpreter.Interpreter, schema
 
 
 def load_interpreter(path=None, threads: int = 1, content: Optional[bytes] = None):
@@ -92,10 +84,7 @@ def trim_logits_tail(content: bytes) -> Optional[Tuple[bytes, int]]:
     graph = model.Subgraphs(0)
     if graph.OutputsLength() != 1:
         return None
-    codes = []
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        codes.append(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+    codes = tflite_graph.operator_codes(model)
     count = graph.OperatorsLength()
     first_cut = count
     wanted = int(graph.OutputsAsNumpy()[0])
@@ -112,10 +101,7 @@ def trim_logits_tail(content: bytes) -> Optional[Tuple[bytes, int]]:
         if kind == schema.BuiltinOperator.ARG_MAX and index == count - 1:
             pass
         elif kind == schema.BuiltinOperator.RESIZE_BILINEAR:
-            table = op.BuiltinOptions()
-            options = schema.ResizeBilinearOptions()
-            options.Init(table.Bytes, table.Pos)
-            if not options.AlignCorners() or options.HalfPixelCenters():
+            if not tflite_graph.resize_aligns_corners(op):
                 break
         else:
             break
@@ -157,10 +143,7 @@ def reshape_input(content: bytes, height: int, width: int) -> Optional[Tuple[byt
     if len(shape) != 4 or shape[1] != shape[2]:
         return None
     size = int(shape[1])
-    codes = []
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        codes.append(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+    codes = tflite_graph.operator_codes(model)
     pools, resizes = [], []
     for index in range(graph.OperatorsLength()):
         op = graph.Operators(index)

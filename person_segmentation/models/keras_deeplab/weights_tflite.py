@@ -37,6 +37,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from person_segmentation.models import tflite_graph
 from person_segmentation.models.keras_deeplab.weights_h5 import WeightFileError
 
 #: float-input DeepLab models take (pixel - 127.5) / 127.5, like the LiteRT backend feeds them
@@ -83,15 +84,6 @@ class TFLiteDeepLab:
         return self.convolutions['logits_semantic'].kernel.shape[-1]
 
 
-def _schema():
-    try:
-        from ai_edge_litert import schema_py_generated
-    except ImportError as error:  # pragma: no cover - depends on the installation
-        raise ImportError('reading .tflite weights needs LiteRT: pip install ai-edge-litert') \
-            from error
-    return schema_py_generated
-
-
 def layer_name(tensor_name: str) -> str:
     """Map a .tflite weight tensor name to the Keras layer name (see the module docstring)."""
     parts = tensor_name.split(';')[0].split('/')
@@ -114,7 +106,7 @@ class _Reader:
 
     def __init__(self, path):
         self.path = os.fspath(path)
-        self.schema = _schema()
+        self.schema = tflite_graph.schema()
         try:
             with open(self.path, 'rb') as handle:
                 content = handle.read()
@@ -129,11 +121,8 @@ class _Reader:
         self.graph = self.model.Subgraphs(0)
         names = {value: key for key, value in vars(self.schema.BuiltinOperator).items()
                  if not key.startswith('_')}
-        self.op_names = []
-        for i in range(self.model.OperatorCodesLength()):
-            code = self.model.OperatorCodes(i)
-            builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-            self.op_names.append(names.get(builtin, f'custom op {builtin}'))
+        self.op_names = [names.get(code, f'custom op {code}')
+                         for code in tflite_graph.operator_codes(self.model)]
         types = self.schema.TensorType
         self.dtypes = {types.FLOAT32: np.float32, types.UINT8: np.uint8, types.INT8: np.int8,
                        types.INT32: np.int32}
@@ -199,10 +188,7 @@ class _Reader:
                                   activation), quantised
 
     def check_resize(self, op):
-        table = op.BuiltinOptions()
-        options = self.schema.ResizeBilinearOptions()
-        options.Init(table.Bytes, table.Pos)
-        if not options.AlignCorners() or options.HalfPixelCenters():
+        if not tflite_graph.resize_aligns_corners(op):
             raise WeightFileError(f'{self.path}: a RESIZE_BILINEAR without align_corners; the '
                                   'DeepLab graph resizes with align_corners=True')
 
