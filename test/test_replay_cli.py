@@ -192,8 +192,11 @@ def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
 
 
 def test_preset_and_model_reach_the_node_as_parameters():
-    args = node_arguments(ReplayOptions(preset='accurate', model='deeplabv3_mnv2_257'))
+    args = node_arguments(ReplayOptions(node_parameters={'preset': 'accurate',
+                                                         'model': 'deeplabv3_mnv2_257'}))
     assert ' '.join(args).endswith('-p preset:=accurate -p model:=deeplabv3_mnv2_257')
     assert 'preset:=' not in ' '.join(node_arguments(ReplayOptions()))  # the node's default
-    parsed = replay.build_parser().parse_args(['in.mp4', '--preset', 'fast'])
-    assert parsed.preset == 'fast'
+    parsed = replay.build_parser().parse_args(
+        ['in.mp4', '--preset', 'fast', '--device', 'cpu', '--param', 'threshold:=0.6'])
+    assert replay.node_parameters(parsed) == {'threshold': '0.6', 'preset': 'fast',
+                                              'device': 'cpu'}

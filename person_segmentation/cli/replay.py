@@ -33,7 +33,7 @@ from typing import Optional
 
 from person_segmentation import exit_codes
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
-from person_segmentation.cli.engine_options import add_engine_options
+from person_segmentation.cli.engine_options import add_engine_options, NAMES as ENGINE_OPTIONS
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def node_parameters(args) -> dict:
+    """Return the node parameters the command line sets: --param, then the engine options."""
+    params = _parse_params(args.param)
+    params.update({name: getattr(args, name) for name in ENGINE_OPTIONS if getattr(args, name)})
+    return params
+
+
 def _parse_params(items):
     params = {}
     for item in items:
@@ -117,12 +124,8 @@ def run(args) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f'--limit must be at least 1, got {args.limit}')
-    node_parameters = _parse_params(args.param)
-    node_parameters.update({name: getattr(args, name) for name in ('backend', 'device')
-                            if getattr(args, name)})
-    options = ReplayOptions(mode=args.mode, rate=args.rate, model=args.model,
-                            preset=args.preset, node=args.node,
-                            node_parameters=node_parameters,
+    options = ReplayOptions(mode=args.mode, rate=args.rate, node=args.node,
+                            node_parameters=node_parameters(args),
                             startup_timeout=args.startup_timeout)
     if not os.path.exists(args.input) and '%' not in args.input:
         raise ValueError(f'input not found: {args.input}')

@@ -45,14 +45,13 @@ class ReplayError(Exception):
 
 @dataclass
 class ReplayOptions:
-    """How to replay: mode, node and its preset and model, and patience."""
+    """How to replay: mode, node and its parameters, and patience."""
 
     mode: str = 'lossless'
     rate: float = 1.0  # realtime only: playback speed multiplier
-    model: Optional[str] = None
-    preset: Optional[str] = None  # None: the node's default ('auto')
     node: str = 'subprocess'
     input_topic: str = '/replay/image'
+    #: e.g. preset, model, backend, device; what is not given keeps the node's default
     node_parameters: Dict[str, object] = field(default_factory=dict)
     startup_timeout: float = 120.0  # s for the node to load its model and appear
     retry_after: float = 10.0  # lossless: republish a frame without output after this many s
@@ -227,10 +226,6 @@ def node_arguments(options: ReplayOptions) -> List[str]:
     """Command-line ROS arguments that connect the node to the replay and set its parameters."""
     args = ['--ros-args', '-r', f'image:={options.input_topic}',
             '-p', 'use_sim_time:=true', '-p', 'qos_reliability:=reliable']
-    if options.preset:
-        args += ['-p', f'preset:={options.preset}']
-    if options.model:
-        args += ['-p', f'model:={options.model}']
     for name, value in options.node_parameters.items():
         text = str(value).lower() if isinstance(value, bool) else str(value)
         args += ['-p', f'{name}:={text}']
