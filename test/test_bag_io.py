@@ -94,6 +94,21 @@ def test_topic_choice(tmp_path, photo):
         bags.BagImageSource(bag, topic='/other')
 
 
+@pytest.mark.parametrize('distro, storage, stored', [('humble', None, 'db3'),
+                                                     ('jazzy', None, 'mcap'),
+                                                     ('humble', 'mcap', 'mcap')])
+def test_the_storage_defaults_to_what_the_distribution_reads(tmp_path, photo, distro, storage,
+                                                             stored):
+    """Failed on the old code for Humble: only the CLIs knew, the writer wrote MCAP."""
+    bag = tmp_path / distro
+    with bags.AtomicBagWriter(bag, storage=storage, ros_distro=distro) as writer:
+        writer.write(writer.add_topic('/cam/image', bags.IMAGE_TYPE), 10**9,
+                     bags.image_message(photo, 10**9))
+    assert [p.suffix for p in bag.iterdir() if p.suffix in ('.db3', '.mcap')] == [f'.{stored}']
+    with bags.BagImageSource(bag) as source:
+        assert [f.stamp_ns for f in source] == [10**9]
+
+
 def test_writer_discards_everything_on_error(tmp_path, photo):
     bag = tmp_path / 'bag'
     with pytest.raises(KeyboardInterrupt):

@@ -58,7 +58,7 @@ def default_topic(compressed: bool) -> str:
 
 
 def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRAME_ID,
-            storage: str = 'mcap', compressed: bool = False, fps: Optional[float] = None,
+            storage: Optional[str] = None, compressed: bool = False, fps: Optional[float] = None,
             start_time: Optional[float] = None, force: bool = False, jpeg_quality: int = 90,
             progress: Optional[bool] = None, ros_distro: str = DEFAULT_ROS_DISTRO) -> Conversion:
     """

@@ -167,15 +167,16 @@ class AtomicBagWriter:
     existing bag at the target is left untouched; with ``force`` an existing target is replaced
     only after the new bag is complete. ``ros_distro`` names the oldest ROS 2 distribution that
     must read the bag (bag_formats.ROS_DISTROS): Jazzy and later read the default, version 9.
+    ``storage`` None is that distribution's own (sqlite3 for Humble, mcap after).
     """
 
-    def __init__(self, path, storage: str = 'mcap', force: bool = False,
+    def __init__(self, path, storage: Optional[str] = None, force: bool = False,
                  ros_distro: str = DEFAULT_ROS_DISTRO):
         self.path = pathlib.Path(path)
-        self.storage = storage
-        self.force = force
         self.format = bag_format(ros_distro)
-        self._plugin = _check_storage(storage)
+        self.storage = storage or self.format.default_storage
+        self.force = force
+        self._plugin = _check_storage(self.storage)
         self._tmpdir: Optional[pathlib.Path] = None
         self._writer: Optional[Writer] = None
         self.message_count = 0
