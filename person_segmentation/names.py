@@ -30,3 +30,13 @@ NODE_EXECUTABLE = 'person_segmentation_node'
 PARAMS_FILE = 'person_segmentation.yaml'
 #: Fast DDS profile with a shared-memory segment large enough for camera images
 FASTDDS_PROFILE_FILE = 'fastdds_large_images.xml'
+
+# The node's outputs, each published as ``~/<name>`` (in the node's private namespace, so a
+# namespace or a node-name remap moves them all). Every module that subscribes to, records or
+# publishes them uses these names.
+MASK = 'mask'  # sensor_msgs/Image mono8
+OVERLAY = 'overlay'  # sensor_msgs/Image bgr8
+PROBABILITY = 'probability'  # sensor_msgs/Image mono8 or 32FC1
+PERSON_DETECTED = 'person_detected'  # std_msgs/Bool
+PERSONS = 'persons'  # vision_msgs/Detection2DArray (where vision_msgs is installed)
+OUTPUTS = (MASK, OVERLAY, PROBABILITY, PERSON_DETECTED, PERSONS)
