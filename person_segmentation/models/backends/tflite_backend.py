@@ -20,12 +20,14 @@ and the quantised 513x513 Coral models end in an ARG_MAX op (class ids only). Bo
 logits on a 33x33 grid (output stride 8 or 16) and then upsample them bilinearly
 (align-corners) to the input size; the quantised ones then take the argmax.
 
-At load time the backend trims that tail off the graph (in memory, the file is not touched): the
-model's output becomes the raw 33x33x21 logits. That saves the two most expensive and least
-useful ops (a 513x513x21 resize and an argmax over it) and gives the quantised models a real
-softmax probability instead of class ids. The logits are upsampled 2x to 65x65 (exact
-align-corners midpoints), the person softmax is taken there, and the probability is warped to the
-input size with the same align-corners geometry as the model's own resize.
+At load time the backend trims that tail off the graph (``tflite_graph.trim_logits_tail``; in
+memory, the file is not touched): the model's output becomes the raw 33x33x21 logits. That
+saves the two most expensive and least useful ops (a 513x513x21 resize and an argmax over it)
+and gives the quantised models a real softmax probability instead of class ids. The logits
+are upsampled 2x to 65x65 (exact align-corners midpoints), the person softmax is taken there,
+and the probability is warped to the input size with the same align-corners geometry as the
+model's own resize. Rectangular inputs (the engine's 'native' strategy) run a graph patched by
+``tflite_graph.reshape_input``.
 
 When a model does not have that structure (a user-supplied file) the full output is used: the
 softmax of the logits, or, for class ids only, a 0/1 probability (1.0 where the class is person;
@@ -33,7 +35,7 @@ softmax of the logits, or, for class ids only, a 0/1 probability (1.0 where the 
 """
 
 import pathlib
-from typing import Optional, Tuple
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -43,162 +45,21 @@ from person_segmentation.models.backends.base import Backend
 from person_segmentation.models.spec import ModelSpec, NUM_CLASSES, PERSON_CLASS
 
 
-def _litert():
-    schema = tflite_graph.schema()  # the ImportError with the fix when LiteRT is missing
+def _interpreter_class():
+    tflite_graph.schema()  # the ImportError with the fix when LiteRT is missing
     from ai_edge_litert import interpreter
-    return interpreter.Interpreter, schema
+    return interpreter.Interpreter
 
 
 def load_interpreter(path=None, threads: int = 1, content: Optional[bytes] = None):
     """Create a LiteRT interpreter; a file that is not a TFLite model raises ValueError."""
-    interpreter_class, _ = _litert()
+    interpreter_class = _interpreter_class()
     try:
         if content is not None:
             return interpreter_class(model_content=content, num_threads=max(1, int(threads)))
         return interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
     except (ValueError, RuntimeError) as error:
         raise ValueError(f'{path} is not a usable TFLite model: {error}') from None
-
-
-def _vector_position(table, field_offset: int) -> Optional[int]:
-    """Return the byte position of the first element of a flatbuffer vector field."""
-    offset = table.Offset(field_offset)
-    if not offset:
-        return None
-    return table.Vector(offset)
-
-
-def trim_logits_tail(content: bytes) -> Optional[Tuple[bytes, int]]:
-    """
-    Cut the trailing bilinear upsampling (and ARG_MAX) off a DeepLab TFLite graph.
-
-    Return ``(model bytes whose single output is the low-resolution logits, tensor index)``, or
-    None when the graph does not end in align-corners RESIZE_BILINEAR ops on 21-channel logits
-    (optionally followed by ARG_MAX). Only two numbers in the flatbuffer change: the length of
-    the operator list and the subgraph's output tensor index.
-    """
-    _, schema = _litert()
-    model = schema.Model.GetRootAs(content, 0)
-    if model.SubgraphsLength() != 1:
-        return None
-    graph = model.Subgraphs(0)
-    if graph.OutputsLength() != 1:
-        return None
-    codes = tflite_graph.operator_codes(model)
-    count = graph.OperatorsLength()
-    first_cut = count
-    wanted = int(graph.OutputsAsNumpy()[0])
-    for index in range(count - 1, -1, -1):
-        op = graph.Operators(index)
-        outputs = op.OutputsAsNumpy()
-        if len(outputs) != 1 or int(outputs[0]) != wanted:
-            break
-        kind = codes[op.OpcodeIndex()]
-        source = int(op.InputsAsNumpy()[0])
-        shape = graph.Tensors(source).ShapeAsNumpy()
-        if len(shape) != 4 or shape[-1] != NUM_CLASSES:
-            break
-        if kind == schema.BuiltinOperator.ARG_MAX and index == count - 1:
-            pass
-        elif kind == schema.BuiltinOperator.RESIZE_BILINEAR:
-            if not tflite_graph.resize_aligns_corners(op):
-                break
-        else:
-            break
-        first_cut, wanted = index, source
-    if first_cut == count or first_cut == 0:
-        return None
-    patched = bytearray(content)
-    ops_pos = _vector_position(graph._tab, 10)  # SubGraph.operators
-    out_pos = _vector_position(graph._tab, 8)  # SubGraph.outputs
-    if ops_pos is None or out_pos is None:
-        return None
-    patched[ops_pos - 4:ops_pos] = int(first_cut).to_bytes(4, 'little')
-    patched[out_pos:out_pos + 4] = int(wanted).to_bytes(4, 'little', signed=True)
-    return bytes(patched), wanted
-
-
-def _table_field_position(table, field_offset: int) -> Optional[int]:
-    offset = table.Offset(field_offset)
-    return table.Pos + offset if offset else None
-
-
-def reshape_input(content: bytes, height: int, width: int) -> Optional[Tuple[bytes, int]]:
-    """
-    Adapt a DeepLab graph to a rectangular ``height`` x ``width`` input.
-
-    DeepLab is fully convolutional except for its image-pooling branch, whose AVERAGE_POOL_2D
-    window and the RESIZE_BILINEAR back to the feature grid are baked in for the square input.
-    This patches those few numbers in place (pool window and stride, resize target) for the new
-    feature grid. Return ``(model bytes, output stride)``, or None when the graph does not have
-    that structure or the size does not fit the output stride (``(side - 1) % stride == 0``).
-    """
-    _, schema = _litert()
-    model = schema.Model.GetRootAs(content, 0)
-    graph = model.Subgraphs(0)
-    inputs = graph.InputsAsNumpy()
-    if len(inputs) != 1:
-        return None
-    shape = graph.Tensors(int(inputs[0])).ShapeAsNumpy()
-    if len(shape) != 4 or shape[1] != shape[2]:
-        return None
-    size = int(shape[1])
-    codes = tflite_graph.operator_codes(model)
-    pools, resizes = [], []
-    for index in range(graph.OperatorsLength()):
-        op = graph.Operators(index)
-        kind = codes[op.OpcodeIndex()]
-        if kind == schema.BuiltinOperator.AVERAGE_POOL_2D:
-            pools.append(op)
-        elif kind == schema.BuiltinOperator.RESIZE_BILINEAR:
-            resizes.append(op)
-    if len(pools) != 1:
-        return None
-    pool = pools[0]
-    grid_shape = graph.Tensors(int(pool.InputsAsNumpy()[0])).ShapeAsNumpy()
-    grid = int(grid_shape[1])
-    if grid_shape[2] != grid or grid < 2 or (size - 1) % (grid - 1):
-        return None
-    stride = (size - 1) // (grid - 1)
-    if (height - 1) % stride or (width - 1) % stride:
-        return None
-    grid_h, grid_w = (height - 1) // stride + 1, (width - 1) // stride + 1
-    patched = bytearray(content)
-
-    def put(position, value):
-        patched[position:position + 4] = int(value).to_bytes(4, 'little', signed=True)
-
-    table = pool.BuiltinOptions()
-    options = schema.Pool2DOptions()
-    options.Init(table.Bytes, table.Pos)
-    if (options.FilterHeight(), options.FilterWidth()) != (grid, grid):
-        return None
-    # Pool2DOptions fields: padding 4, stride_w 6, stride_h 8, filter_width 10, filter_height 12
-    for field, value, new in ((10, options.FilterWidth(), grid_w),
-                              (12, options.FilterHeight(), grid_h),
-                              (6, options.StrideW(), grid_w), (8, options.StrideH(), grid_h)):
-        position = _table_field_position(options._tab, field)
-        if position is None:
-            if field in (10, 12):
-                return None
-            continue
-        if value == grid:
-            put(position, new)
-    patched_buffers = set()
-    for op in resizes:
-        size_tensor = graph.Tensors(int(op.InputsAsNumpy()[1]))
-        buffer = model.Buffers(size_tensor.Buffer())
-        if buffer.DataLength() != 8:
-            continue
-        values = np.frombuffer(buffer.DataAsNumpy().tobytes(), np.int32)
-        if values.tolist() == [grid, grid] and size_tensor.Buffer() not in patched_buffers:
-            position = _vector_position(buffer._tab, 4)  # Buffer.data
-            put(position, grid_h)
-            put(position + 4, grid_w)
-            patched_buffers.add(size_tensor.Buffer())
-    if not patched_buffers:
-        return None
-    return bytes(patched), stride
 
 
 def inspect_tflite(path, threads: int = 1) -> ModelSpec:
@@ -249,7 +110,7 @@ class TFLiteBackend(Backend):
         trimmed = None
         if trim:
             try:
-                trimmed = trim_logits_tail(content)
+                trimmed = tflite_graph.trim_logits_tail(content)
             except Exception:  # noqa: B902 - not a DeepLab-shaped graph: run it as it is
                 trimmed = None
         self.trimmed = trimmed is not None
@@ -282,7 +143,8 @@ class TFLiteBackend(Backend):
         if not hasattr(self, '_stride'):
             patched = None
             try:
-                patched = reshape_input(self._content, self.input_size, self.input_size)
+                patched = tflite_graph.reshape_input(self._content, self.input_size,
+                                                     self.input_size)
             except Exception:  # noqa: B902 - unexpected graph: no rectangular inputs
                 patched = None
             self._stride = patched[1] if patched else None
@@ -298,13 +160,13 @@ class TFLiteBackend(Backend):
         """
         if (height, width) == self.input_shape:
             return
-        patched = reshape_input(self._content, height, width)
+        patched = tflite_graph.reshape_input(self._content, height, width)
         if patched is None:
             raise ValueError(f'{self.path.name} cannot take a {width}x{height} input '
                              f'(output stride {self.output_stride})')
         content = patched[0]
         if self._trim:
-            trimmed = trim_logits_tail(content)
+            trimmed = tflite_graph.trim_logits_tail(content)
             content = trimmed[0] if trimmed else content
         interpreter = load_interpreter(self.path, self.threads, content)
         tensor = interpreter.get_input_details()[0]

@@ -112,9 +112,10 @@ class _Reader:
                 content = handle.read()
         except OSError as error:
             raise WeightFileError(f'{self.path}: cannot read ({error})') from None
-        if len(content) < 8 or not self.schema.Model.ModelBufferHasIdentifier(content, 0):
-            raise WeightFileError(f'{self.path} is not a TFLite flatbuffer (no TFL3 identifier)')
-        self.model = self.schema.Model.GetRootAs(content, 0)
+        try:
+            self.model = tflite_graph.read_model(content, self.path)
+        except ValueError as error:
+            raise WeightFileError(str(error)) from None
         if self.model.SubgraphsLength() != 1:
             raise WeightFileError(f'{self.path}: {self.model.SubgraphsLength()} subgraphs; a '
                                   'DeepLab graph has one')

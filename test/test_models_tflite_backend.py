@@ -13,10 +13,11 @@
 # limitations under the License.
 
 """
-The TFLite graph surgery on the real models: trimmed logits and rectangular inputs.
+The LiteRT backend on the real models: trimmed graphs, rectangular inputs, shape changes.
 
-The backend rewrites two or four numbers in the flatbuffer (in memory). These tests pin down
-that the rewritten graphs load, give the logits grid, and agree with the untouched graphs.
+The graphs it runs are rewritten in memory by ``models.tflite_graph`` (test_models_tflite_graph);
+these tests pin down that the trimmed graph agrees with the untouched one, that a reshaped
+backend answers at its input size, and that a failed shape change keeps the previous one.
 """
 
 import cv2
@@ -36,16 +37,6 @@ def tile(davis_dir):
 
 
 @pytest.mark.parametrize('model', MODELS)
-def test_trimmed_graph_outputs_the_logits_grid(models_dir, model):
-    content = (models_dir / get_spec(model).filename).read_bytes()
-    trimmed, _ = tflite_backend.trim_logits_tail(content)
-    interpreter = tflite_backend.load_interpreter(content=trimmed)
-    interpreter.allocate_tensors()
-    assert list(interpreter.get_output_details()[0]['shape']) == [1, 33, 33, 21]
-    assert len(trimmed) == len(content)  # patched in place, nothing else changed
-
-
-@pytest.mark.parametrize('model', MODELS)
 def test_trimmed_and_full_graphs_agree(models_dir, model, tile):
     path = models_dir / get_spec(model).filename
     fast = tflite_backend.TFLiteBackend(path, 2)
@@ -61,12 +52,8 @@ def test_trimmed_and_full_graphs_agree(models_dir, model, tile):
 @pytest.mark.parametrize('model', MODELS)
 def test_rectangular_input(models_dir, model):
     spec = get_spec(model)
-    content = (models_dir / spec.filename).read_bytes()
     stride = 8 if spec.input_size == 257 else 16
     height, width = spec.input_size, spec.input_size + 25 * stride
-    patched, found_stride = tflite_backend.reshape_input(content, height, width)
-    assert found_stride == stride
-    assert tflite_backend.reshape_input(content, height, width + 1) is None  # not k * stride + 1
     backend = tflite_backend.TFLiteBackend(models_dir / spec.filename, 2)
     assert backend.output_stride == stride
     backend.set_input_shape(height, width)
