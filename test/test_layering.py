@@ -16,7 +16,8 @@
 The package's layering, checked from the code's own imports.
 
 README (Layout) describes the layers; this keeps the code honest about them: no import cycle,
-rclpy only in the two ROS adapters, the engine and the models free of ROS and of the tools, and
+rclpy only in the two ROS adapters, the engine and the models free of ROS and of the tools, the
+concrete inference backends reached only through ``models.backends.create_backend``, and
 ``launch_support`` light enough for the system Python that runs ``ros2 launch``.
 """
 
@@ -41,6 +42,13 @@ ALLOWED = {
     'launch_support': ('media.bag_topics',),
     'cli': ('engine', 'models', 'media', 'node', 'replay'),
 }
+#: Inside ``models`` only: the concrete backends and what they are built from. Other layers know
+#: a model through ``models.lookup`` and run it through ``models.backends`` (``create_backend``,
+#: the ``Backend`` interface of ``models.backends.base``), so a new backend is a local change.
+MODELS_PRIVATE = ('person_segmentation.models.backends.',
+                  'person_segmentation.models.keras_deeplab',
+                  'person_segmentation.models.tflite_graph')
+MODELS_INTERFACE = {'person_segmentation.models.backends.base'}
 ROS_ADAPTERS = {'person_segmentation.node.segmentation_node', 'person_segmentation.replay.runner'}
 HEAVY = ('numpy', 'cv2', 'tensorflow', 'keras', 'jax', 'torch', 'ai_edge_litert', 'rosbags',
          'rclpy', 'h5py')
@@ -109,6 +117,14 @@ def test_layer_imports_only_what_it_may(layer):
                  if other not in BASE and not any(other == a or other.startswith(a + '.')
                                                   for a in allowed))
     assert not bad, 'imports against the layering (README, Layout):\n' + '\n'.join(bad)
+
+
+def test_only_models_reaches_the_concrete_backends():
+    bad = sorted(f'{name} imports {other}'
+                 for name, others in GRAPH.items() if _layer(name) != 'models'
+                 for other in others
+                 if other.startswith(MODELS_PRIVATE) and other not in MODELS_INTERFACE)
+    assert not bad, 'use models.lookup and models.backends.create_backend:\n' + '\n'.join(bad)
 
 
 def test_rclpy_only_in_the_ros_adapters():

@@ -16,16 +16,16 @@
 The one entry point for person segmentation: frame in, probability, mask, people, presence out.
 
 ``Segmenter`` ties the pieces together so callers (the ROS node, segment_video, replay, the
-benchmarks) share exactly the same behaviour: model lookup and verification (``models.files``),
-the backend (``models.backends``), the named presets (``presets``), the lift of dark frames
-(``exposure``), aspect-preserving tiling at one or more zooms (``input_strategy``), refinement
-crops (``refinement``), temporal smoothing (``smoothing``), thresholding and per-person regions
-(``regions``) and the per-frame presence decision (``presence``). It never imports rclpy.
+benchmarks) share exactly the same behaviour: which model a name or file means
+(``models.lookup``), the backend (``models.backends.create_backend``), the named presets
+(``presets``), the lift of dark frames (``exposure``), aspect-preserving tiling at one or more
+zooms (``input_strategy``), refinement crops (``refinement``), temporal smoothing
+(``smoothing``), thresholding and per-person regions (``regions``) and the per-frame presence
+decision (``presence``). It never imports rclpy.
 """
 
 from dataclasses import dataclass, field
 import os
-import pathlib
 import time
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -40,10 +40,9 @@ from person_segmentation.engine.regions import find_regions, PersonRegion
 from person_segmentation.engine.rendering import mask_from_probability
 from person_segmentation.engine.smoothing import TemporalSmoother
 from person_segmentation.engine.view_fusion import fuse_views
-from person_segmentation.models import registry
+from person_segmentation.models import lookup
 from person_segmentation.models.backends import check_choice, create_backend
-from person_segmentation.models.files import ModelFileError, resolve_model_file
-from person_segmentation.models.spec import ModelSpec
+from person_segmentation.models.files import ModelFileError
 
 #: blobs smaller than this share of the frame are ignored as regions (not in the mask)
 DEFAULT_MIN_REGION_FRACTION = 1e-4
@@ -65,44 +64,6 @@ class SegmentationResult:
     def person_detected(self) -> bool:
         """Return True when at least one region was found."""
         return bool(self.regions)
-
-
-def _looks_like_path(model: str) -> bool:
-    return os.sep in model or model.endswith(('.tflite', '.h5', '.keras')) or os.path.exists(
-        model)
-
-
-def spec_for_path(path: pathlib.Path, threads: int = 1) -> ModelSpec:
-    """Infer a ModelSpec for a model file given by path."""
-    if not path.is_file():
-        raise ModelFileError(f'model file {path} does not exist; give a model name '
-                             f'({", ".join(registry.model_names())}) or an existing file')
-    if not os.access(path, os.R_OK):
-        raise ModelFileError(f'model file {path} is not readable')
-    for spec in registry.MODELS:
-        if spec.filename == path.name and spec.backend == 'tflite':
-            base = spec
-            break
-    else:
-        base = None
-    if path.suffix in ('.h5', '.keras'):
-        try:
-            from person_segmentation.models.backends import keras_backend
-        except ImportError as error:
-            raise ModelFileError(f'{path}: Keras models need the keras backend ({error})') \
-                from None
-        return keras_backend.spec_for_path(path)
-    from person_segmentation.models.backends.tflite_backend import inspect_tflite
-    try:
-        inferred = inspect_tflite(path, threads)
-    except ValueError as error:
-        raise ModelFileError(f'{error}. Give a DeepLab Pascal VOC .tflite file or a model '
-                             f'name ({", ".join(registry.model_names())}).') from None
-    if base is not None and (base.input_size, base.output) == (inferred.input_size,
-                                                               inferred.output):
-        return ModelSpec(**{**base.__dict__, 'url': None, 'sha256': None,
-                            'description': f'{base.description} (from {path})'})
-    return inferred
 
 
 class Segmenter:
@@ -144,18 +105,8 @@ class Segmenter:
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f'unknown input strategy {strategy!r}; choose one of '
                              f'{", ".join(STRATEGIES)}')
-        model = os.fspath(model)
-        if model in registry.model_names():
-            self.spec = registry.get_spec(model)
-            path = resolve_model_file(self.spec, model_dir)
-        elif _looks_like_path(model):
-            path = pathlib.Path(model).expanduser()
-            self.spec = spec_for_path(path, int(threads))
-        else:
-            raise ValueError(f'unknown model {model!r}; known models: '
-                             f'{", ".join(registry.model_names())} (or a model file path)')
+        self.spec, self.model_path = lookup.resolve(model, model_dir)
         self.model_name = self.spec.name
-        self.model_path = path
         # validate everything that needs no model first, so a bad argument loads nothing
         zooms = chosen.zooms if chosen is not None else (1.0,)
         self.zoom = zooms[0] if zoom is None else float(zoom)
@@ -170,7 +121,7 @@ class Segmenter:
         self.threads = int(threads)
         self.strategy = strategy or (chosen.strategy if chosen else self.spec.strategy)
         self._plans: List[Optional[InputPlan]] = [None] * len(self._view_zooms)
-        self._backend_args = (path, int(threads), backend, device, backend_opts)
+        self._backend_args = (self.model_path, int(threads), backend, device, backend_opts)
         self.backend = self._new_backend()
         self._view_backends = [self.backend]
         self._refiner: Optional[Refiner] = None

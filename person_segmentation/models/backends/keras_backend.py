@@ -26,7 +26,6 @@ shape, built on first use. Which framework Keras runs on is ``devices.keras_fram
 """
 
 import contextlib
-import dataclasses
 import logging
 import os
 import pathlib
@@ -38,7 +37,6 @@ from person_segmentation.models.backends.base import Backend
 from person_segmentation.models.files import ModelFileError
 from person_segmentation.models.keras_deeplab import (
     build_deeplab, build_tflite_deeplab, load_weights, read_tflite_deeplab, WeightFileError)
-from person_segmentation.models.keras_deeplab.weights_h5 import detect_architecture
 from person_segmentation.models.keras_deeplab.weights_tflite import (
     FLOAT_INPUT_SCALE, FLOAT_INPUT_ZERO)
 from person_segmentation.models.spec import PERSON_CLASS
@@ -49,23 +47,6 @@ _POLICIES = {'float32': None, 'float16': 'mixed_float16', 'bfloat16': 'mixed_bfl
 _OPTIONS = {'architecture', 'output_stride', 'precision', 'batch_size', 'jit', 'classes'}
 #: networks kept for different input shapes (each holds its weights and compiled functions)
 _MAX_SHAPES = 4
-
-
-def spec_for_path(path):
-    """
-    Return the registered Keras ModelSpec that fits the weight file at ``path``.
-
-    The architecture is recognised from the file's layer names; url and sha256 are dropped
-    because the file is the user's.
-    """
-    from person_segmentation.models.registry import KERAS_MODELS
-    try:
-        architecture = detect_architecture(path)
-    except WeightFileError as error:
-        raise ModelFileError(str(error)) from None
-    base = {s.options['architecture']: s for s in KERAS_MODELS}[architecture]
-    return dataclasses.replace(base, url=None, sha256=None, size_bytes=None,
-                               description=f'{base.description} (from {path})')
 
 
 def _keras():

@@ -42,7 +42,7 @@ import numpy as np
 
 from person_segmentation.models import tflite_graph
 from person_segmentation.models.backends.base import Backend
-from person_segmentation.models.spec import ModelSpec, NUM_CLASSES, PERSON_CLASS
+from person_segmentation.models.spec import NUM_CLASSES, PERSON_CLASS
 
 
 def _interpreter_class():
@@ -60,31 +60,6 @@ def load_interpreter(path=None, threads: int = 1, content: Optional[bytes] = Non
         return interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
     except (ValueError, RuntimeError) as error:
         raise ValueError(f'{path} is not a usable TFLite model: {error}') from None
-
-
-def inspect_tflite(path, threads: int = 1) -> ModelSpec:
-    """Build a ModelSpec for a .tflite file from its input and output tensors."""
-    interpreter = load_interpreter(path, threads)
-    inp = interpreter.get_input_details()
-    out = interpreter.get_output_details()
-    if len(inp) != 1 or len(out) < 1:
-        raise ValueError(f'{path}: expected one image input, got {len(inp)} inputs')
-    shape = [int(v) for v in inp[0]['shape']]
-    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
-        raise ValueError(f'{path}: input shape {shape} is not [1, S, S, 3]')
-    out_shape = [int(v) for v in out[0]['shape']]
-    if len(out_shape) == 4 and out_shape[-1] == NUM_CLASSES:
-        output = 'logits'
-    elif len(out_shape) == 3:
-        output = 'argmax'
-    else:
-        raise ValueError(f'{path}: output shape {out_shape} is neither [1, S, S, {NUM_CLASSES}] '
-                         'logits nor [1, S, S] class ids')
-    path = pathlib.Path(path)
-    return ModelSpec(name=path.stem, filename=path.name, url=None, sha256=None,
-                     size_bytes=path.stat().st_size, backend='tflite', input_size=shape[1],
-                     output=output, strategy='tiles',
-                     description=f'TFLite model from {path} (spec inferred from its tensors)')
 
 
 def _upsample2x_align_corners(grid: np.ndarray) -> np.ndarray:

@@ -26,7 +26,6 @@ import shutil
 import socket
 import threading
 
-from person_segmentation import Segmenter
 from person_segmentation.models.files import (default_model_dir, ModelFileError,
                                               resolve_model_file, sha256_of)
 from person_segmentation.models.registry import get_spec
@@ -141,25 +140,3 @@ def test_corrupt_cached_file_without_download_names_both_checksums(tmp_path):
     message = str(info.value)
     assert spec.sha256 in message and spec.url in message
     assert sha256_of(tmp_path / spec.filename) in message
-
-
-def test_corrupt_model_file_given_by_path(tmp_path):
-    bad = tmp_path / 'broken.tflite'
-    bad.write_bytes(b'\x00' * 1000)
-    with pytest.raises(ModelFileError, match='broken.tflite'):
-        Segmenter(str(bad))
-
-
-def test_missing_model_path_and_unknown_name(tmp_path):
-    with pytest.raises(ModelFileError, match='does not exist'):
-        Segmenter(str(tmp_path / 'nothing.tflite'))
-    with pytest.raises(ValueError, match='deeplabv3_mnv2_257'):
-        Segmenter('no_such_model')
-
-
-def test_model_given_by_path_infers_its_spec(models_dir, tmp_path):
-    copy = tmp_path / 'my_model.tflite'
-    shutil.copy(models_dir / get_spec(MODEL).filename, copy)
-    seg = Segmenter(str(copy))
-    assert seg.spec.input_size == 513 and seg.spec.output == 'argmax'
-    assert seg.spec.backend == 'tflite' and seg.model_name == 'my_model'
