@@ -42,6 +42,7 @@ import numpy as np
 
 from person_segmentation.models import tflite_graph
 from person_segmentation.models.backends.base import Backend
+from person_segmentation.models.backends.litert_messages import to_logging
 from person_segmentation.models.spec import NUM_CLASSES, PERSON_CLASS
 
 
@@ -55,11 +56,19 @@ def load_interpreter(path=None, threads: int = 1, content: Optional[bytes] = Non
     """Create a LiteRT interpreter; a file that is not a TFLite model raises ValueError."""
     interpreter_class = _interpreter_class()
     try:
-        if content is not None:
-            return interpreter_class(model_content=content, num_threads=max(1, int(threads)))
-        return interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
+        with to_logging():
+            if content is not None:
+                return interpreter_class(model_content=content,
+                                         num_threads=max(1, int(threads)))
+            return interpreter_class(model_path=str(path), num_threads=max(1, int(threads)))
     except (ValueError, RuntimeError) as error:
         raise ValueError(f'{path} is not a usable TFLite model: {error}') from None
+
+
+def _allocate(interpreter) -> None:
+    """Allocate the tensors (where LiteRT creates its XNNPACK delegate and says so)."""
+    with to_logging():
+        interpreter.allocate_tensors()
 
 
 def _upsample2x_align_corners(grid: np.ndarray) -> np.ndarray:
@@ -146,7 +155,7 @@ class TFLiteBackend(Backend):
         interpreter = load_interpreter(self.path, self.threads, content)
         tensor = interpreter.get_input_details()[0]
         interpreter.resize_tensor_input(tensor['index'], [1, height, width, 3])
-        interpreter.allocate_tensors()
+        _allocate(interpreter)
         feed = np.empty((1, height, width, 3),
                         np.float32 if self._float_input else tensor['dtype'])
         self._interpreter, self._input, self._feed = interpreter, tensor, feed
@@ -161,7 +170,7 @@ class TFLiteBackend(Backend):
             size = self.input_size
             self._batch = None  # until allocated: a failure here must not leave a stale size
             self._interpreter.resize_tensor_input(self._input['index'], [batch, size, size, 3])
-            self._interpreter.allocate_tensors()
+            _allocate(self._interpreter)
             self._feed = np.empty((batch, size, size, 3),
                                   np.float32 if self._float_input else self._input['dtype'])
             self._batch = batch
