@@ -50,7 +50,7 @@ def evaluate(model, strategy, factors, gates, thresholds, limit, threads, zoom=1
         probabilities, truths = [], []
         for rgb, truth in frames(sequence, limit=limit):
             start = time.perf_counter()
-            probabilities.append(segmenter.probability(rgb))
+            probabilities.append(segmenter(rgb).probability)  # smoothing off: unsmoothed
             times.append((time.perf_counter() - start) * 1e3)
             truths.append(truth)
         for factor in factors:

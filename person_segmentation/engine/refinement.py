@@ -167,13 +167,11 @@ class Refiner:
             self.size = refinement.crop_size
             backend.set_input_shape(self.size, self.size)
             self._reshaped = True
-        self.last_windows: List[Window] = []  # windows of the latest frame (for inspection)
 
     def __call__(self, rgb: np.ndarray, probability: np.ndarray, scale: float) -> np.ndarray:
         """Return ``probability`` refined around small candidates (in place when any)."""
         size = self.size
         windows, keep = plan_windows(probability, scale, size, self.refinement)
-        self.last_windows = windows
         if not windows:
             return probability
         tiles = crop_windows(rgb, windows, size)

@@ -18,20 +18,20 @@ The one entry point for person segmentation: frame in, probability, mask, people
 ``Segmenter`` ties the pieces together so callers (the ROS node, segment_video, replay, the
 benchmarks) share exactly the same behaviour: which model a name or file means
 (``models.lookup``), the backend (``models.backends.create_backend``), the named presets
-(``presets``), the lift of dark frames (``exposure``), aspect-preserving tiling at one or more
-zooms (``input_strategy``), refinement crops (``refinement``), temporal smoothing
-(``smoothing``), thresholding and per-person regions (``regions``) and the per-frame presence
-decision (``presence``). It never imports rclpy.
+(``presets``), the lift of dark frames (``exposure``), aspect-preserving model inputs at one or
+more zooms (``input_strategy``, fused by ``view_fusion``), refinement crops (``refinement``),
+temporal smoothing (``smoothing``), thresholding and per-person regions (``regions``) and the
+per-frame presence decision (``presence``); the time per stage is ``stage_times``'s. It never
+imports rclpy.
 """
 
 from dataclasses import dataclass, field
 import os
-import time
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from person_segmentation.engine import presets
+from person_segmentation.engine import presets, stage_times
 from person_segmentation.engine.exposure import lift_dark
 from person_segmentation.engine.input_strategy import InputPlan, STRATEGIES
 from person_segmentation.engine.presence import PresenceRule
@@ -39,6 +39,7 @@ from person_segmentation.engine.refinement import Refiner
 from person_segmentation.engine.regions import find_regions, PersonRegion
 from person_segmentation.engine.rendering import mask_from_probability
 from person_segmentation.engine.smoothing import TemporalSmoother
+from person_segmentation.engine.stage_times import StageTimes
 from person_segmentation.engine.view_fusion import fuse_views
 from person_segmentation.models import lookup
 from person_segmentation.models.backends import check_choice, create_backend
@@ -50,20 +51,31 @@ DEFAULT_MIN_REGION_FRACTION = 1e-4
 
 @dataclass
 class SegmentationResult:
-    """What one frame gives: probability, mask and people."""
+    """What one frame gives: probability, mask, people and presence."""
 
     probability: np.ndarray  # float32 H x W in [0, 1], at the input resolution
     mask: np.ndarray  # uint8 H x W, 255 = person
     regions: List[PersonRegion]  # one per person blob, largest first
-    timings: Dict[str, float] = field(default_factory=dict)  # ms: preprocess/model/postprocess
+    #: ms per stage: preprocess / model / refine / postprocess (``stage_times``)
+    timings: Dict[str, float] = field(default_factory=dict)
     #: a person is in view: a region with enough model pixels and confidence
     #: (``presence.PresenceRule``); independent of the share of the frame
     person_present: bool = False
 
-    @property
-    def person_detected(self) -> bool:
-        """Return True when at least one region was found."""
-        return bool(self.regions)
+
+#: (mask, regions) found on a probability map
+Found = Tuple[np.ndarray, List[PersonRegion]]
+
+
+@dataclass
+class _Inference:
+    """One frame's probability before smoothing (views fused, then refined)."""
+
+    probability: np.ndarray
+    timings: Dict[str, float]
+    #: the mask and regions of ``probability`` when they were already needed (the presence
+    #: check that decides whether to refine), else None
+    found: Optional[Found] = None
 
 
 class Segmenter:
@@ -72,26 +84,26 @@ class Segmenter:
 
     ``preset`` ('fast', 'accurate' or 'auto': see ``presets``) sets the model, input strategy,
     zooms, refinement crops, dark-frame lift and presence rule; with neither ``preset`` nor
-    ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a CPU). ``model``
-    is a registry name or a path to a model file; named alone (or with preset 'auto') it runs
-    that model plainly (one whole-frame view), named with 'fast' or 'accurate' it replaces that
-    preset's model. ``strategy`` None takes the preset's or the model's default input strategy.
-    ``smoothing`` is the EMA weight of
-    the past in [0, 1) (0 = off), gated per pixel by agreement (``smoothing_gate``, see
-    ``smoothing``); ``max_gap`` seconds between timestamps resets it. ``threshold`` turns
-    probability into the mask. ``zoom`` scales the model input's short side to ``zoom`` x the
-    model size for 'native' and 'tiles' (more pixels per person, proportional cost; a preset's
-    further views keep their ratio to it). ``min_region_area`` pixels (default 0.01 % of the
-    frame) drops specks from regions. ``threshold``, ``smoothing``, ``zoom`` and
-    ``presence_rule`` may be changed between calls. ``backend`` 'auto' | 'tflite' | 'keras' and
-    ``device`` 'auto' | 'cpu' | 'gpu' | 'gpu:N': 'auto' runs Keras on a usable GPU and LiteRT on
-    the CPU otherwise (see ``models.backends.choose_backend``; ``backend.selection`` says why).
+    ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a CPU).
+    ``model`` is a registry name or a path to a model file; named alone (or with preset 'auto')
+    it runs that model plainly (one whole-frame view), named with 'fast' or 'accurate' it
+    replaces that preset's model. ``strategy`` None takes the preset's or the model's default
+    input strategy. ``smoothing`` is the EMA weight of the past in [0, 1) (0 = off), gated per
+    pixel by agreement (``smoothing_gate``, see ``smoothing``); a gap of over a second between
+    timestamps resets it. ``threshold`` turns probability into the mask. ``zoom`` scales the
+    model input's short side to ``zoom`` x the model size for 'native' and 'tiles' (more pixels
+    per person, proportional cost; a preset's further views keep their ratio to it).
+    ``min_region_area`` pixels (default 0.01 % of the frame) drops specks from regions.
+    ``threshold``, ``smoothing``, ``zoom`` and ``presence_rule`` may be changed between calls.
+    ``backend`` 'auto' | 'tflite' | 'keras' and ``device`` 'auto' | 'cpu' | 'gpu' | 'gpu:N':
+    'auto' runs Keras on a usable GPU and LiteRT on the CPU otherwise (see
+    ``models.backends.choose_backend``; ``backend.selection`` says why).
     """
 
     def __init__(self, model: Optional[Union[str, os.PathLike]] = None, threads: int = 2,
                  strategy: Optional[str] = None, smoothing: float = 0.0,
                  threshold: float = 0.5, min_region_area: Optional[int] = None,
-                 max_gap: float = 1.0, model_dir: Optional[Union[str, os.PathLike]] = None,
+                 model_dir: Optional[Union[str, os.PathLike]] = None,
                  smoothing_gate: float = 2.0, zoom: Optional[float] = None,
                  preset: Optional[str] = None, backend: str = 'auto', device: str = 'auto',
                  **backend_opts):
@@ -115,7 +127,7 @@ class Segmenter:
             InputPlan(8, 8, 9, 'pad', zoom=self.zoom * view_zoom)
         self.lift_dark = chosen is not None and chosen.lift_dark
         self.presence_rule = chosen.presence if chosen else PresenceRule()
-        self._smoother = TemporalSmoother(smoothing, max_gap, smoothing_gate)
+        self._smoother = TemporalSmoother(smoothing, gate=smoothing_gate)
         self.threshold = threshold
         self.min_region_area = min_region_area
         self.threads = int(threads)
@@ -168,15 +180,6 @@ class Segmenter:
         self._smoother.factor = value
 
     @property
-    def max_gap(self) -> float:
-        """Seconds between timestamps above which smoothing restarts."""
-        return self._smoother.max_gap
-
-    @max_gap.setter
-    def max_gap(self, value: float) -> None:
-        self._smoother.max_gap = float(value)
-
-    @property
     def threshold(self) -> float:
         """Probability at or above which a pixel is person."""
         return self._threshold
@@ -215,10 +218,6 @@ class Segmenter:
             self._plans[view] = plan
         return plan
 
-    def probability(self, rgb: np.ndarray) -> np.ndarray:
-        """Return the unsmoothed person probability of one frame (no state is touched)."""
-        return self._infer(self._check(rgb))[0]
-
     @staticmethod
     def _check(rgb: np.ndarray) -> np.ndarray:
         rgb = np.asarray(rgb)
@@ -227,61 +226,62 @@ class Segmenter:
                              f'shape {rgb.shape} dtype {rgb.dtype}')
         return rgb
 
-    def _infer(self, rgb: np.ndarray):
-        """Return the probability (views fused, then refined), timings in ms and found regions."""
+    def _infer(self, rgb: np.ndarray) -> _Inference:
+        """Return one frame's probability before smoothing (see ``_infer_batch``)."""
         return self._infer_batch([rgb])[0]
 
-    def _infer_batch(self, frames: List[np.ndarray]):
+    def _infer_batch(self, frames: List[np.ndarray]) -> List[_Inference]:
         """
-        Return ``[(probability, timings, found)]`` for frames of one size, one model call a view.
+        Return each frame's probability: its views fused, then refined (frames of one size).
 
-        Timings are in ms, per frame (a batch's share of each model call). ``found`` is the
-        (mask, regions) of the probability when they were already needed (the presence check
-        before refinement), else None.
+        Each view runs one model call for the tiles of all the frames; fusion, the presence
+        check and refinement crops run per frame. Timings are per frame: a share of the batch's
+        work plus the frame's own.
         """
-        start = time.perf_counter()
-        model_time = 0.0
-        inputs = [lift_dark(rgb) if self.lift_dark else rgb for rgb in frames]
-        height, width = frames[0].shape[:2]
-        views = [[] for _ in frames]  # per frame, the merged probability of each view
-        for view, backend in enumerate(self._view_backends):
+        batch = StageTimes()
+        with batch.measure('preprocess'):
+            inputs = [lift_dark(rgb) if self.lift_dark else rgb for rgb in frames]
+        by_view = [self._view_probabilities(inputs, view, batch)
+                   for view in range(len(self._view_backends))]
+        shared = batch.share(len(frames))
+        return [self._fuse_and_refine(model_input, [view[index] for view in by_view], shared)
+                for index, model_input in enumerate(inputs)]
+
+    def _view_probabilities(self, inputs: List[np.ndarray], view: int,
+                            times: StageTimes) -> List[np.ndarray]:
+        """Return each frame's probability seen through one view (one backend call for all)."""
+        height, width = inputs[0].shape[:2]
+        with times.measure('preprocess'):
             plan = self._plan_for(height, width, view)
-            if len(frames) == 1:
+            if len(inputs) == 1:
                 tiles = plan.tiles(inputs[0])
             else:  # plan.tiles reuses one buffer: copy out each frame's tiles
                 tiles = np.concatenate([plan.tiles(rgb).copy() for rgb in inputs])
-            t0 = time.perf_counter()
-            tile_prob = backend.predict(tiles)
-            model_time += time.perf_counter() - t0
-            for index, frame_views in enumerate(views):
-                frame_views.append(plan.merge(tile_prob[index * plan.count:
-                                                        (index + 1) * plan.count]))
-        share = 1e3 / len(frames)
-        fused_at = time.perf_counter()
-        results = []
-        for model_input, frame_views in zip(inputs, views):
-            probability = fuse_views(frame_views, self._plans[0].scale, self._threshold)
+        with times.measure('model'):
+            tile_probability = self._view_backends[view].predict(tiles)
+        with times.measure('preprocess'):
+            return [plan.merge(tile_probability[index * plan.count:(index + 1) * plan.count])
+                    for index in range(len(inputs))]
+
+    def _fuse_and_refine(self, model_input: np.ndarray, views: List[np.ndarray],
+                         shared: Dict[str, float]) -> _Inference:
+        """Fuse one frame's views and refine them where nobody large enough was found."""
+        times = StageTimes()
+        refiner, scale = self._refiner, self._plans[0].scale
+        with times.measure('preprocess'):
+            probability = fuse_views(views, scale, self._threshold)
             np.clip(probability, 0.0, 1.0, out=probability)
-            timings = {'model': model_time * share}
-            found, refiner, scale = None, self._refiner, self._plans[0].scale
+            found = None
             if refiner is not None and refiner.refinement.only_when_absent:
                 found = self._regions(probability)  # refine only while nobody is found
-            if refiner is not None and (found is None or
-                                        not self._presence_rule.is_evidence(found[1], scale)):
-                t0 = time.perf_counter()
+        if refiner is not None and (found is None or
+                                    not self._presence_rule.is_evidence(found[1], scale)):
+            with times.measure('refine'):
                 probability = refiner(model_input, probability, scale)
-                found = None  # refined in place: not the map they were found in
-                timings['refine'] = (time.perf_counter() - t0) * 1e3
-            results.append((probability, timings, found))
-        # everything else before the model's answer: dark-frame lift, tiling, merging views
-        before_refine = ((fused_at - start) - model_time) * share
-        fusing = (time.perf_counter() - fused_at) * 1e3 / len(frames)
-        for _, timings, _ in results:
-            timings['preprocess'] = before_refine + fusing - timings.get('refine', 0.0) / len(
-                frames)
-        return results
+            found = None  # refined in place: not the map they were found in
+        return _Inference(probability, stage_times.add(shared, times.ms), found)
 
-    def _regions(self, probability: np.ndarray):
+    def _regions(self, probability: np.ndarray) -> Found:
         """Return the mask and regions of ``probability``."""
         mask = mask_from_probability(probability, self._threshold)
         min_area = self.min_region_area
@@ -291,7 +291,7 @@ class Segmenter:
 
     def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None) -> SegmentationResult:
         """Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional)."""
-        return self._result(*self._infer(self._check(rgb)), timestamp)
+        return self._result(self._infer(self._check(rgb)), timestamp)
 
     def segment_batch(self, frames: Sequence[np.ndarray],
                       timestamps: Optional[Sequence[Optional[float]]] = None
@@ -313,20 +313,21 @@ class Segmenter:
         shapes = {rgb.shape for rgb in frames}
         if len(shapes) != 1:
             raise ValueError(f'a batch must hold frames of one size, got {sorted(shapes)}')
-        return [self._result(*inferred, stamp)
-                for inferred, stamp in zip(self._infer_batch(frames), timestamps)]
+        return [self._result(inference, stamp)
+                for inference, stamp in zip(self._infer_batch(frames), timestamps)]
 
-    def _result(self, probability: np.ndarray, timings: Dict[str, float], found,
-                timestamp: Optional[float]) -> SegmentationResult:
+    def _result(self, inference: _Inference, timestamp: Optional[float]) -> SegmentationResult:
         """Smooth, threshold, find regions and decide presence for one frame, in order."""
-        t2 = time.perf_counter()
-        smoothed = self._smoother.update(probability, timestamp)
-        # the regions found before refinement hold unless smoothing changed the map
-        mask, regions = (found if found is not None and smoothed is probability
-                         else self._regions(smoothed))
-        present = self._presence_rule.is_evidence(regions, self._plans[0].scale)
-        timings['postprocess'] = (time.perf_counter() - t2) * 1e3
-        return SegmentationResult(smoothed, mask, regions, timings, present)
+        times = StageTimes()
+        with times.measure('postprocess'):
+            smoothed = self._smoother.update(inference.probability, timestamp)
+            # the regions found before refinement hold unless smoothing changed the map
+            found = inference.found
+            mask, regions = (found if found is not None and smoothed is inference.probability
+                             else self._regions(smoothed))
+            present = self._presence_rule.is_evidence(regions, self._plans[0].scale)
+        return SegmentationResult(smoothed, mask, regions,
+                                  stage_times.add(inference.timings, times.ms), present)
 
     def describe(self) -> str:
         """Return what runs, for logs: preset, model, strategy, backend and device."""
