@@ -19,9 +19,12 @@ The floors sit a little under what bench/bench_quality.py measures on the same f
 regression in tiling, normalisation, colour order or probability shows up here as a failure.
 """
 
+import types
+
 import cv2
 import numpy as np
 from person_segmentation import Segmenter
+from person_segmentation.engine.rendering import mask_from_probability
 import pytest
 
 SEQUENCES = ('parkour', 'lucia', 'hike')
@@ -57,10 +60,26 @@ def test_davis_mean_j_floor(davis_dir, models_dir, model, strategy, floor):
     assert min(scores) >= floor - 0.1, dict(zip(SEQUENCES, scores))
 
 
+class _Stretching:
+    """The dropped 'stretch' strategy by hand: the frame squashed into the model's square."""
+
+    def __init__(self, segmenter):
+        self.segmenter = segmenter
+
+    def __call__(self, rgb):
+        height, width = rgb.shape[:2]
+        size = self.segmenter.backend.input_size
+        square = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
+        probability = cv2.resize(self.segmenter(square).probability, (width, height),
+                                 interpolation=cv2.INTER_LINEAR)
+        return types.SimpleNamespace(mask=mask_from_probability(probability, 0.5))
+
+
 def test_tiles_beat_stretching(davis_dir, models_dir):
     """Keeping the aspect ratio is what the tiles are for (lucia: a tall thin person)."""
     tiles = _mean_j(Segmenter('deeplabv3_mnv2_257', strategy='tiles'), davis_dir, 'lucia')
-    stretch = _mean_j(Segmenter('deeplabv3_mnv2_257', strategy='stretch'), davis_dir, 'lucia')
+    stretch = _mean_j(_Stretching(Segmenter('deeplabv3_mnv2_257', strategy='tiles')),
+                      davis_dir, 'lucia')
     assert tiles > stretch + 0.2
 
 

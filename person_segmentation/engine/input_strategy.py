@@ -13,19 +13,26 @@
 # limitations under the License.
 
 """
-Turn a frame of any aspect ratio into square model tiles and merge the answers back.
+Turn a frame of any aspect ratio into model inputs and merge the answers back.
 
-The DeepLab models take a fixed square input. Stretching a 16:9 frame into that square distorts
-people (measured on DAVIS: J 0.24-0.54 for the 257 model), so the default is ``tiles``: scale the
-frame so its short side equals the model input, cut overlapping square tiles along the long side,
-and blend their probabilities with linear feathering across each overlap (the centre of a tile
-has more context than its edge). ``native`` feeds the whole frame (short side = S) as one
-rectangular input to a graph whose image-pooling window was adapted to it (see
-``backends.tflite_backend.reshape_input``): no tiles, no overlap to compute twice. ``grid``
-tiles the frame enlarged to 1.75x that scale (a 2-row grid, about 4x the tiles) so small, far
-people are seen at a size the network knows. ``pad`` (letterbox: one tile, the whole frame
-scaled so its long side fits, padded with mid-grey) and ``stretch`` (only for comparison) exist
-as alternatives; ``tiles+pad`` averages the tiled view with the whole-frame context view.
+The DeepLab models take a fixed square input; stretching a 16:9 frame into it distorts people.
+Three ways keep the aspect ratio, each measured on DAVIS (docs/engine.md, "Input strategy"):
+
+- ``native`` (the default of every DeepLab .tflite model and the presets): the whole frame,
+  short side scaled to the model size, as ONE rectangular input to a graph whose image-pooling
+  window was adapted to it (``models.tflite_graph.reshape_input``): no tiles, no overlap
+  computed twice, the best J and the fastest.
+- ``tiles`` (any square-input backend: the Keras .h5 models): scale the frame so its short side
+  equals the model input, cut overlapping square tiles along the long side, and blend their
+  probabilities with linear feathering across each overlap (a tile's centre has more context
+  than its edge). Within 0.01 J of ``native``.
+- ``pad`` (letterbox): one square input, the whole frame scaled so its long side fits, padded
+  with mid-grey; cheapest, but people get fewer pixels (0.08-0.30 J lower).
+
+``zoom`` scales the short side to ``zoom`` x the model size for ``native`` and ``tiles`` (more
+pixels per far person at a proportional cost). Dropped after measurement (issue 18): ``grid``
+(tiles at zoom 1.75: ``tiles`` with ``zoom`` does it), ``stretch`` (kept only to show its cost)
+and ``tiles+pad`` (lower J than ``tiles`` alone).
 
 A plan is built once per frame size and reused, so per-frame work is resizes and copies into
 preallocated buffers.
@@ -36,13 +43,17 @@ from typing import Tuple
 import cv2
 import numpy as np
 
-STRATEGIES = ('tiles', 'native', 'grid', 'pad', 'stretch', 'tiles+pad')
+STRATEGIES = ('native', 'tiles', 'pad')
 PAD_VALUE = 128  # mid-grey: 0 after DeepLab's (x - 127.5) / 127.5 normalisation
 #: The model input's memory budget: what a frame MAX_ASPECT times wider than tall (or taller than
 #: wide) needs under the strategy. A frame beyond it is letterboxed to MAX_ASPECT first, because
 #: the short side is what gets scaled to the model size: a 1 x 256 frame would otherwise become a
 #: 257 x 65793 input (2.5 GB). 4 covers 32:9 and side-by-side stereo.
 MAX_ASPECT = 4.0
+#: The letterbox canvas keeps a short side of at least this many model sizes (more when the
+#: zoom asks for more), so the strategy scales it down rather than up (1.75 was the zoom of the
+#: dropped 'grid' strategy; kept so that results stay the same).
+LETTERBOX_MIN_ZOOM = 1.75
 
 
 def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -109,15 +120,6 @@ class _TilesPlan:
         return cv2.resize(canvas, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
 
 
-class _GridPlan(_TilesPlan):
-    """Tiles over the frame enlarged to short side 1.75 x S: small, far people get bigger."""
-
-    ZOOM = 1.75
-
-    def __init__(self, height: int, width: int, size: int):
-        super().__init__(height, width, size, self.ZOOM)
-
-
 class _PadPlan:
     """The whole frame scaled so its long side is S, centred on a mid-grey square."""
 
@@ -171,25 +173,6 @@ class _NativePlan:
         return cv2.resize(prob[0], (self.width, self.height), interpolation=cv2.INTER_LINEAR)
 
 
-class _StretchPlan:
-    """The whole frame resized to S x S, ignoring the aspect ratio (for comparison only)."""
-
-    count = 1
-
-    def __init__(self, height: int, width: int, size: int):
-        self.height, self.width, self.size = height, width, size
-        self.scale = float(np.sqrt(size * size / (height * width)))  # not the same on both axes
-
-    def tiles(self, rgb: np.ndarray, out: np.ndarray) -> None:
-        out[0] = _resize(rgb, self.size, self.size)
-
-    def merge(self, prob: np.ndarray) -> np.ndarray:
-        return cv2.resize(prob[0], (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-
-
-_PLANS = {'tiles': _TilesPlan, 'grid': _GridPlan, 'pad': _PadPlan, 'stretch': _StretchPlan}
-
-
 class _Letterbox:
     """A frame beyond MAX_ASPECT, shrunk to fit and centred on a mid-grey canvas of MAX_ASPECT."""
 
@@ -216,12 +199,12 @@ class _Letterbox:
 
 class InputPlan:
     """
-    Tiling for one frame size, model input size and strategy; reuse it for every frame.
+    Model inputs for one frame size, model input size, strategy and zoom; reuse it every frame.
 
     ``zoom`` (for 'tiles' and 'native') scales the frame's short side to ``zoom`` x S instead of
-    S: more pixels per person at a proportional cost ('grid' is tiles at zoom 1.75). A frame more
-    than MAX_ASPECT times wider than tall (or taller than wide) is letterboxed to MAX_ASPECT, so
-    the model input never exceeds the strategy's budget, whatever the frame's shape.
+    S: more pixels per person at a proportional cost. A frame more than MAX_ASPECT times wider
+    than tall (or taller than wide) is letterboxed to MAX_ASPECT, so the model input never
+    exceeds the strategy's budget, whatever the frame's shape.
     """
 
     def __init__(self, height: int, width: int, size: int, strategy: str = 'tiles',
@@ -240,49 +223,40 @@ class InputPlan:
         self._letterbox = None
         if max(height, width) > MAX_ASPECT * min(height, width):
             self._letterbox = _Letterbox(height, width,
-                                         int(np.ceil(size * max(zoom, _GridPlan.ZOOM))))
+                                         int(np.ceil(size * max(zoom, LETTERBOX_MIN_ZOOM))))
             height, width = self._letterbox.canvas
         if strategy == 'native':
             if not stride:
                 raise ValueError("strategy 'native' needs a model whose graph takes rectangular "
                                  'inputs (a DeepLab TFLite model)')
-            self._parts = [_NativePlan(height, width, size, stride, zoom)]
-        elif strategy == 'tiles' and zoom != 1.0:
-            self._parts = [_TilesPlan(height, width, size, zoom)]
+            self._plan = _NativePlan(height, width, size, stride, zoom)
+        elif strategy == 'tiles':
+            self._plan = _TilesPlan(height, width, size, zoom)
         else:
-            self._parts = [_PLANS[name](height, width, size) for name in strategy.split('+')]
-        self.count = sum(part.count for part in self._parts)
+            self._plan = _PadPlan(height, width, size)
+        self.count = self._plan.count
         #: (height, width) of each model input: square except for 'native'
-        self.tile_shape = getattr(self._parts[0], 'tile_shape', (size, size))
+        self.tile_shape = getattr(self._plan, 'tile_shape', (size, size))
         self._buffer = np.empty((self.count,) + self.tile_shape + (3,), np.uint8)
 
     @property
     def scale(self) -> float:
-        """Model-input pixels per frame pixel (first part): how big things look to the model."""
-        scale = self._parts[0].scale  # per pixel of what the part was planned on
+        """Model-input pixels per frame pixel: how big things look to the model."""
+        scale = self._plan.scale  # per pixel of what the plan was made for
         if self._letterbox is not None:  # a canvas pixel is not a frame pixel
             scale *= self._letterbox.inner[0] / self.shape[0]
         return scale
 
     def tiles(self, rgb: np.ndarray) -> np.ndarray:
-        """Return uint8 RGB tiles [N, S, S, 3] for ``rgb`` (a reused buffer)."""
+        """Return uint8 RGB model inputs [N, h, w, 3] for ``rgb`` (a reused buffer)."""
         if self._letterbox is not None:
             rgb = self._letterbox.fit(rgb)
-        index = 0
-        for part in self._parts:
-            part.tiles(rgb, self._buffer[index:index + part.count])
-            index += part.count
+        self._plan.tiles(rgb, self._buffer)
         return self._buffer
 
     def merge(self, prob: np.ndarray) -> np.ndarray:
-        """Merge tile probabilities [N, S, S] into a float32 H x W map of the frame."""
-        index, result = 0, None
-        for part in self._parts:
-            merged = part.merge(prob[index:index + part.count])
-            index += part.count
-            result = merged if result is None else result + merged
-        if len(self._parts) > 1:
-            result *= 1.0 / len(self._parts)
+        """Merge the inputs' probabilities [N, h, w] into a float32 H x W map of the frame."""
+        result = self._plan.merge(prob)
         if self._letterbox is not None:
             result = self._letterbox.crop(result, *self.shape)
         return result

@@ -75,8 +75,8 @@ PARAMETERS: Tuple[ParameterSpec, ...] = (
                   f'Where the model runs: {DEVICE_HELP}; the GPU needs the Keras GPU install '
                   '(docs/keras_backend.md).', read_only=True),
     ParameterSpec('strategy', '',
-                  'How frames are fitted to the model input (tiles, native, grid, pad, stretch, '
-                  "tiles+pad); empty: the preset's.", read_only=True),
+                  'How frames are fitted to the model input (native, tiles, pad); empty: the '
+                  "preset's.", read_only=True),
     ParameterSpec('threshold', 0.5,
                   'Person probability at or above which a pixel is in the mask, in (0, 1].',
                   float_range=(0.0, 1.0)),
