@@ -13,22 +13,40 @@
 # limitations under the License.
 
 """
-The presets and the presence decision on real footage (../shared/eval), with the real models.
+The presets as data, and the presets and the presence decision on real footage (../shared/eval).
 
-Floors sit under what bench/bench_presets.py measures on the same frames; the far-people and
-presence checks compare with the plain model (the defaults of commit ffd9055), so they fail when
-the views, the refinement crops, the dark-frame lift or the presence rule stop working.
+The first test needs no model; the others run the real models. Floors sit under what
+bench/bench_presets.py measures on the same frames; the far-people and presence checks compare
+with the plain model (the defaults of commit ffd9055), so they fail when the views, the
+refinement crops, the dark-frame lift or the presence rule stop working.
 """
 
 import cv2
 import numpy as np
 from person_segmentation import Segmenter
+from person_segmentation.engine import presets
+from person_segmentation.models import devices
 import pytest
 
 FPS = 10.0
 FAST_DAVIS_FLOOR = 0.78  # measured on these frames: 0.806 (0.783 / 0.795 / 0.839)
 FAST_PENNFUDAN_FLOOR = 0.79  # measured: 0.812
 DARK_GAIN = 0.03  # measured: J 0.269 lifted vs 0.216 not
+
+
+def test_presets_are_data_and_auto_follows_the_gpu(monkeypatch):
+    assert set(presets.NAMES) == {'auto', 'fast', 'accurate'}
+    assert presets.choose(None, 'deeplabv3_mnv2_257') is None  # a model alone runs plainly
+    assert presets.choose('fast', 'deeplabv3_mnv2_513').name == 'fast'
+    # auto (the node's and the CLIs' default) with a model: the model plainly, not the model
+    # inside a preset tuned to another (fast's zoom 0.75 gave the 257 model a 193 px input).
+    assert presets.choose('auto', 'deeplabv3_mnv2_257') is None
+    monkeypatch.setattr(devices, 'gpu_device', lambda: None)
+    assert presets.choose(None, None).name == 'fast'
+    monkeypatch.setattr(devices, 'gpu_device', lambda: 'gpu:0')
+    assert presets.get('auto').name == 'accurate'
+    with pytest.raises(ValueError, match='auto, fast, accurate'):
+        presets.get('fastest')
 
 
 def _rgb(path):

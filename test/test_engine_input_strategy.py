@@ -13,17 +13,14 @@
 # limitations under the License.
 
 """
-Model-free checks of the engine's parts: tiling geometry, smoothing, regions and rendering.
+Frames of any shape into model inputs and back: tiles, native, pad, zoom and the letterbox.
 
-They use synthetic arrays whose right answer is known exactly, so a regression points at the
-part that broke rather than at the model.
+Model-free: synthetic frames whose right answer is known exactly (a "model" that echoes a
+channel), so a regression points at the geometry rather than at the model.
 """
 
 import numpy as np
 from person_segmentation.engine.input_strategy import InputPlan, PAD_VALUE, STRATEGIES
-from person_segmentation.engine.regions import find_regions
-from person_segmentation.engine.rendering import mask_from_probability, render_overlay
-from person_segmentation.engine.smoothing import TemporalSmoother
 import pytest
 
 
@@ -78,6 +75,14 @@ def test_native_input_keeps_the_aspect_ratio_within_a_stride(height, width, stri
         InputPlan(height, width, size, 'native')
 
 
+def test_native_zoom_below_one_keeps_the_aspect_ratio():
+    """Fails on the old code, which padded each side up to S and so stretched the frame."""
+    plan = InputPlan(480, 640, 513, 'native', stride=16, zoom=0.75)
+    height, width = plan.tile_shape
+    assert height < 513 and abs(width / height - 640 / 480) < 0.05
+    assert plan.scale == pytest.approx(0.75 * 513 / 480, rel=0.03)
+
+
 def test_bad_strategy_and_empty_frame_are_refused():
     with pytest.raises(ValueError, match='stretchy'):
         InputPlan(10, 10, 257, 'stretchy')
@@ -86,77 +91,6 @@ def test_bad_strategy_and_empty_frame_are_refused():
             InputPlan(10, 10, 257, dropped)
     with pytest.raises(ValueError):
         InputPlan(0, 10, 257, 'tiles')
-
-
-def test_gated_smoothing_follows_big_changes_and_smooths_small_ones():
-    smoother = TemporalSmoother(0.5, gate=2.0)
-    start = np.array([[0.0, 0.5, 0.45]], np.float32)
-    smoother.update(start)
-    out = smoother.update(np.array([[1.0, 0.5, 0.55]], np.float32))
-    # full disagreement: the new frame wins; no change: unchanged; jitter: averaged
-    np.testing.assert_allclose(out, [[1.0, 0.5, 0.45 + 0.1 * (1 - 0.5 * 0.9 ** 2)]], atol=1e-6)
-
-
-def test_smoothing_is_an_ema_and_resets():
-    smoother = TemporalSmoother(0.75, max_gap=1.0, gate=0.0)
-    ones = np.ones((4, 6), np.float32)
-    zeros = np.zeros((4, 6), np.float32)
-    np.testing.assert_allclose(smoother.update(ones, 0.0), 1.0)
-    np.testing.assert_allclose(smoother.update(zeros, 0.1), 0.75)
-    np.testing.assert_allclose(smoother.update(zeros, 0.2), 0.5625)
-    # a long gap forgets the past
-    np.testing.assert_allclose(smoother.update(zeros, 5.0), 0.0)
-    np.testing.assert_allclose(smoother.update(ones, 5.1), 0.25)
-    # time running backwards (a looped bag) forgets the past
-    np.testing.assert_allclose(smoother.update(zeros, 1.0), 0.0)
-    # a new resolution forgets the past
-    np.testing.assert_allclose(smoother.update(np.ones((2, 2), np.float32), 1.1), 1.0)
-    smoother.reset()
-    np.testing.assert_allclose(smoother.update(zeros), 0.0)
-    smoother.factor = 0.0
-    np.testing.assert_allclose(smoother.update(ones), 1.0)
-    with pytest.raises(ValueError):
-        smoother.factor = 1.0
-
-
-def test_regions_split_blobs_with_bbox_area_and_mean_probability():
-    probability = np.zeros((100, 200), np.float32)
-    probability[10:30, 20:60] = 0.9  # 800 px
-    probability[50:90, 150:170] = 0.7  # 800 px
-    probability[95:97, 5:7] = 0.8  # 4 px speck
-    mask = mask_from_probability(probability, 0.5)
-    assert set(np.unique(mask)) == {0, 255}
-    regions = find_regions(mask, probability, min_area=10)
-    assert len(regions) == 2
-    boxes = {r.bbox: r for r in regions}
-    assert boxes[(20, 10, 40, 20)].area == 800
-    assert boxes[(20, 10, 40, 20)].confidence == pytest.approx(0.9, abs=1e-6)
-    assert boxes[(150, 50, 20, 40)].confidence == pytest.approx(0.7, abs=1e-6)
-    assert len(find_regions(mask, probability, min_area=1)) == 3
-    assert find_regions(np.zeros_like(mask), probability, 1) == []
-
-
-def test_threshold_is_inclusive():
-    probability = np.array([[0.49, 0.5, 0.51]], np.float32)
-    assert mask_from_probability(probability, 0.5).tolist() == [[0, 255, 255]]
-
-
-def test_overlay_tints_only_person_pixels():
-    rgb = np.full((40, 50, 3), (10, 20, 30), np.uint8)
-    mask = np.zeros((40, 50), np.uint8)
-    mask[10:20, 10:30] = 255
-    out = render_overlay(rgb, mask, color=(255, 0, 0), alpha=0.5)
-    assert out.dtype == np.uint8 and out.shape == rgb.shape
-    assert (out[mask == 0] == (10, 20, 30)).all()
-    np.testing.assert_allclose(out[15, 15], (132, 10, 15), atol=1)
-    full = render_overlay(rgb, mask, color=(0, 0, 255), alpha=1.0)
-    assert (full[mask > 0] == (0, 0, 255)).all()
-    outlined = render_overlay(rgb, mask, color=(0, 255, 0), alpha=0.0, outline=1)
-    assert (outlined[10, 10:30] == (0, 255, 0)).all()
-    assert (outlined[15, 15] == (10, 20, 30)).all()
-    assert (rgb == (10, 20, 30)).all()  # the input is not modified
-    with pytest.raises(ValueError):
-        render_overlay(rgb, mask[:10], alpha=0.5)
 
 
 @pytest.mark.parametrize('strategy', STRATEGIES)
@@ -190,3 +124,18 @@ def test_letterboxed_frames_put_content_back_where_it_was(strategy):
     echo = np.where(tiles[..., 1] == PAD_VALUE, 0.0, tiles[..., 0] / 255.0).astype(np.float32)
     back = plan.merge(echo) > 0.5
     assert np.mean(back == (red > 0)) > 0.97
+
+
+@pytest.mark.parametrize('strategy', ['native', 'pad'])
+@pytest.mark.parametrize('shape', [(480, 640), (100, 1000), (1200, 90)])
+def test_plan_scale_is_how_big_a_frame_pixel_is_in_the_model_input(strategy, shape):
+    """Failed on the old code for frames beyond 4:1: it divided canvas sizes by frame sizes."""
+    height, width = shape
+    rgb = np.zeros((height, width, 3), np.uint8)
+    side = 40
+    top, left = (height - side) // 2, (width - side) // 2
+    rgb[top:top + side, left:left + side] = 255
+    plan = InputPlan(height, width, 513, strategy, stride=16)
+    tile = plan.tiles(rgb)[0, ..., 0]
+    seen = np.count_nonzero((tile > 200).any(axis=1))  # rows of the square (pad is mid-grey)
+    assert seen / side == pytest.approx(plan.scale, rel=0.08)

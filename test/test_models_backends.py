@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-Which backend and device run a model: the rule, the GPU probe, and no TensorFlow without a GPU.
+Which backend and device run a model: the rule, and no TensorFlow without a GPU.
 
 The rule is a pure function of the model, the caller's choice and the GPU probe's answer, so
 both answers of the probe are checked here although this machine has no GPU. The LiteRT path
@@ -64,24 +64,6 @@ def test_backend_rule(spec, backend, device, gpu, expected):
 def test_impossible_choices_are_refused_with_the_reason(spec, backend, device, problem):
     with pytest.raises(ValueError, match=problem):
         choose_backend(spec, backend, device, gpu=NO_GPU)
-
-
-@pytest.mark.parametrize('text, parsed', [
-    ('auto', ('auto', None)), ('cpu', ('cpu', None)), ('gpu', ('gpu', None)),
-    ('gpu:0', ('gpu', 0)), ('GPU:3', ('gpu', 3)),
-])
-def test_device_names(text, parsed):
-    assert devices.parse_device(text) == parsed
-
-
-def test_gpu_probe_agrees_with_the_driver():
-    """Without a CUDA device the probe says so (and 'auto' means LiteRT); with one it names it."""
-    found, why = devices.probe_gpu()
-    if devices.cuda_device_count() == 0:
-        assert found is None and devices.gpu_device() is None
-        assert 'no CUDA GPU' in why
-    else:
-        assert found in (None, 'gpu:0') and why
 
 
 _DEFAULT_PATH = r"""
