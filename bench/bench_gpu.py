@@ -30,7 +30,7 @@ with the native strategy at zoom 2). One call measures, per model and frame size
 LiteRT on the CPU (``--baseline``) runs the same rows in the same process as the ratio's
 reference. Run it on a GPU machine with Keras on JAX::
 
-    KERAS_BACKEND=jax python bench/bench_gpu.py --models-dir DIR [--davis-dir DIR] --json out.json
+    KERAS_BACKEND=jax python -m bench.bench_gpu --models-dir DIR [--davis-dir DIR] --json out.json
 
 It needs numpy, opencv-python-headless, keras, jax[cuda12], ai-edge-litert (the .tflite reader;
 its interpreter also gives the baseline) and tqdm: ``scripts/setup_venv --gpu``, or on a machine
@@ -46,22 +46,18 @@ import json
 import os
 import pathlib
 import re
-import sys
 import tempfile
 import time
 
+from bench.paths import SHARED
+from bench.timing import median_ms
 import cv2
 import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.cli import segment_video
+from person_segmentation.engine.input_strategy import InputPlan
+from person_segmentation.models.registry import TFLITE_MODELS
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from person_segmentation import Segmenter  # noqa: E402,I100
-from person_segmentation.cli import segment_video  # noqa: E402
-from person_segmentation.engine.input_strategy import InputPlan  # noqa: E402
-from person_segmentation.models.registry import TFLITE_MODELS  # noqa: E402
-from timing import median_ms  # noqa: E402,I100
-
-SHARED = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO.parent / 'shared'))
 #: (label, width, height, zoom)
 CASES = (('640x480', 640, 480, 1.0), ('1280x720', 1280, 720, 1.0),
          ('1280x720 zoom 2', 1280, 720, 2.0))

@@ -30,8 +30,8 @@ and measures:
 
 Targets: peak RSS never above 600 MB; no single message of <= 1 MB costs more than +200 MB.
 
-    .venv/bin/python bench/bench_hostile_input.py                 # both inputs, 30 s streams
-    .venv/bin/python bench/bench_hostile_input.py --inputs raw --seconds 10
+    .venv/bin/python -m bench.bench_hostile_input                 # both inputs, 30 s streams
+    .venv/bin/python -m bench.bench_hostile_input --inputs raw --seconds 10
 
 Numbers are printed, never asserted (test/test_node_fuzz.py asserts the limits). Report the
 load (``uptime``) with them.
@@ -44,7 +44,8 @@ import sys
 import threading
 import time
 
-from bench_node import load_frame, node_command, REPO, SHARED
+from bench.bench_node import load_frame, node_command, SHARED
+from bench.paths import load_test_helper, REPO_ROOT
 import cv2
 import numpy as np
 from person_segmentation.node.parameters import BY_NAME
@@ -53,10 +54,9 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
-sys.path.insert(0, str(REPO / 'test'))  # the fuzz test's hostile messages and node helpers
-from hostile_images import (HostileImages, jpeg_declaring,  # noqa: E402,I100,I202
-                            png_declaring)
-from node_output import most_in_a_window, NodeProcess, problems_by_kind  # noqa: E402,I100
+# the fuzz test's hostile messages and node helpers
+hostile_images = load_test_helper('hostile_images')
+node_output = load_test_helper('node_output')
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
@@ -91,9 +91,11 @@ def single_messages(photo: np.ndarray, compressed: bool):
     thin = cv2.imencode('.png', np.zeros((1, 16384, 3), np.uint8))[1].tobytes()
     return [
         ('png 1x16384 (128 B)', ('png', thin)),
-        ('jpeg declaring 16384x16384 (629 B)', ('jpeg', jpeg_declaring(16384, 16384))),
-        ('jpeg 20000x20000 behind a 64 KB APP1', ('jpeg', jpeg_declaring(20000, 20000, 1))),
-        ('png declaring 20000x20000', ('png', png_declaring(20000, 20000))),
+        ('jpeg declaring 16384x16384 (629 B)',
+         ('jpeg', hostile_images.jpeg_declaring(16384, 16384))),
+        ('jpeg 20000x20000 behind a 64 KB APP1',
+         ('jpeg', hostile_images.jpeg_declaring(20000, 20000, 1))),
+        ('png declaring 20000x20000', ('png', hostile_images.png_declaring(20000, 20000))),
         ('truncated jpeg', ('jpeg', jpeg[:len(jpeg) // 2])),
         ('tiff (not jpeg/png)', ('tiff', cv2.imencode('.tiff', bgr[:64, :64])[1].tobytes())),
         ('random bytes', ('jpeg', np.random.default_rng(0).bytes(3000))),
@@ -147,14 +149,14 @@ class Camera:
         self.publisher.publish(msg)
 
 
-def start_node(namespace: str, compressed: bool, args) -> NodeProcess:
+def start_node(namespace: str, compressed: bool, args) -> node_output.NodeProcess:
     """Start the node on ``namespace`` in its own process."""
     env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO), env.get('PYTHONPATH')]))
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get('PYTHONPATH')]))
     env['PYTHONUNBUFFERED'] = '1'
     if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
         env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
-    return NodeProcess(node_command(args.model, args.threads) + [
+    return node_output.NodeProcess(node_command(args.model, args.threads) + [
         '-r', f'__ns:={namespace}', '-p', f'input_compressed:={str(compressed).lower()}'], env)
 
 
@@ -213,7 +215,7 @@ def run_input(compressed: bool, args, photo: np.ndarray):
 
 def stream(node, camera, valid, compressed: bool, args):
     """Real frames at --fps with --hostile seeded hostile messages between any two."""
-    hostile = HostileImages(args.seed, load_frame(640, 480))
+    hostile = hostile_images.HostileImages(args.seed, load_frame(640, 480))
     node.reset_peak()
     start_wall, start = time.time(), time.monotonic()
     sent = real = 0
@@ -234,14 +236,14 @@ def stream(node, camera, valid, compressed: bool, args):
     camera.wait(ids[-1], args.timeout)
     end_wall = time.time()
     answered = sum(frame_id in camera.answered for frame_id in ids)
-    problems, outside = problems_by_kind(node.lines, start_wall, end_wall)
+    problems, outside = node_output.problems_by_kind(node.lines, start_wall, end_wall)
     print(f'stream: {args.seconds:g} s, {real} real frames at {args.fps:g} Hz with '
           f'{sent} hostile messages between them (seed {args.seed}): {answered}/{real} real '
           f'frames answered, peak RSS {node.peak_mb():.0f} MB, node '
           f'{"alive" if node.alive() else "DEAD"}')
     print(f'{"log lines (warnings and errors)":60s} {"max per 5 s":>11s} {"total":>6s}')
     for kind in sorted(problems):
-        print(f'{kind[:60]:60s} {most_in_a_window(problems[kind]):11d} '
+        print(f'{kind[:60]:60s} {node_output.most_in_a_window(problems[kind]):11d} '
               f'{len(problems[kind]):6d}')
     print(f'lines outside the logger: {len(outside)}' +
           ''.join(f'\n    {line[:120]}' for line in outside[:5]))

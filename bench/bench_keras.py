@@ -24,12 +24,12 @@ shared/baselines/pixellib) on the frames and weight file of a make_reference.py 
 runs the same frames through ``Segmenter`` (strategy 'pad' = one 512 tile per frame, like
 PixelLib) plus the overlay, and the bare network per 512 tile::
 
-    .venv/bin/python bench/bench_keras.py    # reference: scripts/pixellib_reference (.cache/)
+    .venv/bin/python -m bench.bench_keras    # reference: scripts/pixellib_reference (.cache/)
 
 GPU (``--gpu``; any Keras 3 backend, e.g. KERAS_BACKEND=torch on a machine without TF): random
 weights in the published layout, fps at batch 1 and 8 and the share of the GPU's peak::
 
-    KERAS_BACKEND=torch python bench/bench_keras.py --gpu
+    KERAS_BACKEND=torch python -m bench.bench_keras --gpu
 
 Numbers on a shared machine are noisy: the load average is printed with them.
 """
@@ -44,12 +44,9 @@ import tempfile
 import time
 import types
 
+from bench.timing import median_ms
 import numpy as np
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-from timing import median_ms  # noqa: E402,I100
 
 CONFIGS = (('xception', 8), ('xception', 16), ('mobilenetv2', 8))
 #: dense peak TFLOPS (vendor datasheets): (float16 tensor core, float32)
@@ -58,6 +55,7 @@ GPU_PEAKS = {'H100 80GB HBM3': (989.4, 66.9), 'H100 PCIe': (756.0, 51.2),
 
 _PIXELLIB_SCRIPT = r"""
 import json, sys, time
+from bench.timing import median_ms
 import numpy as np
 from pixellib.semantic import semantic_segmentation
 weights, frames_path, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])

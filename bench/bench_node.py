@@ -22,8 +22,8 @@ latency (header stamp -> mask received here) p50/p99, the node's own stamp-to-pu
 from /diagnostics, and the node's peak RSS. Target: the fast preset with a reliable camera
 >= 25 fps and p50 <= 30 ms.
 
-    .venv/bin/python bench/bench_node.py --duration 60
-    .venv/bin/python bench/bench_node.py --duration 10 --models preset:fast deeplabv3_mnv2_257 \
+    .venv/bin/python -m bench.bench_node --duration 60
+    .venv/bin/python -m bench.bench_node --duration 10 --models preset:fast deeplabv3_mnv2_257 \
         --reliability reliable
 
 Tests do not time anything; numbers come from here. Report ``uptime`` load with them.
@@ -38,19 +38,16 @@ import sys
 import threading
 import time
 
+from bench.paths import REPO_ROOT, SHARED
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
+from person_segmentation.media.image_conversion import array_to_fields
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from person_segmentation.media.image_conversion import array_to_fields  # noqa: E402,I100,I202
-
-SHARED = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO.parent / 'shared'))
 MODELS = ('preset:fast', 'deeplabv3_mnv2_257', 'deeplabv3_mnv2_513')
 
 
@@ -137,7 +134,7 @@ class Camera:
 def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
     """One node process, one publisher: returns the measured row."""
     env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO), env.get('PYTHONPATH')]))
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get('PYTHONPATH')]))
     if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
         env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
     command = node_command(model, args.threads, args.backend, args.device)

@@ -28,24 +28,22 @@ fps) and prints:
   the same for the node's ``~/person_detected`` (its hysteresis: on after 1, off after 3);
 - ms per frame (median, this machine; the load is printed).
 
-    .venv/bin/python bench/bench_presets.py [--configs fast accurate before513 before257]
+    .venv/bin/python -m bench.bench_presets [--configs fast accurate before513 before257]
         [--sets davis pennfudan camvid people_free vtest vtest_timing] [--stride N]
 """
 
 import argparse
 import os
-import pathlib
 import sys
 import time
 
+from bench import eval_sets
 import cv2
 import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.engine.presence import PresenceHysteresis
 from tqdm import tqdm
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import eval_sets  # noqa: E402, I100
-from person_segmentation import Segmenter  # noqa: E402
-from person_segmentation.engine.presence import PresenceHysteresis  # noqa: E402
 
 CONFIGS = {
     'fast': {'preset': 'fast'},

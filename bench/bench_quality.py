@@ -21,24 +21,21 @@ change is printed as the reference for real motion) and the model's ms per frame
 and strategy runs once per frame; the smoothing factors are applied to the stored probability
 maps afterwards with the same TemporalSmoother the Segmenter uses.
 
-    .venv/bin/python bench/bench_quality.py [--models ...] [--strategies ...] [--limit N]
+    .venv/bin/python -m bench.bench_quality [--models ...] [--strategies ...] [--limit N]
 """
 
 import argparse
 import os
-import pathlib
 import sys
 import time
 
+from bench.davis import frames, jaccard, mask_change, SEQUENCES, use_shared_models
 import cv2
 import numpy as np
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from davis import frames, jaccard, mask_change, SEQUENCES, use_shared_models  # noqa: E402, I100
-from person_segmentation import Segmenter  # noqa: E402
-from person_segmentation.engine.input_strategy import STRATEGIES  # noqa: E402
-from person_segmentation.engine.smoothing import TemporalSmoother  # noqa: E402
-from person_segmentation.models.registry import downloadable_models  # noqa: E402
+from person_segmentation import Segmenter
+from person_segmentation.engine.input_strategy import STRATEGIES
+from person_segmentation.engine.smoothing import TemporalSmoother
+from person_segmentation.models.registry import downloadable_models
 
 
 def evaluate(model, strategy, factors, gates, thresholds, limit, threads, zoom=1.0):

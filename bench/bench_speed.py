@@ -24,7 +24,7 @@ builds it in ``.cache/pixellib-venv``),
 PixelLib's own ``process_video_pascalvoc`` on the same clip; otherwise it prints the documented
 reference (~1.2 s/frame), clearly marked as not measured here.
 
-    .venv/bin/python bench/bench_speed.py [--models ...] [--repeat 20] [--clip-frames 30]
+    .venv/bin/python -m bench.bench_speed [--models ...] [--repeat 20] [--clip-frames 30]
 """
 
 import argparse
@@ -36,14 +36,14 @@ import sys
 import tempfile
 import time
 
+from bench.davis import davis_dir, use_shared_models
+from bench.paths import REPO_ROOT
 import cv2
 import numpy as np
+from person_segmentation import Segmenter
+from person_segmentation.engine.rendering import render_overlay
+from person_segmentation.models.registry import downloadable_models
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from davis import davis_dir, REPO_ROOT, use_shared_models  # noqa: E402, I100
-from person_segmentation import Segmenter  # noqa: E402
-from person_segmentation.engine.rendering import render_overlay  # noqa: E402
-from person_segmentation.models.registry import downloadable_models  # noqa: E402
 
 # built by scripts/pixellib_reference (which scripts/test runs where the PixelLib kit is)
 PIXELLIB_VENV = REPO_ROOT / '.cache' / 'pixellib-venv'

@@ -23,18 +23,16 @@ import os
 import pathlib
 from typing import Iterator, List, Tuple
 
+from bench.paths import SHARED
 import cv2
 import numpy as np
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 SEQUENCES = ('parkour', 'lucia', 'hike')
 
 
 def davis_dir() -> pathlib.Path:
     """Return ../shared/eval/davis2016 (or $PERSON_SEGMENTATION_SHARED/eval/davis2016)."""
-    shared = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO_ROOT.parent /
-                                         'shared'))
-    return shared / 'eval' / 'davis2016'
+    return SHARED / 'eval' / 'davis2016'
 
 
 def use_shared_models() -> None:

@@ -38,11 +38,10 @@ import os
 import pathlib
 from typing import Callable, Iterator, List, Optional
 
+from bench.paths import REPO_ROOT, SHARED
 import cv2
 import numpy as np
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
-SHARED = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO_ROOT.parent / 'shared'))
 EVAL = SHARED / 'eval'
 
 DAVIS_SEQUENCES = ('parkour', 'lucia', 'hike')
