@@ -20,18 +20,13 @@ Synthetic probability maps with a known right answer; on real footage: test_engi
 
 import numpy as np
 from person_segmentation.engine.refinement import merge_windows, plan_windows, Refinement
+from probability_maps import blob
 import pytest
-
-
-def _blob(shape, top, left, height, width, value):
-    prob = np.zeros(shape, np.float32)
-    prob[top:top + height, left:left + width] = value
-    return prob
 
 
 def test_refinement_opens_windows_on_small_candidates_only():
     shape = (480, 640)
-    prob = _blob(shape, 50, 60, 400, 150, 0.9) + _blob(shape, 200, 500, 20, 8, 0.3)
+    prob = blob(shape, 50, 60, 400, 150, 0.9) + blob(shape, 200, 500, 20, 8, 0.3)
     windows, keep = plan_windows(prob, scale=1.0, input_size=257,
                                  refinement=Refinement(max_zoom=4.0))
     assert len(windows) == 1
@@ -43,7 +38,7 @@ def test_refinement_opens_windows_on_small_candidates_only():
 
 def test_refinement_merge_adds_what_the_closer_look_finds():
     shape = (100, 100)
-    prob = _blob(shape, 40, 40, 10, 10, 0.3)
+    prob = blob(shape, 40, 40, 10, 10, 0.3)
     window = np.full((1, 50, 50), 0.9, np.float32)
     window[0, :, :5] = 0.0
     keep = np.zeros(shape, np.uint8)

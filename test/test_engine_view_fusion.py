@@ -14,22 +14,16 @@
 
 """Views at several zooms fused by blob size: large people averaged, small ones kept."""
 
-import numpy as np
 from person_segmentation.engine.view_fusion import fuse_views
+from probability_maps import blob
 import pytest
-
-
-def _blob(shape, top, left, height, width, value):
-    prob = np.zeros(shape, np.float32)
-    prob[top:top + height, left:left + width] = value
-    return prob
 
 
 def test_view_fusion_averages_large_people_and_keeps_small_ones():
     shape = (480, 640)
     # a large person both views see (the zoomed one a little fatter), a far one only zoom sees
-    whole = _blob(shape, 100, 100, 300, 100, 0.9)
-    zoomed = _blob(shape, 95, 95, 310, 110, 0.7) + _blob(shape, 50, 500, 30, 10, 0.8)
+    whole = blob(shape, 100, 100, 300, 100, 0.9)
+    zoomed = blob(shape, 95, 95, 310, 110, 0.7) + blob(shape, 50, 500, 30, 10, 0.8)
     fused = fuse_views([whole.copy(), zoomed.copy()], scale=1.0, threshold=0.5)
     assert fused[250, 150] == pytest.approx(0.8)  # mean inside the large one
     assert fused[97, 97] == pytest.approx(0.35)  # its bloated rim: mean, below threshold

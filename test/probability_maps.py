@@ -1,0 +1,24 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Synthetic person-probability maps with a known right answer, for the engine's unit tests."""
+
+import numpy as np
+
+
+def blob(shape, top, left, height, width, value):
+    """Return a float32 map of ``shape``: ``value`` inside one rectangle, 0 elsewhere."""
+    probability = np.zeros(shape, np.float32)
+    probability[top:top + height, left:left + width] = value
+    return probability
