@@ -30,7 +30,7 @@ from person_segmentation import exit_codes
 from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.cli.engine_options import add_engine_options, engine_argv
 from person_segmentation.media import sample_footage
-from person_segmentation.media.frame_source import is_bag
+from person_segmentation.media.bag_storage import is_bag
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,6 +32,7 @@ from person_segmentation.launch_support.arguments import (check_names, ConfigErr
                                                           parse_float)
 from person_segmentation.launch_support.config_files import (chosen_config, require_node_package,
                                                              require_package)
+from person_segmentation.media.bag_storage import MCAP, storage_of, STORAGES
 from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
                                                   COMPRESSED_IMAGE_TYPE, topics_from_metadata)
 
@@ -42,7 +43,6 @@ DEFAULT_RECORD_TOPICS = ('mask', 'probability', 'person_detected', 'persons')
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
 MCAP_PACKAGE = 'rosbag2_storage_mcap'
-STORAGES = ('mcap', 'sqlite3')
 
 ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('bag', None, 'rosbag2 bag to play (directory, or .mcap/.db3 file)'),
@@ -58,7 +58,8 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('record', 'false', "record the node's outputs into a new bag"),
     LaunchArgument('record_output', '',
                    'bag to record into (must not exist); empty: <bag>_segmented'),
-    LaunchArgument('record_storage', 'mcap', 'storage of the recorded bag: mcap or sqlite3'),
+    LaunchArgument('record_storage', MCAP,
+                   f'storage of the recorded bag: {" or ".join(STORAGES)}'),
     LaunchArgument('record_topics', ' '.join(DEFAULT_RECORD_TOPICS),
                    'node outputs to record, space separated (names under '
                    f'/{names.NODE_NAME}/, or absolute topics)'),
@@ -84,19 +85,6 @@ def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
     except BagTopicError as err:
         raise ConfigError(f'{err}; pass image_topic:=<topic>') from None
     return chosen.name, chosen.msgtype, reason
-
-
-def bag_storage(bag: pathlib.Path) -> str:
-    """Storage plugin of a bag (from its metadata.yaml, or a file's suffix); '' if unknown."""
-    if bag.is_file():
-        return {'.mcap': 'mcap', '.db3': 'sqlite3'}.get(bag.suffix, '')
-    import yaml  # PyYAML ships with every ROS 2 install
-
-    try:
-        info = yaml.safe_load((bag / 'metadata.yaml').read_text())['rosbag2_bagfile_information']
-        return str(info['storage_identifier'])
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return ''
 
 
 @dataclass(frozen=True)
@@ -197,8 +185,7 @@ class BagReplayConfig:
         require_node_package(LAUNCH_FILE)
         if self.viewer:
             require_package(VIEWER_PACKAGE, 'viewer:=true')
-        if 'mcap' in (bag_storage(pathlib.Path(self.bag)),
-                      self.record_storage if self.record else ''):
+        if MCAP in (storage_of(self.bag), self.record_storage if self.record else ''):
             require_package(MCAP_PACKAGE, 'playing or recording an MCAP bag')
 
     def play_command(self) -> List[str]:

@@ -20,24 +20,15 @@ frame_id)`` with a frame rate, a size and a count, so callers never branch on th
 """
 
 import os
-import pathlib
 from typing import Iterator, Optional, Tuple
 
 import numpy as np
 from person_segmentation.media import bags
+from person_segmentation.media.bag_storage import is_bag
 from person_segmentation.media.video import default_start_time, open_video
 
-BAG_SUFFIXES = ('.mcap', '.db3')
 #: header frame_id of frames read from a video (a bag keeps its own)
 DEFAULT_FRAME_ID = 'camera'
-
-
-def is_bag(path) -> bool:
-    """Whether ``path`` is a rosbag2 bag: a folder with metadata.yaml, or a .mcap/.db3 file."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        return (path / 'metadata.yaml').is_file()
-    return path.suffix in BAG_SUFFIXES
 
 
 class FrameSource:
