@@ -31,18 +31,21 @@ import pathlib
 import sys
 from typing import Optional
 
-from person_segmentation import exit_codes
+from person_segmentation import exit_codes, names
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.cli.engine_options import add_engine_options, NAMES as ENGINE_OPTIONS
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
 from person_segmentation.models.files import ModelFileError
-from person_segmentation.replay.session import ReplayError, ReplayOptions
+from person_segmentation.replay import ReplayError
+from person_segmentation.replay.options import (LOSSLESS, MODES, NODE_MODES, ReplayOptions,
+                                                SUBPROCESS)
 from tqdm import tqdm
 
-OUTPUT_TOPICS = {'mask': bags.IMAGE_TYPE, 'probability': bags.IMAGE_TYPE,
-                 'person_detected': bags.BOOL_TYPE}
+#: the node's outputs --output-bag records, with their message types
+OUTPUT_TOPICS = {names.MASK: bags.IMAGE_TYPE, names.PROBABILITY: bags.IMAGE_TYPE,
+                 names.PERSON_DETECTED: bags.BOOL_TYPE}
 
 
 def default_output_video(input_path: str) -> pathlib.Path:
@@ -69,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='also write the mask, probability and person_detected topics '
                              'into this new bag')
     add_bag_options(parser, '--output-bag')
-    parser.add_argument('--mode', choices=('realtime', 'lossless'), default='lossless',
+    parser.add_argument('--mode', choices=MODES, default=LOSSLESS,
                         help='lossless: wait for the output of every frame (default); realtime: '
                              'play at the recorded rate and report drops')
     parser.add_argument('--rate', type=float, default=1.0,
@@ -80,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                              'before a CompressedImage one, then the one with most messages)')
     parser.add_argument('--fps', type=float, default=None,
                         help='frame rate of a video input (default: its own)')
-    parser.add_argument('--node', choices=('subprocess', 'inprocess'), default='subprocess',
+    parser.add_argument('--node', choices=NODE_MODES, default=SUBPROCESS,
                         help='run the node as its own process (default) or in this one')
     parser.add_argument('--param', action='append', default=[], metavar='NAME:=VALUE',
                         help='extra node parameter, repeatable (e.g. threshold:=0.6)')
@@ -175,7 +178,7 @@ def run(args) -> int:
                 video_writer.write(result.overlay_bgr())
             for name, connection in connections.items():
                 msg = getattr(result, name)
-                if name == 'person_detected':
+                if name == names.PERSON_DETECTED:
                     msg = Bool(data=bool(msg))
                 bag_writer.write_raw(connection, result.stamp_ns, serialized(msg))
 

@@ -38,8 +38,8 @@ from person_segmentation.media.bag_topics import (BagTopicError, choose_image_to
 
 LAUNCH_FILE = 'bag_replay.launch.py'
 
-OUTPUT_TOPICS = ('mask', 'overlay', 'probability', 'person_detected', 'persons')
-DEFAULT_RECORD_TOPICS = ('mask', 'probability', 'person_detected', 'persons')
+#: the node's outputs recorded with record:=true unless record_topics says otherwise
+DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS if name != names.OVERLAY)
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
 MCAP_PACKAGE = 'rosbag2_storage_mcap'
@@ -64,7 +64,7 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
                    'node outputs to record, space separated (names under '
                    f'/{names.NODE_NAME}/, or absolute topics)'),
     LaunchArgument('viewer', 'false', 'show the overlay in rqt_image_view'),
-    LaunchArgument('viewer_topic', 'overlay', 'node output shown by the viewer'),
+    LaunchArgument('viewer_topic', names.OVERLAY, 'node output shown by the viewer'),
     LaunchArgument('fastdds_profiles_file', '',
                    'Fast DDS XML profile (FASTDDS_DEFAULT_PROFILES_FILE) for bag play and the '
                    f'node; empty: the installed config/{names.FASTDDS_PROFILE_FILE}, whose larger '
@@ -73,9 +73,19 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
 )
 
 
-def output_topic(name: str) -> str:
-    """Absolute topic of a node output given as ``mask`` or as an absolute name."""
-    return name if name.startswith('/') else f'/{names.NODE_NAME}/{name}'
+def output_topic(argument: str, name: str) -> str:
+    """
+    Absolute topic of a node output given as ``mask`` or as an absolute name.
+
+    A relative name must be one of the node's outputs (names.OUTPUTS): ``ros2 bag record`` and
+    the viewer would otherwise wait for a topic that never comes, without a word.
+    """
+    if name.startswith('/'):
+        return name
+    if name not in names.OUTPUTS:
+        raise ConfigError(f'launch argument {argument}: {name!r} is not an output of the node '
+                          f'({", ".join(names.OUTPUTS)}); give other topics as absolute names')
+    return f'/{names.NODE_NAME}/{name}'
 
 
 def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
@@ -160,7 +170,8 @@ class BagReplayConfig:
                                     names.FASTDDS_PROFILE_FILE)
             profiles = profile.path
             notes.append(f'Fast DDS profile of bag play and the node: {profile}')
-        topics = tuple(output_topic(t) for t in str(values['record_topics']).split())
+        topics = tuple(output_topic('record_topics', t)
+                       for t in str(values['record_topics']).split())
         if record and not topics:
             raise ConfigError('record_topics is empty')
         return cls(
@@ -171,7 +182,8 @@ class BagReplayConfig:
             model=str(values['model']).strip(), params_file=params.path,
             record=record, record_output=record_output, record_storage=storage,
             record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
-            viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'),
+            viewer_topic=output_topic('viewer_topic',
+                                      str(values['viewer_topic']).strip() or names.OVERLAY),
             fastdds_profiles_file=profiles, notes=tuple(notes), warnings=tuple(warnings))
 
     def check_packages(self) -> None:

@@ -48,7 +48,7 @@ from rosbags.typesys import get_typestore, Stores
 import yaml
 
 # Message definitions of ROS 2 Kilted (Image, CompressedImage, Bool, Header and Time are
-# identical in Jazzy, and in Humble: test_bag_io checks it, so one typestore serves every
+# identical in Jazzy, and in Humble: test_bags checks it, so one typestore serves every
 # distribution).
 TYPESTORE = get_typestore(Stores.ROS2_KILTED)
 BOOL_TYPE = 'std_msgs/msg/Bool'

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""bag_io: image topics are found or refused clearly, and bags are written atomically."""
+"""media/bags: image topics are found or refused clearly, and bags are written atomically."""
 
 import cv2
 import numpy as np

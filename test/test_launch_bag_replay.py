@@ -136,6 +136,10 @@ def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     ({'params_file': '/no/such.yaml'}, "params_file:='/no/such.yaml': no such file"),
     ({'viewr': 'true'}, r'has no argument viewr .*did you mean viewer:=\?'),
     ({'record_topic': 'mask'}, 'did you mean record_topics:='),
+    # a relative name that is no output of the node was recorded (waited for) without a word
+    ({'record_topics': 'mask maks'}, r"record_topics: 'maks' is not an output of the node "
+                                     r'\(mask, overlay, probability, person_detected, persons\)'),
+    ({'viewer_topic': 'overlays'}, "viewer_topic: 'overlays' is not an output"),
 ])
 def test_bad_arguments_are_named(raw_bag, values, message):
     values = {'bag': str(raw_bag), **values} if 'bag' not in values and values else values

@@ -25,12 +25,9 @@ import re
 import cv2
 from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.media import bags
-from person_segmentation.replay.session import node_arguments, OutputCollector, ReplayOptions
 import pytest
 from rosbag2_humble_rules import bag_problems
 from rosbags.highlevel import AnyReader
-from sensor_msgs.msg import Image
-from std_msgs.msg import Bool
 
 FRAMES = 12
 START = 1700000000.0
@@ -167,35 +164,7 @@ def test_bag_without_image_topic_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / 'v.mp4').exists()
 
 
-def _output(stamp_ns):
-    msg = Image()
-    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp_ns, 10**9)
-    return msg
-
-
-def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
-    collector = OutputCollector()
-    collector.required = ('overlay', 'mask', 'person_detected')
-    first, second = 10**9, 2 * 10**9
-    collector.published(0, first)
-    collector.published(1, second)
-    # frame 0 is processed twice (lossless mode resent it), then frame 1
-    for stamp, detected in ((first, True), (first, True), (second, False)):
-        collector.on_image('mask', _output(stamp))
-        collector.on_image('overlay', _output(stamp))
-        collector.on_bool(Bool(data=detected))
-    results = {}
-    while not collector.completed.empty():
-        result = collector.completed.get()
-        results[result.index] = result.person_detected
-    assert results == {0: True, 1: False}
-
-
 def test_preset_and_model_reach_the_node_as_parameters():
-    args = node_arguments(ReplayOptions(node_parameters={'preset': 'accurate',
-                                                         'model': 'deeplabv3_mnv2_257'}))
-    assert ' '.join(args).endswith('-p preset:=accurate -p model:=deeplabv3_mnv2_257')
-    assert 'preset:=' not in ' '.join(node_arguments(ReplayOptions()))  # the node's default
     parsed = replay.build_parser().parse_args(
         ['in.mp4', '--preset', 'fast', '--device', 'cpu', '--param', 'threshold:=0.6'])
     assert replay.node_parameters(parsed) == {'threshold': '0.6', 'preset': 'fast',
