@@ -32,7 +32,7 @@ from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.media import bags
 from person_segmentation.media.bag_formats import DEFAULT_ROS_DISTRO
 from person_segmentation.media.frame_source import DEFAULT_FRAME_ID
-from person_segmentation.media.video import default_start_time, open_video, VideoReadError
+from person_segmentation.media.video import default_start_time, VideoReadError, VideoSource
 from tqdm import tqdm
 
 DEFAULT_TOPIC = '/camera/image_raw'
@@ -76,7 +76,7 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
     if fps is not None and not fps > 0:
         raise ValueError(f'--fps must be positive, got {fps}')
     bag = bags.check_output_path(bag, force)
-    source = open_video(str(video), fps=fps)
+    source = VideoSource(str(video), fps=fps)
     try:
         rate = float(source.fps)
         if start_time is None:

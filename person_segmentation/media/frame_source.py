@@ -25,7 +25,7 @@ from typing import Iterator, Optional, Tuple
 import numpy as np
 from person_segmentation.media import bags
 from person_segmentation.media.bag_storage import is_bag
-from person_segmentation.media.video import default_start_time, open_video
+from person_segmentation.media.video import default_start_time, VideoSource
 
 #: header frame_id of frames read from a video (a bag keeps its own)
 DEFAULT_FRAME_ID = 'camera'
@@ -50,7 +50,7 @@ class FrameSource:
         else:
             if topic:
                 raise ValueError('a topic can only be chosen for bag input')
-            self._video = open_video(path, fps=fps)
+            self._video = VideoSource(path, fps=fps)
             self.fps = self._video.fps
             self.size = tuple(self._video.size)
             self.frame_count = self._video.frame_count
