@@ -39,7 +39,7 @@ ALLOWED = {
     'node': ('engine', 'models', 'media'),
     'replay': ('media', 'node'),
     'launch_support': ('media.bag_topics', 'media.bag_storage'),
-    'cli': ('engine', 'models', 'media', 'node', 'replay'),
+    'cli': ('engine', 'models', 'media', 'node', 'replay', 'launch_support'),
 }
 ROS_ADAPTERS = {'person_segmentation.node.segmentation_node', 'person_segmentation.replay.runner'}
 HEAVY = ('numpy', 'cv2', 'tensorflow', 'keras', 'jax', 'torch', 'ai_edge_litert', 'rosbags',

@@ -37,7 +37,7 @@ NODE_MODES = (SUBPROCESS, INPROCESS)
 
 @dataclass
 class ReplayOptions:
-    """How to replay: mode, node and its parameters, and patience."""
+    """How to replay: mode, node, its parameters and environment, and patience."""
 
     mode: str = LOSSLESS
     rate: float = 1.0  # realtime only: playback speed multiplier
@@ -45,6 +45,9 @@ class ReplayOptions:
     input_topic: str = '/replay/image'
     #: e.g. preset, model, backend, device; what is not given keeps the node's default
     node_parameters: Dict[str, object] = field(default_factory=dict)
+    #: variables the replay's process and the node get before they start ROS, e.g. the Fast
+    #: DDS profile (read when a process creates its first participant, so set in advance)
+    environment: Dict[str, str] = field(default_factory=dict)
     startup_timeout: float = 120.0  # s for the node to load its model and appear
     retry_after: float = 10.0  # lossless: republish a frame without output after this many s
     frame_timeout: float = 60.0  # lossless: give up on a frame after this many s

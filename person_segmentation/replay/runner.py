@@ -169,6 +169,10 @@ class ReplaySession:
         self.options = options
         self.outputs_prefix = f'/{names.NODE_NAME}'
         self._collector = OutputCollector()
+        # before this process's first participant (Fast DDS reads its profile then) and the
+        # node's process; put back on close, so a test process is left as it was
+        self._environment_before = {name: os.environ.get(name) for name in options.environment}
+        os.environ.update(options.environment)
         self._context = Context()
         rclpy.init(args=[], context=self._context)
         self._node = rclpy.create_node('person_segmentation_replay', context=self._context)
@@ -326,6 +330,12 @@ class ReplaySession:
             self._node.destroy_node()
             self._context.try_shutdown()
             self._thread.join(timeout=5)
+        for name, value in self._environment_before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._environment_before = {}
 
     def __enter__(self) -> 'ReplaySession':
         """Return self."""
