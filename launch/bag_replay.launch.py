@@ -59,7 +59,8 @@ def _actions(context):
         logger.info(line)
     for line in config.warnings:
         logger.warning(line)
-    env = config.process_env() or None
+    env = config.process_env() or None  # the Fast DDS profile and plain log lines
+    log_env = config.log_env or None
     processes = {
         bag_replay.PLAY_PROCESS: ExecuteProcess(
             cmd=config.play_command(), name=bag_replay.PLAY_PROCESS, output='screen',
@@ -71,12 +72,13 @@ def _actions(context):
     }
     if config.record:
         processes[bag_replay.RECORD_PROCESS] = ExecuteProcess(
-            cmd=config.record_command(), name=bag_replay.RECORD_PROCESS, output='screen')
+            cmd=config.record_command(), name=bag_replay.RECORD_PROCESS, output='screen',
+            additional_env=log_env)
     if config.viewer:
         processes[bag_replay.VIEWER_PROCESS] = Node(
             package=bag_replay.VIEWER_PACKAGE, executable=bag_replay.VIEWER_EXECUTABLE,
             name=bag_replay.VIEWER_PROCESS, arguments=config.viewer_arguments(),
-            parameters=[{'use_sim_time': True}])
+            parameters=[{'use_sim_time': True}], additional_env=log_env)
     handlers = [RegisterEventHandler(OnProcessExit(target_action=process,
                                                    on_exit=_on_exit(label)))
                 for label, process in processes.items()]

@@ -15,7 +15,7 @@
 """
 Exit statuses of the node and the command-line tools, defined once.
 
-Scripts and launch files react to these, so every entry point uses the same three values.
+Scripts and launch files react to these, so every entry point uses the same values.
 """
 
 #: success, and also a clean stop on Ctrl-C for the long-running node

@@ -25,6 +25,8 @@ import pathlib
 from launch_helpers import ament_prefix, load_launch_file, prepend_ament_prefix, require_launch
 from person_segmentation.launch_support import segmentation as launch_config
 from person_segmentation.launch_support.arguments import ConfigError
+from person_segmentation.launch_support.config_files import package_config
+from person_segmentation.names import FASTDDS_PROFILE_FILE
 from person_segmentation.node import parameters as node_parameters
 import pytest
 import yaml
@@ -34,7 +36,7 @@ CONFIG_FILE = REPO / 'config' / 'person_segmentation.yaml'
 
 
 def test_defaults_use_the_package_config_and_camera_topic():
-    launch = launch_config.node_settings({})
+    launch = launch_config.node_settings({}, environ={}, output_is_terminal=True)
     settings = launch.node
     assert settings['executable'] == 'person_segmentation_node'
     assert settings['name'] == 'person_segmentation'
@@ -46,10 +48,27 @@ def test_defaults_use_the_package_config_and_camera_topic():
     assert pathlib.Path(params_file).is_file()
     assert overrides == {'use_sim_time': False}
     assert settings['ros_arguments'] == ['--log-level', 'info']
-    assert settings['additional_env'] is None
-    assert launch.notes == (f'node parameters: {params_file} '
-                            f'({"installed" if "share" in params_file else "source tree"})',)
+    # without the large-image profile `ros2 topic hz ~/overlay` saw 3 of the node's 10 Hz
+    profile = package_config(FASTDDS_PROFILE_FILE)
+    assert settings['additional_env'] == {'FASTDDS_DEFAULT_PROFILES_FILE': profile.path}
+    origin = 'installed' if 'share' in params_file else 'source tree'
+    assert launch.notes == (f'node parameters: {params_file} ({origin})',
+                            f'Fast DDS profile of the node: {profile}')
     assert launch.warnings == ()
+
+
+@pytest.mark.parametrize('arguments, environ, env, profile', [
+    ({'fastdds_profiles_file': 'none'}, {}, None, 'none (fastdds_profiles_file:=none)'),
+    ({}, {'FASTDDS_DEFAULT_PROFILES_FILE': '/etc/dds.xml'}, None,
+     "the environment's (FASTDDS_DEFAULT_PROFILES_FILE='/etc/dds.xml')"),
+    ({'fastdds_transports': 'LARGE_DATA'}, {}, {'FASTDDS_BUILTIN_TRANSPORTS': 'LARGE_DATA'},
+     "the environment's (FASTDDS_BUILTIN_TRANSPORTS='LARGE_DATA')"),
+])
+def test_the_profile_can_be_turned_off_and_a_users_choice_is_kept(arguments, environ, env,
+                                                                  profile):
+    launch = launch_config.node_settings(arguments, environ=environ, output_is_terminal=True)
+    assert launch.node['additional_env'] == env
+    assert launch.notes[1] == f'Fast DDS profile of the node: {profile}'
 
 
 def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
@@ -60,15 +79,18 @@ def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
     launch = launch_config.node_settings({
         'image': '/front/color/image_raw/', 'params_file': str(params),
         'namespace': 'robot1/', 'use_sim_time': 'True', 'log_level': 'DEBUG',
-        'fastdds_transports': 'LARGE_DATA', 'fastdds_profiles_file': str(profile)})
+        'fastdds_transports': 'LARGE_DATA', 'fastdds_profiles_file': str(profile)},
+        environ={}, output_is_terminal=False)
     settings = launch.node
     assert settings['remappings'] == [('image', '/front/color/image_raw'),
                                       ('image/compressed', '/front/color/image_raw/compressed')]
     assert settings['namespace'] == '/robot1'
     assert settings['parameters'] == [str(params), {'use_sim_time': True}]
     assert settings['ros_arguments'] == ['--log-level', 'debug']
+    # output redirected: the node (given a pseudo-terminal by launch) logs without colours
     assert settings['additional_env'] == {'FASTDDS_BUILTIN_TRANSPORTS': 'LARGE_DATA',
-                                          'FASTDDS_DEFAULT_PROFILES_FILE': str(profile)}
+                                          'FASTDDS_DEFAULT_PROFILES_FILE': str(profile),
+                                          'RCUTILS_COLORIZED_OUTPUT': '0'}
     assert launch.notes == (f'node parameters: {params} (params_file:=)',
                             f'Fast DDS profile of the node: {profile} (fastdds_profiles_file:=)')
 
@@ -128,11 +150,16 @@ def indexed_package(tmp_path, monkeypatch):
     return prefix
 
 
-def test_launch_description_declares_and_starts_one_node(indexed_package):
+def test_launch_description_declares_and_starts_one_node(indexed_package, monkeypatch):
     require_launch()
     from launch import LaunchContext
     from launch.actions import DeclareLaunchArgument, OpaqueFunction
+    from launch.utilities import perform_substitutions
     from launch_ros.actions import Node
+
+    for name in ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTDDS_BUILTIN_TRANSPORTS',
+                 'RCUTILS_COLORIZED_OUTPUT'):
+        monkeypatch.delenv(name, raising=False)
 
     description = load_launch_file('segmentation.launch.py').generate_launch_description()
     declared = [a for a in description.entities if isinstance(a, DeclareLaunchArgument)]
@@ -144,6 +171,10 @@ def test_launch_description_declares_and_starts_one_node(indexed_package):
     context.launch_configurations['image'] = '/front/image'
     (node,) = opaque.execute(context)
     assert isinstance(node, Node)
+    env = {perform_substitutions(context, name): perform_substitutions(context, value)
+           for name, value in node.additional_env}
+    assert env == {'FASTDDS_DEFAULT_PROFILES_FILE': package_config(FASTDDS_PROFILE_FILE).path,
+                   'RCUTILS_COLORIZED_OUTPUT': '0'}  # pytest's stdout is no terminal
     context.launch_configurations['imgae'] = '/front/image'
     with pytest.raises(ConfigError, match='did you mean image:='):
         opaque.execute(context)

@@ -39,8 +39,8 @@ ALLOWED = {
     'media': (),
     'node': ('engine', 'models', 'media'),
     'replay': ('media', 'node'),
-    'launch_support': ('media.bag_topics',),
-    'cli': ('engine', 'models', 'media', 'node', 'replay'),
+    'launch_support': ('media.bag_topics', 'media.bag_storage'),
+    'cli': ('engine', 'models', 'media', 'node', 'replay', 'launch_support'),
 }
 #: Inside ``models`` only: the concrete backends and what they are built from. Other layers know
 #: a model through ``models.lookup`` and run it through ``models.backends`` (``create_backend``,
@@ -136,7 +136,7 @@ def test_rclpy_only_in_the_ros_adapters():
 def test_launch_support_stays_light_under_a_fresh_interpreter():
     """Importing what the launch files import loads none of the heavy packages."""
     light = sorted(n for n in MODULES if _layer(n) == 'launch_support') + [
-        'person_segmentation.media.bag_topics']
+        'person_segmentation.media.bag_topics', 'person_segmentation.media.bag_storage']
     code = ('import sys\n' + ''.join(f'import {name}\n' for name in light)
             + 'from person_segmentation.launch_support import bag_replay, segmentation\n'
             + 'bag_replay.ARGUMENTS, segmentation.node_settings\n'

@@ -107,6 +107,32 @@ def test_compressed_round_trip_decodes_jpeg_of_the_right_size(frame_sequence, tm
         assert error < 4.0, f'JPEG frame {index} differs by {error:.1f} grey levels on average'
 
 
+def test_limit_converts_only_the_first_frames(frame_sequence, tmp_path, capsys):
+    pattern, frames = frame_sequence
+    bag = tmp_path / 'bag'
+    assert video_to_bag.main([pattern, str(bag), '--limit', '3', '--fps', str(FPS),
+                              '--start-time', str(START), '--quiet']) == 0
+    assert 'wrote 3 frames' in capsys.readouterr().out
+    assert _metadata(bag)['message_count'] == 3
+    with bags.BagImageSource(bag) as source:
+        read = list(source)
+    assert [frame.stamp_ns for frame in read] == [int(START * 1e9) + round(i * 1e9 / FPS)
+                                                  for i in range(3)]
+    for frame, original in zip(read, frames):
+        np.testing.assert_array_equal(frame.bgr, original)
+    assert video_to_bag.main([pattern, str(tmp_path / 'none'), '--limit', '0', '--quiet']) == 1
+    assert '--limit must be at least 1, got 0' in capsys.readouterr().err
+    assert not (tmp_path / 'none').exists()
+
+
+def test_help_shows_the_sequence_pattern_as_it_is_typed(capsys):
+    """The description printed frames/%%05d.jpg (argparse formats only argument help)."""
+    with pytest.raises(SystemExit):
+        video_to_bag.main(['--help'])
+    out = capsys.readouterr().out
+    assert 'frames/%05d.jpg' in out and '%%' not in out
+
+
 def test_existing_output_is_kept_without_force(frame_sequence, tmp_path, capsys):
     pattern, _ = frame_sequence
     bag = tmp_path / 'bag'

@@ -21,8 +21,8 @@ The storage defaults to the one that distribution's rosbag2 reads without extra 
 import argparse
 import sys
 
-from person_segmentation.media import bags
 from person_segmentation.media.bag_formats import bag_format, DEFAULT_ROS_DISTRO, ROS_DISTROS
+from person_segmentation.media.bag_storage import MCAP, STORAGES
 
 
 def add_bag_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -31,7 +31,7 @@ def add_bag_options(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f'oldest ROS 2 distribution that must read {what}: humble '
                              '(rosbag2 metadata version 5), jazzy or kilted (version 9, '
                              f'which Humble cannot read); default {DEFAULT_ROS_DISTRO}')
-    parser.add_argument('--storage', choices=bags.STORAGES, default=None,
+    parser.add_argument('--storage', choices=STORAGES, default=None,
                         help=f'storage of {what} (default: sqlite3 for humble, whose rosbag2 '
                              'has no MCAP without an extra package; mcap otherwise)')
 
@@ -40,6 +40,6 @@ def bag_storage(args: argparse.Namespace, prog: str) -> str:
     """Return the storage to write (``--storage``, else the distribution's); note a Humble MCAP."""
     found = bag_format(args.ros_distro)
     storage = args.storage or found.default_storage
-    if storage == 'mcap' and found.mcap_note:
+    if storage == MCAP and found.mcap_note:
         print(f'{prog}: note: {found.mcap_note}', file=sys.stderr)
     return storage

@@ -30,7 +30,8 @@ from person_segmentation import exit_codes
 from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.cli.engine_options import add_engine_options, engine_argv
 from person_segmentation.media import sample_footage
-from person_segmentation.media.frame_source import is_bag
+from person_segmentation.media.bag_storage import is_bag
+from person_segmentation.replay.options import LOSSLESS, MODES, NODE_MODES, SUBPROCESS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,12 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--data-dir', default=None,
                         help='where vtest.avi is cached (default $PERSON_SEGMENTATION_DATA_DIR '
                              'or ./data)')
-    parser.add_argument('--mode', choices=('lossless', 'realtime'), default='lossless',
+    parser.add_argument('--mode', choices=MODES, default=LOSSLESS,
                         help='lossless: every frame segmented (default); realtime: recorded '
                              'rate, drops reported')
     parser.add_argument('--rate', type=float, default=1.0, help='realtime speed multiplier')
     add_engine_options(parser)
-    parser.add_argument('--node', choices=('subprocess', 'inprocess'), default='subprocess',
+    parser.add_argument('--node', choices=NODE_MODES, default=SUBPROCESS,
                         help='run the node as its own process (default) or in this one')
     parser.add_argument('--limit', type=int, default=None, metavar='N',
                         help='replay only the first N frames')

@@ -31,18 +31,23 @@ import pathlib
 import sys
 from typing import Optional
 
-from person_segmentation import exit_codes
+from person_segmentation import exit_codes, names
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.cli.engine_options import add_engine_options, NAMES as ENGINE_OPTIONS
+from person_segmentation.launch_support import fastdds
+from person_segmentation.launch_support.arguments import ConfigError
 from person_segmentation.media import bags
 from person_segmentation.media.frame_source import FrameSource
 from person_segmentation.media.video import AtomicVideoWriter, VideoReadError, VideoWriteError
 from person_segmentation.models.files import ModelFileError
-from person_segmentation.replay.session import ReplayError, ReplayOptions
+from person_segmentation.replay import ReplayError
+from person_segmentation.replay.options import (LOSSLESS, MODES, NODE_MODES, ReplayOptions,
+                                                SUBPROCESS)
 from tqdm import tqdm
 
-OUTPUT_TOPICS = {'mask': bags.IMAGE_TYPE, 'probability': bags.IMAGE_TYPE,
-                 'person_detected': bags.BOOL_TYPE}
+#: the node's outputs --output-bag records, with their message types
+OUTPUT_TOPICS = {names.MASK: bags.IMAGE_TYPE, names.PROBABILITY: bags.IMAGE_TYPE,
+                 names.PERSON_DETECTED: bags.BOOL_TYPE}
 
 
 def default_output_video(input_path: str) -> pathlib.Path:
@@ -69,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='also write the mask, probability and person_detected topics '
                              'into this new bag')
     add_bag_options(parser, '--output-bag')
-    parser.add_argument('--mode', choices=('realtime', 'lossless'), default='lossless',
+    parser.add_argument('--mode', choices=MODES, default=LOSSLESS,
                         help='lossless: wait for the output of every frame (default); realtime: '
                              'play at the recorded rate and report drops')
     parser.add_argument('--rate', type=float, default=1.0,
@@ -80,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                              'before a CompressedImage one, then the one with most messages)')
     parser.add_argument('--fps', type=float, default=None,
                         help='frame rate of a video input (default: its own)')
-    parser.add_argument('--node', choices=('subprocess', 'inprocess'), default='subprocess',
+    parser.add_argument('--node', choices=NODE_MODES, default=SUBPROCESS,
                         help='run the node as its own process (default) or in this one')
     parser.add_argument('--param', action='append', default=[], metavar='NAME:=VALUE',
                         help='extra node parameter, repeatable (e.g. threshold:=0.6)')
@@ -124,8 +129,14 @@ def run(args) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f'--limit must be at least 1, got {args.limit}')
+    # Images over 512 KB (768x576 bgr8 is 1.3 MB) cross Fast DDS's default transports as UDP
+    # fragments that wait for resends: the demo ran at 11 fps with a p99 latency of 2.2 s.
+    try:
+        profile = fastdds.choose_profile(os.environ)
+    except ConfigError as err:  # an install without config/: slower, but it runs
+        profile = fastdds.ProfileChoice({}, f'none ({err})')
     options = ReplayOptions(mode=args.mode, rate=args.rate, node=args.node,
-                            node_parameters=node_parameters(args),
+                            node_parameters=node_parameters(args), environment=profile.env,
                             startup_timeout=args.startup_timeout)
     if not os.path.exists(args.input) and '%' not in args.input:
         raise ValueError(f'input not found: {args.input}')
@@ -144,6 +155,8 @@ def run(args) -> int:
             total = min(args.limit, total or args.limit)
         print(f'replaying {source.description}: {total or "?"} frames {source.size[0]}x'
               f'{source.size[1]}, {args.mode}, node {args.node}', file=sys.stderr)
+        print(f'Fast DDS profile of the replay and the node: {profile.description}',
+              file=sys.stderr)
         if source.note:
             print(f'note: {source.note}', file=sys.stderr)
         video_writer = bag_writer = None
@@ -175,7 +188,7 @@ def run(args) -> int:
                 video_writer.write(result.overlay_bgr())
             for name, connection in connections.items():
                 msg = getattr(result, name)
-                if name == 'person_detected':
+                if name == names.PERSON_DETECTED:
                     msg = Bool(data=bool(msg))
                 bag_writer.write_raw(connection, result.stamp_ns, serialized(msg))
 

@@ -35,9 +35,10 @@ from person_segmentation.cli.engine_options import add_engine_options
 from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.engine.segmenter import Segmenter
-from person_segmentation.media.video import (AtomicVideoWriter, open_video, VideoReadError,
+from person_segmentation.media.video import (AtomicVideoWriter, VideoReadError, VideoSource,
                                              VideoWriteError)
 from person_segmentation.models.files import ModelFileError
+from tqdm import tqdm
 
 
 def _color(text: str):
@@ -96,14 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(total: Optional[int], disable: bool):
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a declared dependency
-        return None
-    return tqdm(total=total, unit='frame', file=sys.stderr, disable=disable, dynamic_ncols=True)
-
-
 def _batches(source, size: int):
     """Yield ``(timestamps, RGB frames)`` of up to ``size`` consecutive frames."""
     stamps, rgbs = [], []
@@ -122,7 +115,7 @@ def run(args) -> int:
     # Exits in reverse order: the mask and overlay outputs commit (or, on an error or Ctrl-C,
     # are removed) before the model and the input are released.
     with contextlib.ExitStack() as stack:
-        source = stack.enter_context(open_video(args.input, fps=args.fps))
+        source = stack.enter_context(VideoSource(args.input, fps=args.fps))
         segmenter = Segmenter(args.model, preset=args.preset, threads=args.threads,
                               strategy=args.strategy, smoothing=args.smoothing,
                               threshold=args.threshold, model_dir=args.model_dir, zoom=args.zoom,
@@ -135,9 +128,8 @@ def run(args) -> int:
               file=sys.stderr)
         frames = person_pixels = frames_with_people = total_pixels = 0
         start = time.perf_counter()
-        bar = _progress(source.frame_count, args.no_progress)
-        if bar is not None:
-            stack.callback(bar.close)
+        bar = stack.enter_context(tqdm(total=source.frame_count, unit='frame', file=sys.stderr,
+                                       disable=args.no_progress, dynamic_ncols=True))
         overlay_out = stack.enter_context(
             AtomicVideoWriter(args.output, source.fps, source.size))
         mask_out = (stack.enter_context(AtomicVideoWriter(args.mask_output, source.fps,
@@ -153,8 +145,7 @@ def run(args) -> int:
                 person_pixels += int(np.count_nonzero(result.mask))
                 total_pixels += result.mask.size
                 frames_with_people += result.person_present
-                if bar is not None:
-                    bar.update(1)
+                bar.update(1)
     elapsed = time.perf_counter() - start
     share = person_pixels / total_pixels if total_pixels else 0.0
     print(f'segment_video: {frames} frames in {elapsed:.1f} s ({frames / elapsed:.2f} fps); '

@@ -23,6 +23,7 @@ the frame index and the video's frame rate, without needing a ROS installation.
 
 import argparse
 from dataclasses import dataclass
+import itertools
 import pathlib
 import sys
 from typing import Optional
@@ -32,7 +33,7 @@ from person_segmentation.cli.bag_options import add_bag_options, bag_storage
 from person_segmentation.media import bags
 from person_segmentation.media.bag_formats import DEFAULT_ROS_DISTRO
 from person_segmentation.media.frame_source import DEFAULT_FRAME_ID
-from person_segmentation.media.video import default_start_time, open_video, VideoReadError
+from person_segmentation.media.video import default_start_time, VideoReadError, VideoSource
 from tqdm import tqdm
 
 DEFAULT_TOPIC = '/camera/image_raw'
@@ -60,7 +61,8 @@ def default_topic(compressed: bool) -> str:
 def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRAME_ID,
             storage: Optional[str] = None, compressed: bool = False, fps: Optional[float] = None,
             start_time: Optional[float] = None, force: bool = False, jpeg_quality: int = 90,
-            progress: Optional[bool] = None, ros_distro: str = DEFAULT_ROS_DISTRO) -> Conversion:
+            progress: Optional[bool] = None, ros_distro: str = DEFAULT_ROS_DISTRO,
+            limit: Optional[int] = None) -> Conversion:
     """
     Write every decoded frame of ``video`` into the new bag ``bag``; returns a summary.
 
@@ -69,14 +71,17 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
     unreadable video, bags.BagError for an existing output (without ``force``) and
     ValueError for bad arguments. ``progress=None`` shows a bar only on a terminal.
     ``ros_distro`` is the oldest ROS 2 distribution that must read the bag (bag_formats).
+    ``limit`` stops after that many frames (None: every frame).
     """
     topic = topic or default_topic(compressed)
     if not topic.startswith('/'):
         raise ValueError(f'topic {topic!r} must be absolute (start with /)')
     if fps is not None and not fps > 0:
         raise ValueError(f'--fps must be positive, got {fps}')
+    if limit is not None and limit < 1:
+        raise ValueError(f'--limit must be at least 1, got {limit}')
     bag = bags.check_output_path(bag, force)
-    source = open_video(str(video), fps=fps)
+    source = VideoSource(str(video), fps=fps)
     try:
         rate = float(source.fps)
         if start_time is None:
@@ -89,8 +94,9 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: str = DEFAULT_FRA
         with bags.AtomicBagWriter(bag, storage=storage, force=force,
                                   ros_distro=ros_distro) as writer:
             connection = writer.add_topic(topic, msgtype)
-            bar = tqdm(source, total=source.frame_count, unit='frame', desc='video_to_bag',
-                       disable=(None if progress is None else not progress))
+            total = min(filter(None, (source.frame_count, limit)), default=None)
+            bar = tqdm(itertools.islice(source, limit), total=total, unit='frame',
+                       desc='video_to_bag', disable=(None if progress is None else not progress))
             for index, bgr in bar:
                 stamp_ns = start_ns + int(round(index * 1e9 / rate))
                 if compressed:
@@ -114,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='video_to_bag',
         description='Convert a video file or image sequence (printf pattern such as '
-                    'frames/%%05d.jpg) into a rosbag2 bag with one image message per frame.')
+                    'frames/%05d.jpg) into a rosbag2 bag with one image message per frame.')
     parser.add_argument('video', help='video file or image-sequence pattern')
     parser.add_argument('bag', help='output bag directory (must not exist unless --force)')
     parser.add_argument('--topic', default=None,
@@ -132,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--start-time', type=float, default=None, metavar='S',
                         help='stamp of the first frame, seconds since the epoch '
                              "(default: the video file's modification time)")
+    parser.add_argument('--limit', type=int, default=None, metavar='N',
+                        help='convert only the first N frames')
     parser.add_argument('--force', action='store_true', help='replace an existing output')
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
     return parser
@@ -148,7 +156,8 @@ def main(argv=None) -> int:
                          storage=bag_storage(args, 'video_to_bag'), compressed=args.compressed,
                          fps=args.fps, start_time=args.start_time, force=args.force,
                          jpeg_quality=args.jpeg_quality,
-                         progress=False if args.quiet else None, ros_distro=args.ros_distro)
+                         progress=False if args.quiet else None, ros_distro=args.ros_distro,
+                         limit=args.limit)
     except (VideoReadError, bags.BagError, ValueError) as err:
         print(f'video_to_bag: error: {err}', file=sys.stderr)
         return exit_codes.ERROR

@@ -22,27 +22,34 @@ library and PyYAML (shipped with every ROS install) are used: ``ros2 launch`` ru
 system Python, which has neither rosbags nor this package's pip dependencies.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+import os
 import pathlib
-from typing import List, Mapping, NamedTuple, Optional, Tuple
+import shutil
+from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from person_segmentation import names
+from person_segmentation.launch_support import fastdds
 from person_segmentation.launch_support.arguments import (check_names, ConfigError,
                                                           LaunchArgument, parse_bool,
                                                           parse_float)
 from person_segmentation.launch_support.config_files import (chosen_config, require_node_package,
                                                              require_package)
+from person_segmentation.launch_support.log_colours import plain_log_env
+from person_segmentation.media.bag_storage import MCAP, storage_of, STORAGES
 from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
                                                   COMPRESSED_IMAGE_TYPE, topics_from_metadata)
 
 LAUNCH_FILE = 'bag_replay.launch.py'
 
-OUTPUT_TOPICS = ('mask', 'overlay', 'probability', 'person_detected', 'persons')
-DEFAULT_RECORD_TOPICS = ('mask', 'probability', 'person_detected', 'persons')
+#: the node's outputs recorded with record:=true unless record_topics says otherwise
+DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS if name != names.OVERLAY)
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
 MCAP_PACKAGE = 'rosbag2_storage_mcap'
-STORAGES = ('mcap', 'sqlite3')
+#: ``ros2 bag`` (play, record): the ros2cli verb of the rosbag2 packages
+ROS2BAG_PACKAGE = 'ros2bag'
+ROS2_EXECUTABLE = 'ros2'
 
 ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('bag', None, 'rosbag2 bag to play (directory, or .mcap/.db3 file)'),
@@ -58,23 +65,35 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('record', 'false', "record the node's outputs into a new bag"),
     LaunchArgument('record_output', '',
                    'bag to record into (must not exist); empty: <bag>_segmented'),
-    LaunchArgument('record_storage', 'mcap', 'storage of the recorded bag: mcap or sqlite3'),
+    LaunchArgument('record_storage', MCAP,
+                   f'storage of the recorded bag: {" or ".join(STORAGES)}'),
     LaunchArgument('record_topics', ' '.join(DEFAULT_RECORD_TOPICS),
                    'node outputs to record, space separated (names under '
                    f'/{names.NODE_NAME}/, or absolute topics)'),
     LaunchArgument('viewer', 'false', 'show the overlay in rqt_image_view'),
-    LaunchArgument('viewer_topic', 'overlay', 'node output shown by the viewer'),
+    LaunchArgument('viewer_topic', names.OVERLAY, 'node output shown by the viewer'),
     LaunchArgument('fastdds_profiles_file', '',
                    'Fast DDS XML profile (FASTDDS_DEFAULT_PROFILES_FILE) for bag play and the '
                    f'node; empty: the installed config/{names.FASTDDS_PROFILE_FILE}, whose larger '
-                   'shared-memory segment lets best-effort images over 512 KB through; '
-                   "'none': leave the environment as it is"),
+                   'shared-memory segment lets images over 512 KB through whole, unless the '
+                   f'environment sets {" or ".join(fastdds.USER_SETTINGS)}; '
+                   f"'{fastdds.NONE}': leave the environment as it is"),
 )
 
 
-def output_topic(name: str) -> str:
-    """Absolute topic of a node output given as ``mask`` or as an absolute name."""
-    return name if name.startswith('/') else f'/{names.NODE_NAME}/{name}'
+def output_topic(argument: str, name: str) -> str:
+    """
+    Absolute topic of a node output given as ``mask`` or as an absolute name.
+
+    A relative name must be one of the node's outputs (names.OUTPUTS): ``ros2 bag record`` and
+    the viewer would otherwise wait for a topic that never comes, without a word.
+    """
+    if name.startswith('/'):
+        return name
+    if name not in names.OUTPUTS:
+        raise ConfigError(f'launch argument {argument}: {name!r} is not an output of the node '
+                          f'({", ".join(names.OUTPUTS)}); give other topics as absolute names')
+    return f'/{names.NODE_NAME}/{name}'
 
 
 def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
@@ -84,19 +103,6 @@ def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
     except BagTopicError as err:
         raise ConfigError(f'{err}; pass image_topic:=<topic>') from None
     return chosen.name, chosen.msgtype, reason
-
-
-def bag_storage(bag: pathlib.Path) -> str:
-    """Storage plugin of a bag (from its metadata.yaml, or a file's suffix); '' if unknown."""
-    if bag.is_file():
-        return {'.mcap': 'mcap', '.db3': 'sqlite3'}.get(bag.suffix, '')
-    import yaml  # PyYAML ships with every ROS 2 install
-
-    try:
-        info = yaml.safe_load((bag / 'metadata.yaml').read_text())['rosbag2_bagfile_information']
-        return str(info['storage_identifier'])
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return ''
 
 
 @dataclass(frozen=True)
@@ -118,21 +124,28 @@ class BagReplayConfig:
     viewer: bool
     viewer_topic: str
     fastdds_profiles_file: str = ''
+    #: environment of every process started, so that their log lines stay plain in a file
+    log_env: Dict[str, str] = field(default_factory=dict)
     #: the files and topic used (one line each), for the launch's log
     notes: Tuple[str, ...] = ()
     #: launch configurations that are not arguments of this file, ignored
     warnings: Tuple[str, ...] = ()
 
     @classmethod
-    def from_configurations(cls, configurations: Mapping[str, str]) -> 'BagReplayConfig':
+    def from_configurations(cls, configurations: Mapping[str, str],
+                            environ: Optional[Mapping[str, str]] = None,
+                            output_is_terminal: Optional[bool] = None) -> 'BagReplayConfig':
         """
         Validate the launch configurations (strings); raise ConfigError naming a bad one.
 
         ``configurations`` are all those the launch file sees: a misspelt argument name
         raises (arguments.check_names). The params file and the Fast DDS profile come from
         the argument, else from the package (config_files.package_config: installed, else
-        the source tree), so the launch behaves the same in every kind of install.
+        the source tree), so the launch behaves the same in every kind of install; a Fast DDS
+        setting in ``environ`` (the launch's environment, default os.environ) is kept.
+        ``output_is_terminal``: whether the launch writes to a terminal (log_colours).
         """
+        environ = os.environ if environ is None else environ
         warnings = check_names(configurations, ARGUMENTS, LAUNCH_FILE)
         values = {**{a.name: a.default for a in ARGUMENTS if a.default is not None},
                   **{a.name: configurations[a.name] for a in ARGUMENTS
@@ -163,16 +176,11 @@ class BagReplayConfig:
                               'ros2 bag record needs a new path')
         params = chosen_config('params_file', values['params_file'], names.PARAMS_FILE)
         notes.append(f'node parameters: {params}')
-        profiles = str(values['fastdds_profiles_file']).strip()
-        if profiles.lower() == 'none':
-            profiles = ''
-            notes.append('Fast DDS profile: none (fastdds_profiles_file:=none)')
-        else:
-            profile = chosen_config('fastdds_profiles_file', profiles,
-                                    names.FASTDDS_PROFILE_FILE)
-            profiles = profile.path
-            notes.append(f'Fast DDS profile of bag play and the node: {profile}')
-        topics = tuple(output_topic(t) for t in str(values['record_topics']).split())
+        profile = fastdds.choose_profile(environ, 'fastdds_profiles_file',
+                                         values['fastdds_profiles_file'])
+        notes.append(f'Fast DDS profile of bag play and the node: {profile.description}')
+        topics = tuple(output_topic('record_topics', t)
+                       for t in str(values['record_topics']).split())
         if record and not topics:
             raise ConfigError('record_topics is empty')
         return cls(
@@ -183,22 +191,30 @@ class BagReplayConfig:
             model=str(values['model']).strip(), params_file=params.path,
             record=record, record_output=record_output, record_storage=storage,
             record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
-            viewer_topic=output_topic(str(values['viewer_topic']).strip() or 'overlay'),
-            fastdds_profiles_file=profiles, notes=tuple(notes), warnings=tuple(warnings))
+            viewer_topic=output_topic('viewer_topic',
+                                      str(values['viewer_topic']).strip() or names.OVERLAY),
+            fastdds_profiles_file=profile.env.get(fastdds.PROFILES_VARIABLE, ''),
+            log_env=plain_log_env(environ, output_is_terminal), notes=tuple(notes),
+            warnings=tuple(warnings))
 
     def check_packages(self) -> None:
         """
         Raise ConfigError unless every ROS package this replay starts or needs is installed.
 
         Called before any process starts (config_files.require_package says why): the node's
-        package, rqt_image_view with viewer:=true, and the MCAP storage plugin when an MCAP
-        bag is played or recorded (a separate package on Humble).
+        package, ``ros2 bag`` (the ros2 command and the ros2bag package: without them the
+        node started and only then did play fail), rqt_image_view with viewer:=true, and the
+        MCAP storage plugin when an MCAP bag is played or recorded (a separate package on
+        Humble).
         """
         require_node_package(LAUNCH_FILE)
+        if shutil.which(ROS2_EXECUTABLE) is None:
+            raise ConfigError(f'{LAUNCH_FILE} runs ros2 bag play, but the {ROS2_EXECUTABLE} '
+                              'command is not on PATH: source your ROS 2 setup.bash')
+        require_package(ROS2BAG_PACKAGE, 'ros2 bag play', apt_package='rosbag2')
         if self.viewer:
             require_package(VIEWER_PACKAGE, 'viewer:=true')
-        if 'mcap' in (bag_storage(pathlib.Path(self.bag)),
-                      self.record_storage if self.record else ''):
+        if MCAP in (storage_of(self.bag), self.record_storage if self.record else ''):
             require_package(MCAP_PACKAGE, 'playing or recording an MCAP bag')
 
     def play_command(self) -> List[str]:
@@ -233,14 +249,14 @@ class BagReplayConfig:
         """
         Environment for bag play and the node (the processes that publish large images).
 
-        A best-effort image topic (as recorded from many cameras) loses most frames above
-        Fast DDS's default 512 KB shared-memory segment; the profile enlarges it for the
-        writers this launch starts. See docs/node.md.
+        Images above Fast DDS's default 512 KB shared-memory segment travel as UDP fragments:
+        best-effort ones (as recorded from many cameras) are mostly lost, reliable ones wait
+        for resends; the profile enlarges the segment for the writers this launch starts.
+        See launch_support.fastdds and docs/node.md.
         """
         if not self.fastdds_profiles_file:
-            return {}
-        return {'FASTDDS_DEFAULT_PROFILES_FILE': str(pathlib.Path(
-            self.fastdds_profiles_file).resolve())}
+            return dict(self.log_env)
+        return {fastdds.PROFILES_VARIABLE: self.fastdds_profiles_file, **self.log_env}
 
     def viewer_arguments(self) -> List[str]:
         """rqt_image_view arguments: the topic it opens with."""

@@ -83,18 +83,21 @@ def chosen_config(argument: str, value: str, name: str) -> ConfigFile:
     return ConfigFile(path, f'{argument}:=')
 
 
-def require_package(package: str, needed_for: str, remedy: str = '') -> None:
+def require_package(package: str, needed_for: str, remedy: str = '',
+                    apt_package: str = '') -> None:
     """
     Raise ConfigError unless ``package`` is in the ament index.
 
     launch_ros resolves a Node's package only when it starts it, after the processes listed
     before it have started; a missing package then ends the launch but leaves those processes
     running with no parent. Checking every package before anything starts avoids that.
-    ``remedy`` replaces the default advice (install the Debian package of the distribution).
+    ``remedy`` replaces the default advice: install the Debian package of the distribution
+    (``apt_package``, by default the package's own).
     """
     if installed_prefix(package) is None:
         distro = os.environ.get('ROS_DISTRO', '<distro>')
-        remedy = remedy or f'install it: sudo apt install ros-{distro}-{package.replace("_", "-")}'
+        apt_package = (apt_package or package).replace('_', '-')
+        remedy = remedy or f'install it: sudo apt install ros-{distro}-{apt_package}'
         raise ConfigError(f'{needed_for} needs the ROS package {package}, which is not in the '
                           f'ament index (AMENT_PREFIX_PATH): {remedy}')
 

@@ -20,12 +20,15 @@ launch/segmentation.launch.py lives here, free of launch and rclpy, and is unit 
 launch file only hands its launch configurations to ``node_settings`` and starts the Node.
 """
 
-from typing import Dict, List, Mapping, NamedTuple, Tuple
+import os
+from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from person_segmentation import names
+from person_segmentation.launch_support import fastdds
 from person_segmentation.launch_support.arguments import (check_names, ConfigError,
                                                           LaunchArgument, parse_bool)
 from person_segmentation.launch_support.config_files import chosen_config, require_node_package
+from person_segmentation.launch_support.log_colours import plain_log_env
 
 LAUNCH_FILE = 'segmentation.launch.py'
 
@@ -39,14 +42,16 @@ LAUNCH_ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('use_sim_time', 'false', 'Use /clock (true when replaying a bag).'),
     LaunchArgument('log_level', 'info', 'Node log level: debug, info, warn, error.'),
     LaunchArgument('fastdds_profiles_file', '',
-                   'If set, FASTDDS_DEFAULT_PROFILES_FILE for the node: a Fast DDS XML profile, '
-                   'e.g. one with a larger shared-memory segment so that large images reach '
-                   'best-effort subscribers (docs/node.md); empty: leave the environment '
-                   'unchanged.'),
+                   'Fast DDS XML profile for the node (FASTDDS_DEFAULT_PROFILES_FILE); empty: '
+                   f"the package's config/{names.FASTDDS_PROFILE_FILE}, whose larger "
+                   'shared-memory segment carries large images (~/overlay) without lost '
+                   'fragments (docs/node.md), unless the environment sets '
+                   f'{" or ".join(fastdds.USER_SETTINGS)} or fastdds_transports is given; '
+                   f"'{fastdds.NONE}': leave the environment unchanged."),
     LaunchArgument('fastdds_transports', '',
-                   'If set (e.g. LARGE_DATA), FASTDDS_BUILTIN_TRANSPORTS for the node. Only '
-                   'helps when the camera process uses the same value; empty: leave the '
-                   'environment unchanged.'),
+                   'If set (e.g. LARGE_DATA), FASTDDS_BUILTIN_TRANSPORTS for the node, instead '
+                   'of the profile. Only helps when the camera process uses the same value; '
+                   'empty: leave the environment unchanged.'),
 )
 
 
@@ -83,15 +88,20 @@ class SegmentationLaunch(NamedTuple):
     warnings: Tuple[str, ...]
 
 
-def node_settings(configurations: Mapping[str, str]) -> SegmentationLaunch:
+def node_settings(configurations: Mapping[str, str],
+                  environ: Optional[Mapping[str, str]] = None,
+                  output_is_terminal: Optional[bool] = None) -> SegmentationLaunch:
     """
     Everything the launch file passes to launch_ros.actions.Node, from its configurations.
 
     ``configurations`` are all the launch configurations the file sees (a misspelt argument
-    raises, see arguments.check_names). The node gets namespace, remappings, parameters (the
-    params file, then {'use_sim_time': bool}), ros_arguments (the log level) and additional_env
-    (None when nothing is set). Raises ConfigError (a ValueError) naming a bad argument.
+    raises, see arguments.check_names); ``environ`` is the launch's environment (default
+    os.environ) and ``output_is_terminal`` whether the launch writes to a terminal (default:
+    its stdout's). The node gets namespace, remappings, parameters (the params file, then
+    {'use_sim_time': bool}), ros_arguments (the log level) and additional_env (None when
+    nothing is set). Raises ConfigError (a ValueError) naming a bad argument.
     """
+    environ = os.environ if environ is None else environ
     warnings = check_names(configurations, LAUNCH_ARGUMENTS, LAUNCH_FILE)
     values = {arg.name: str(configurations.get(arg.name, arg.default))
               for arg in LAUNCH_ARGUMENTS}
@@ -101,15 +111,15 @@ def node_settings(configurations: Mapping[str, str]) -> SegmentationLaunch:
         raise ConfigError(f'launch argument log_level:={values["log_level"]!r} must be debug, '
                           'info, warn, error or fatal')
     env: Dict[str, str] = {}
-    notes = [f'node parameters: {params_file}']
-    profiles = values['fastdds_profiles_file'].strip()
-    if profiles:
-        profile = chosen_config('fastdds_profiles_file', profiles, names.FASTDDS_PROFILE_FILE)
-        env['FASTDDS_DEFAULT_PROFILES_FILE'] = profile.path
-        notes.append(f'Fast DDS profile of the node: {profile}')
     transports = values['fastdds_transports'].strip()
     if transports:
-        env['FASTDDS_BUILTIN_TRANSPORTS'] = transports
+        env[fastdds.TRANSPORTS_VARIABLE] = transports
+    profile = fastdds.choose_profile({**environ, **env}, 'fastdds_profiles_file',
+                                     values['fastdds_profiles_file'])
+    env.update(profile.env)
+    env.update(plain_log_env(environ, output_is_terminal))
+    notes = [f'node parameters: {params_file}',
+             f'Fast DDS profile of the node: {profile.description}']
     node = {
         'package': names.PACKAGE,
         'executable': names.NODE_EXECUTABLE,

@@ -35,6 +35,8 @@ test/rosbag2_humble_rules.py checks written bags against those rules.
 
 from typing import NamedTuple
 
+from person_segmentation.media.bag_storage import MCAP, SQLITE3
+
 ROS_DISTROS = ('humble', 'jazzy', 'kilted')
 DEFAULT_ROS_DISTRO = 'jazzy'
 
@@ -53,10 +55,10 @@ class BagFormat(NamedTuple):
 
 
 FORMATS = {
-    'humble': BagFormat(8, 5, 'sqlite3', 'Humble reads MCAP bags only with '
+    'humble': BagFormat(8, 5, SQLITE3, 'Humble reads MCAP bags only with '
                         'ros-humble-rosbag2-storage-mcap installed'),
-    'jazzy': BagFormat(9, 9, 'mcap'),
-    'kilted': BagFormat(9, 9, 'mcap'),
+    'jazzy': BagFormat(9, 9, MCAP),
+    'kilted': BagFormat(9, 9, MCAP),
 }
 
 # Keys Humble's metadata_io.cpp reads (and its recorder writes) at version 5; the same for a

@@ -23,6 +23,8 @@ so that the same bag always gives the same topic. Standard library and PyYAML on
 import pathlib
 from typing import Iterable, List, NamedTuple, Tuple
 
+from person_segmentation.media.bag_storage import METADATA_FILE, read_metadata
+
 IMAGE_TYPE = 'sensor_msgs/msg/Image'
 COMPRESSED_IMAGE_TYPE = 'sensor_msgs/msg/CompressedImage'
 IMAGE_TYPES = (IMAGE_TYPE, COMPRESSED_IMAGE_TYPE)
@@ -71,11 +73,11 @@ def topics_from_metadata(bag) -> List[ImageTopic]:
     """Every topic listed in a rosbag2 bag folder's metadata.yaml, with its message count."""
     import yaml  # PyYAML ships with every ROS 2 install
 
-    metadata_path = pathlib.Path(bag) / 'metadata.yaml'
+    metadata_path = pathlib.Path(bag) / METADATA_FILE
     if not metadata_path.is_file():
-        raise BagTopicError(f'{bag} has no metadata.yaml to find its image topic in')
+        raise BagTopicError(f'{bag} has no {METADATA_FILE} to find its image topic in')
     try:
-        info = yaml.safe_load(metadata_path.read_text())['rosbag2_bagfile_information']
+        info = read_metadata(bag)
         return [ImageTopic(t['topic_metadata']['name'], t['topic_metadata']['type'],
                            int(t.get('message_count', 0)))
                 for t in info['topics_with_message_count']]

@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 from person_segmentation.media import image_conversion
 from person_segmentation.media.bag_formats import bag_format, DEFAULT_ROS_DISTRO, humble_metadata
+from person_segmentation.media.bag_storage import MCAP, SQLITE3, STORAGES
 from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
                                                   COMPRESSED_IMAGE_TYPE, IMAGE_TYPE,
                                                   IMAGE_TYPES, ImageTopic)
@@ -47,13 +48,11 @@ from rosbags.typesys import get_typestore, Stores
 import yaml
 
 # Message definitions of ROS 2 Kilted (Image, CompressedImage, Bool, Header and Time are
-# identical in Jazzy, and in Humble: test_bag_io checks it, so one typestore serves every
+# identical in Jazzy, and in Humble: test_bags checks it, so one typestore serves every
 # distribution).
 TYPESTORE = get_typestore(Stores.ROS2_KILTED)
 BOOL_TYPE = 'std_msgs/msg/Bool'
-STORAGES = ('mcap', 'sqlite3')
-
-_STORAGE_PLUGINS = {'mcap': StoragePlugin.MCAP, 'sqlite3': StoragePlugin.SQLITE3}
+_STORAGE_PLUGINS = {MCAP: StoragePlugin.MCAP, SQLITE3: StoragePlugin.SQLITE3}
 _DEFAULT_DURATION = QosTime(0, 0)  # RMW_DURATION_UNSPECIFIED: the middleware default (infinite)
 
 

@@ -20,24 +20,15 @@ frame_id)`` with a frame rate, a size and a count, so callers never branch on th
 """
 
 import os
-import pathlib
 from typing import Iterator, Optional, Tuple
 
 import numpy as np
 from person_segmentation.media import bags
-from person_segmentation.media.video import default_start_time, open_video
+from person_segmentation.media.bag_storage import is_bag
+from person_segmentation.media.video import default_start_time, VideoSource
 
-BAG_SUFFIXES = ('.mcap', '.db3')
 #: header frame_id of frames read from a video (a bag keeps its own)
 DEFAULT_FRAME_ID = 'camera'
-
-
-def is_bag(path) -> bool:
-    """Whether ``path`` is a rosbag2 bag: a folder with metadata.yaml, or a .mcap/.db3 file."""
-    path = pathlib.Path(path)
-    if path.is_dir():
-        return (path / 'metadata.yaml').is_file()
-    return path.suffix in BAG_SUFFIXES
 
 
 class FrameSource:
@@ -59,7 +50,7 @@ class FrameSource:
         else:
             if topic:
                 raise ValueError('a topic can only be chosen for bag input')
-            self._video = open_video(path, fps=fps)
+            self._video = VideoSource(path, fps=fps)
             self.fps = self._video.fps
             self.size = tuple(self._video.size)
             self.frame_count = self._video.frame_count

@@ -36,9 +36,6 @@ import cv2
 VTEST_NAME = 'vtest.avi'
 VTEST_PACKAGE = 'opencv-doc'
 VTEST_MEMBER = 'usr/share/doc/opencv-doc/examples/data/vtest.avi'
-# sha256 of the file in Debian bookworm's opencv-doc 4.6.0+dfsg-12 (for reference only: other
-# releases may repackage it, so any file that decodes is accepted).
-VTEST_SHA256 = '45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf'
 VTEST_BY_HAND_URL = 'https://github.com/opencv/opencv/raw/4.x/samples/data/vtest.avi'
 DATA_DIR_ENV = 'PERSON_SEGMENTATION_DATA_DIR'
 

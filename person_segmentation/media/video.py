@@ -64,7 +64,12 @@ def is_pattern(path) -> bool:
 
 
 class VideoSource:
-    """Frames of a video file or image sequence, as BGR uint8, in order."""
+    """
+    Frames of a video file or image sequence, as BGR uint8, in order.
+
+    Opening reads the first frame, so an input that cannot be decoded raises VideoReadError
+    (naming the file and the problem) here rather than mid-way.
+    """
 
     def __init__(self, path, fps: Optional[float] = None):
         self._capture = None
@@ -136,11 +141,6 @@ class VideoSource:
 
     def __del__(self):
         self.close()
-
-
-def open_video(path, fps: Optional[float] = None) -> VideoSource:
-    """Open a video file or an image sequence pattern; raise VideoReadError when unreadable."""
-    return VideoSource(path, fps)
 
 
 class AtomicVideoWriter:

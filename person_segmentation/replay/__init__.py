@@ -12,4 +12,14 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Replay recorded footage through the real node: pure session logic and an rclpy runner."""
+"""
+Replay recorded footage through the real node.
+
+``options`` (modes, options, the node's arguments) and ``outputs`` (outputs matched to input
+frames, end-of-run numbers) are plain Python; ``runner`` holds the rclpy session that plays the
+frames.
+"""
+
+
+class ReplayError(Exception):
+    """The replay could not run (node failed to start, no output, ...); says what and why."""

@@ -18,7 +18,7 @@ Drive the segmentation node with recorded frames over real ROS topics and collec
 The replay tool must exercise the node exactly as a camera would (DDS transport, QoS, the
 node's own queueing and dropping) without a ROS installation. This adapter publishes frames
 as sensor_msgs/Image on the node's input together with /clock (the node runs on sim time, as
-under ``ros2 bag play --clock``) and hands the node's outputs to ``session.OutputCollector``,
+under ``ros2 bag play --clock``) and hands the node's outputs to ``outputs.OutputCollector``,
 which matches them to input frames by header stamp and measures what arrived, what was dropped
 and how late. The node runs as its own process (default) or in this process in a separate ROS
 context; DDS carries the data either way.
@@ -38,9 +38,12 @@ from typing import Callable, Iterable, Optional, Tuple
 
 import numpy as np
 from person_segmentation import names
-from person_segmentation.replay.session import (BOOL_OUTPUT, FrameResult, IMAGE_OUTPUTS,
-                                                node_arguments, OutputCollector, ReplayError,
-                                                ReplayOptions, ReplayStats)
+from person_segmentation.replay import ReplayError
+from person_segmentation.replay.options import (INPROCESS, node_arguments, REALTIME,
+                                                ReplayOptions)
+from person_segmentation.replay.outputs import (BOOL_OUTPUT, FrameResult, IMAGE_OUTPUTS,
+                                                OutputCollector, ReplayStats,
+                                                REQUIRED_OUTPUT)
 import rclpy
 from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -166,10 +169,14 @@ class ReplaySession:
         self.options = options
         self.outputs_prefix = f'/{names.NODE_NAME}'
         self._collector = OutputCollector()
+        # before this process's first participant (Fast DDS reads its profile then) and the
+        # node's process; put back on close, so a test process is left as it was
+        self._environment_before = {name: os.environ.get(name) for name in options.environment}
+        os.environ.update(options.environment)
         self._context = Context()
         rclpy.init(args=[], context=self._context)
         self._node = rclpy.create_node('person_segmentation_replay', context=self._context)
-        depth = 10 if options.mode == 'realtime' else 2
+        depth = 10 if options.mode == REALTIME else 2
         self._image_pub = self._node.create_publisher(Image, options.input_topic,
                                                       reliable_qos(depth))
         self._clock_pub = self._node.create_publisher(Clock, '/clock', reliable_qos(1))
@@ -187,10 +194,10 @@ class ReplaySession:
         self._thread.start()
         self._node_process = None
         try:
-            if options.node == 'subprocess':
-                self._node_process = _SubprocessNode(options)
-            else:
+            if options.node == INPROCESS:
                 self._node_process = _InProcessNode(options)
+            else:
+                self._node_process = _SubprocessNode(options)
         except BaseException:
             self.close()
             raise
@@ -216,7 +223,7 @@ class ReplaySession:
             listening = self._image_pub.get_subscription_count() > 0
             present = tuple(name for name, sub in self._subs.items()
                             if sub.get_publisher_count() > 0)
-            if listening and 'overlay' in present:
+            if listening and REQUIRED_OUTPUT in present:
                 seen_at = seen_at or time.monotonic()
                 # Give discovery a moment to report the other outputs as well.
                 if len(present) == len(self._subs) or time.monotonic() - seen_at > 2.0:
@@ -225,7 +232,8 @@ class ReplaySession:
             if time.monotonic() > deadline:
                 raise self._fail(
                     f'the node did not subscribe to {self.options.input_topic} and publish '
-                    f'{self.outputs_prefix}/overlay within {self.options.startup_timeout:.0f} s '
+                    f'{self.outputs_prefix}/{REQUIRED_OUTPUT} within '
+                    f'{self.options.startup_timeout:.0f} s '
                     f'(subscribed: {listening}; outputs seen: {", ".join(present) or "none"})')
             time.sleep(0.05)
 
@@ -258,7 +266,7 @@ class ReplaySession:
             if started is None:
                 started = now
                 first_stamp = stamp_ns
-            if self.options.mode == 'realtime':
+            if self.options.mode == REALTIME:
                 due = started + (stamp_ns - first_stamp) / 1e9 / self.options.rate
                 while True:
                     delivered = deliver(0)
@@ -322,6 +330,12 @@ class ReplaySession:
             self._node.destroy_node()
             self._context.try_shutdown()
             self._thread.join(timeout=5)
+        for name, value in self._environment_before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._environment_before = {}
 
     def __enter__(self) -> 'ReplaySession':
         """Return self."""

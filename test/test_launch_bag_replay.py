@@ -136,6 +136,10 @@ def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     ({'params_file': '/no/such.yaml'}, "params_file:='/no/such.yaml': no such file"),
     ({'viewr': 'true'}, r'has no argument viewr .*did you mean viewer:=\?'),
     ({'record_topic': 'mask'}, 'did you mean record_topics:='),
+    # a relative name that is no output of the node was recorded (waited for) without a word
+    ({'record_topics': 'mask maks'}, r"record_topics: 'maks' is not an output of the node "
+                                     r'\(mask, overlay, probability, person_detected, persons\)'),
+    ({'viewer_topic': 'overlays'}, "viewer_topic: 'overlays' is not an output"),
 ])
 def test_bad_arguments_are_named(raw_bag, values, message):
     values = {'bag': str(raw_bag), **values} if 'bag' not in values and values else values
@@ -180,7 +184,8 @@ def test_arguments_have_descriptions():
 def test_package_params_and_profile_are_used_in_every_kind_of_install(raw_bag, monkeypatch):
     """Outside a colcon install the replay ran without both; now it uses the package's."""
     monkeypatch.delenv('AMENT_PREFIX_PATH', raising=False)
-    config = BagReplayConfig.from_configurations({'bag': str(raw_bag)})
+    config = BagReplayConfig.from_configurations({'bag': str(raw_bag)}, environ={},
+                                                 output_is_terminal=True)
     params = package_config(PARAMS_FILE)
     profile = package_config(FASTDDS_PROFILE_FILE)
     assert params.origin == profile.origin == 'source tree'
@@ -194,12 +199,22 @@ def test_fastdds_profile_reaches_bag_play_and_node(raw_bag, tmp_path):
     profile = tmp_path / 'large.xml'
     profile.write_text('<dds/>')
     config = BagReplayConfig.from_configurations({'bag': str(raw_bag),
-                                                  'fastdds_profiles_file': str(profile)})
+                                                  'fastdds_profiles_file': str(profile)},
+                                                 output_is_terminal=True)
     assert config.process_env() == {'FASTDDS_DEFAULT_PROFILES_FILE': str(profile.resolve())}
     off = BagReplayConfig.from_configurations({'bag': str(raw_bag),
-                                               'fastdds_profiles_file': 'none'})
+                                               'fastdds_profiles_file': 'none'},
+                                              output_is_terminal=True)
     assert off.process_env() == {}
-    assert 'Fast DDS profile: none (fastdds_profiles_file:=none)' in off.notes
+    assert 'Fast DDS profile of bag play and the node: none (fastdds_profiles_file:=none)' \
+        in off.notes
+    # a profile the user set in the environment was replaced by the package's
+    kept = BagReplayConfig.from_configurations(
+        {'bag': str(raw_bag)}, environ={'FASTDDS_DEFAULT_PROFILES_FILE': str(profile)},
+        output_is_terminal=True)
+    assert kept.process_env() == {}
+    assert ("Fast DDS profile of bag play and the node: the environment's "
+            f"(FASTDDS_DEFAULT_PROFILES_FILE='{profile}')") in kept.notes
     with pytest.raises(ConfigError, match='fastdds_profiles_file'):
         BagReplayConfig.from_configurations({
             'bag': str(raw_bag), 'fastdds_profiles_file': str(tmp_path / 'missing.xml')})
@@ -209,7 +224,16 @@ def test_packages_are_checked_before_anything_starts(raw_bag, tmp_path, monkeypa
     """A missing viewer used to stop the launch after the node had started, orphaning it."""
     monkeypatch.setenv('ROS_DISTRO', 'jazzy')
     monkeypatch.setenv('AMENT_PREFIX_PATH', str(ament_prefix(tmp_path / 'ros', [PACKAGE])))
+    monkeypatch.setenv('PATH', str(tmp_path / 'nothing'))
     sqlite = _bag(tmp_path / 'sqlite_bag', [('/cam/image_raw', bags.IMAGE_TYPE, 1)], 'sqlite3')
+    # without rosbag2 the node started, and only then did `ros2 bag play` fail
+    with pytest.raises(ConfigError, match='the ros2 command is not on PATH: source'):
+        BagReplayConfig.from_configurations({'bag': str(sqlite)}).check_packages()
+    _fake_ros2(tmp_path, monkeypatch, 0, 0)
+    with pytest.raises(ConfigError, match='ros2 bag play needs the ROS package ros2bag.*'
+                                          'sudo apt install ros-jazzy-rosbag2'):
+        BagReplayConfig.from_configurations({'bag': str(sqlite)}).check_packages()
+    prepend_ament_prefix(monkeypatch, ament_prefix(tmp_path / 'rosbag2', ['ros2bag']))
     BagReplayConfig.from_configurations({'bag': str(sqlite)}).check_packages()
     with pytest.raises(ConfigError, match='viewer:=true needs the ROS package rqt_image_view.*'
                                           'sudo apt install ros-jazzy-rqt-image-view'):
@@ -224,7 +248,8 @@ def test_packages_are_checked_before_anything_starts(raw_bag, tmp_path, monkeypa
         'rqt_image_view', 'rosbag2_storage_mcap']))
     BagReplayConfig.from_configurations({'bag': str(raw_bag), 'record': 'true',
                                          'viewer': 'true'}).check_packages()
-    monkeypatch.setenv('AMENT_PREFIX_PATH', str(tmp_path / 'more'))
+    monkeypatch.setenv('AMENT_PREFIX_PATH', os.pathsep.join([str(tmp_path / 'more'),
+                                                             str(tmp_path / 'rosbag2')]))
     with pytest.raises(ConfigError, match='person_segmentation.*build it with colcon'):
         BagReplayConfig.from_configurations({'bag': str(sqlite)}).check_packages()
 
@@ -254,7 +279,7 @@ def installed(tmp_path, monkeypatch):
     In a colcon or apt install this package is indexed already; in a pip install its node
     executable is next to the Python (setup.cfg's script_dir) and gets indexed here.
     """
-    packages = ['rqt_image_view', 'rosbag2_storage_mcap']
+    packages = ['rqt_image_view', 'rosbag2_storage_mcap', 'ros2bag']
     executables = {}
     if installed_prefix(PACKAGE) is None:
         packages.append(PACKAGE)
@@ -266,8 +291,13 @@ def installed(tmp_path, monkeypatch):
     return PACKAGE not in packages or bool(executables)
 
 
-def test_launch_description_holds_the_expected_actions(raw_bag, installed):
+def test_launch_description_holds_the_expected_actions(raw_bag, installed, tmp_path,
+                                                       monkeypatch):
     require_launch()
+    _fake_ros2(tmp_path, monkeypatch, 0, 0)
+    for name in ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTDDS_BUILTIN_TRANSPORTS',
+                 'RCUTILS_COLORIZED_OUTPUT'):
+        monkeypatch.delenv(name, raising=False)
     from launch import LaunchContext
     from launch.actions import (DeclareLaunchArgument, ExecuteProcess, OpaqueFunction,
                                 RegisterEventHandler)
@@ -286,9 +316,11 @@ def test_launch_description_holds_the_expected_actions(raw_bag, installed):
     assert [type(a) for a in processes] == [ExecuteProcess, Node, ExecuteProcess, Node]
     assert sum(isinstance(a, RegisterEventHandler) for a in actions) == 4
     # additional_env holds substitutions (lists of them in newer launch): resolve them
-    env = {perform_substitutions(context, name): perform_substitutions(context, value)
-           for name, value in processes[0].additional_env}
-    assert env == {'FASTDDS_DEFAULT_PROFILES_FILE': package_config(FASTDDS_PROFILE_FILE).path}
+    envs = [{perform_substitutions(context, name): perform_substitutions(context, value)
+             for name, value in process.additional_env} for process in processes]
+    profile = {'FASTDDS_DEFAULT_PROFILES_FILE': package_config(FASTDDS_PROFILE_FILE).path}
+    plain = {'RCUTILS_COLORIZED_OUTPUT': '0'}  # pytest's stdout is no terminal
+    assert envs == [{**profile, **plain}, {**profile, **plain}, plain, plain]
     context.launch_configurations['viewr'] = 'false'
     with pytest.raises(ConfigError, match='did you mean viewer:='):
         opaque.execute(context)

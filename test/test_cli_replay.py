@@ -19,18 +19,21 @@ A short bag is made from the real bedroom.mp4 clip (two children in view) and re
 through person_segmentation_node with the real 257 model; nothing is mocked.
 """
 
+import os
 import pathlib
 import re
 
 import cv2
 from person_segmentation.cli import replay, video_to_bag
+from person_segmentation.launch_support.config_files import package_config
+from person_segmentation.launch_support.fastdds import PROFILES_VARIABLE
 from person_segmentation.media import bags
-from person_segmentation.replay.session import node_arguments, OutputCollector, ReplayOptions
+from person_segmentation.names import FASTDDS_PROFILE_FILE
+from person_segmentation.replay.options import ReplayOptions
+from person_segmentation.replay.runner import ReplaySession
 import pytest
 from rosbag2_humble_rules import bag_problems
 from rosbags.highlevel import AnyReader
-from sensor_msgs.msg import Image
-from std_msgs.msg import Bool
 
 FRAMES = 12
 START = 1700000000.0
@@ -80,7 +83,9 @@ def _stamps(bag: pathlib.Path):
     return stamps
 
 
-def test_lossless_replay_gives_one_output_per_input(short_bag, tmp_path, capsys):
+def test_lossless_replay_gives_one_output_per_input(short_bag, tmp_path, capsys, monkeypatch):
+    for name in ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTDDS_BUILTIN_TRANSPORTS'):
+        monkeypatch.delenv(name, raising=False)
     video = tmp_path / 'segmented.mp4'
     out_bag = tmp_path / 'segmented_bag'
     status = replay.main([str(short_bag), '--output-video', str(video), '--output-bag',
@@ -88,6 +93,10 @@ def test_lossless_replay_gives_one_output_per_input(short_bag, tmp_path, capsys)
                           '--quiet'])
     captured = capsys.readouterr()
     assert status == 0, captured.err
+    # large images crossed Fast DDS's default transports as fragments (demo: p99 2.2 s)
+    assert ('Fast DDS profile of the replay and the node: '
+            f'{package_config(FASTDDS_PROFILE_FILE)}') in captured.err
+    assert PROFILES_VARIABLE not in os.environ  # the test process is left as it was
     assert _summary_number(captured.out, 'frames in') == FRAMES
     assert _summary_number(captured.out, 'frames out') == FRAMES
     assert _summary_number(captured.out, 'dropped') == 0
@@ -135,19 +144,47 @@ def test_realtime_replay_faster_than_the_node_reports_drops(eval_videos_dir, mod
     assert set(mask_stamps) <= set(inputs) and mask_stamps == sorted(mask_stamps)
 
 
-def test_inprocess_node_replays_too_into_a_bag_humble_reads(short_bag, tmp_path, capsys):
+def test_inprocess_node_replays_too_into_a_bag_humble_reads(short_bag, tmp_path, capsys,
+                                                            monkeypatch):
+    monkeypatch.setenv('FASTDDS_BUILTIN_TRANSPORTS', 'DEFAULT')  # the user's choice is kept
     out_bag = tmp_path / 'humble_bag'
     status = replay.main([str(short_bag), '--output-video', str(tmp_path / 'v.mp4'),
                           '--node', 'inprocess', '--limit', '4', '--quiet', '--output-bag',
                           str(out_bag), '--ros-distro', 'humble'])
     captured = capsys.readouterr()
     assert status == 0, captured.err
+    assert ("Fast DDS profile of the replay and the node: the environment's "
+            "(FASTDDS_BUILTIN_TRANSPORTS='DEFAULT')") in captured.err
     assert _summary_number(captured.out, 'frames out') == 4
     assert (tmp_path / 'v.mp4').is_file()
     assert bag_problems(out_bag) == []
     assert (out_bag / 'humble_bag.db3').is_file()  # sqlite3: what Humble reads without extras
     expected = [int(START * 1e9) + round(i * 1e9 / FPS) for i in range(4)]
     assert all(values == expected for values in _stamps(out_bag).values())
+
+
+def _children_environments():
+    """Return the environment of each child of this process, as sets of NAME=VALUE strings."""
+    found = []
+    for stat in pathlib.Path('/proc').glob('[0-9]*/stat'):
+        try:
+            if int(stat.read_text().rsplit(')', 1)[1].split()[1]) == os.getpid():
+                found.append(set((stat.parent / 'environ').read_bytes().decode(
+                    errors='replace').split('\0')))
+        except (OSError, IndexError, ValueError):
+            pass  # gone meanwhile
+    return found
+
+
+def test_the_node_process_starts_with_the_session_environment(models_dir, monkeypatch):
+    """The Fast DDS profile must be in the node's environment before it starts ROS."""
+    monkeypatch.delenv(PROFILES_VARIABLE, raising=False)
+    profile = package_config(FASTDDS_PROFILE_FILE).path
+    with ReplaySession(ReplayOptions(environment={PROFILES_VARIABLE: profile})):
+        assert os.environ[PROFILES_VARIABLE] == profile  # and so this process's participant
+        children = _children_environments()
+    assert [f'{PROFILES_VARIABLE}={profile}' in env for env in children] == [True]
+    assert PROFILES_VARIABLE not in os.environ
 
 
 def test_bad_bag_path_is_a_clear_error(tmp_path, capsys):
@@ -167,35 +204,7 @@ def test_bag_without_image_topic_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / 'v.mp4').exists()
 
 
-def _output(stamp_ns):
-    msg = Image()
-    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp_ns, 10**9)
-    return msg
-
-
-def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
-    collector = OutputCollector()
-    collector.required = ('overlay', 'mask', 'person_detected')
-    first, second = 10**9, 2 * 10**9
-    collector.published(0, first)
-    collector.published(1, second)
-    # frame 0 is processed twice (lossless mode resent it), then frame 1
-    for stamp, detected in ((first, True), (first, True), (second, False)):
-        collector.on_image('mask', _output(stamp))
-        collector.on_image('overlay', _output(stamp))
-        collector.on_bool(Bool(data=detected))
-    results = {}
-    while not collector.completed.empty():
-        result = collector.completed.get()
-        results[result.index] = result.person_detected
-    assert results == {0: True, 1: False}
-
-
 def test_preset_and_model_reach_the_node_as_parameters():
-    args = node_arguments(ReplayOptions(node_parameters={'preset': 'accurate',
-                                                         'model': 'deeplabv3_mnv2_257'}))
-    assert ' '.join(args).endswith('-p preset:=accurate -p model:=deeplabv3_mnv2_257')
-    assert 'preset:=' not in ' '.join(node_arguments(ReplayOptions()))  # the node's default
     parsed = replay.build_parser().parse_args(
         ['in.mp4', '--preset', 'fast', '--device', 'cpu', '--param', 'threshold:=0.6'])
     assert replay.node_parameters(parsed) == {'threshold': '0.6', 'preset': 'fast',

@@ -12,11 +12,11 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""bag_io: image topics are found or refused clearly, and bags are written atomically."""
+"""media/bags: image topics are found or refused clearly, and bags are written atomically."""
 
 import cv2
 import numpy as np
-from person_segmentation.media import bags
+from person_segmentation.media import bag_storage, bags
 from person_segmentation.media.bag_formats import humble_metadata
 import pytest
 from rosbags.typesys import get_typestore, Stores
@@ -94,7 +94,7 @@ def test_topic_choice(tmp_path, photo):
         bags.BagImageSource(bag, topic='/other')
 
 
-@pytest.mark.parametrize('distro, storage, stored', [('humble', None, 'db3'),
+@pytest.mark.parametrize('distro, storage, stored', [('humble', None, 'sqlite3'),
                                                      ('jazzy', None, 'mcap'),
                                                      ('humble', 'mcap', 'mcap')])
 def test_the_storage_defaults_to_what_the_distribution_reads(tmp_path, photo, distro, storage,
@@ -104,7 +104,12 @@ def test_the_storage_defaults_to_what_the_distribution_reads(tmp_path, photo, di
     with bags.AtomicBagWriter(bag, storage=storage, ros_distro=distro) as writer:
         writer.write(writer.add_topic('/cam/image', bags.IMAGE_TYPE), 10**9,
                      bags.image_message(photo, 10**9))
-    assert [p.suffix for p in bag.iterdir() if p.suffix in ('.db3', '.mcap')] == [f'.{stored}']
+    (data_file,) = [p for p in bag.iterdir() if p.name != bag_storage.METADATA_FILE]
+    # the storage names and suffixes every tool uses are those rosbag2 (rosbags) writes
+    assert data_file.suffix == bag_storage.SUFFIXES[stored]
+    assert bag_storage.storage_of(bag) == bag_storage.storage_of(data_file) == stored
+    assert bag_storage.is_bag(bag) and bag_storage.is_bag(data_file)
+    assert not bag_storage.is_bag(tmp_path) and bag_storage.storage_of(tmp_path) == ''
     with bags.BagImageSource(bag) as source:
         assert [f.stamp_ns for f in source] == [10**9]
 

@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-The replay's logic without ROS: options, end-of-run numbers, and pairing outputs with inputs.
+The node's outputs matched to the input frames they answer, and the replay's end-of-run numbers.
 
 The runner (``replay.runner``) publishes frames into the node over rclpy and hands every output
 message to ``OutputCollector``; everything decided here works on message objects by their
@@ -28,44 +28,16 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+from person_segmentation import names
 from person_segmentation.media import bags
 
-IMAGE_OUTPUTS = ('overlay', 'mask', 'probability')
-BOOL_OUTPUT = 'person_detected'
-# The output that is always collected (the video needs it): person_detected Bools, which
-# carry no header, are paired with its messages in arrival order.
-BOOL_PAIR_OUTPUT = 'overlay'
-MODES = ('lossless', 'realtime')
-NODE_MODES = ('subprocess', 'inprocess')
-
-
-class ReplayError(Exception):
-    """The replay could not run (node failed to start, no output, ...); says what and why."""
-
-
-@dataclass
-class ReplayOptions:
-    """How to replay: mode, node and its parameters, and patience."""
-
-    mode: str = 'lossless'
-    rate: float = 1.0  # realtime only: playback speed multiplier
-    node: str = 'subprocess'
-    input_topic: str = '/replay/image'
-    #: e.g. preset, model, backend, device; what is not given keeps the node's default
-    node_parameters: Dict[str, object] = field(default_factory=dict)
-    startup_timeout: float = 120.0  # s for the node to load its model and appear
-    retry_after: float = 10.0  # lossless: republish a frame without output after this many s
-    frame_timeout: float = 60.0  # lossless: give up on a frame after this many s
-    drain_idle: float = 3.0  # realtime: stop waiting for outputs after this long without any
-
-    def __post_init__(self):
-        """Reject impossible values early, with the option's name."""
-        if self.mode not in MODES:
-            raise ValueError(f'mode must be one of {", ".join(MODES)}, got {self.mode!r}')
-        if self.node not in NODE_MODES:
-            raise ValueError(f'node must be one of {", ".join(NODE_MODES)}, got {self.node!r}')
-        if not self.rate > 0:
-            raise ValueError(f'rate must be positive, got {self.rate}')
+#: the outputs the replay subscribes to as sensor_msgs/Image
+IMAGE_OUTPUTS = (names.OVERLAY, names.MASK, names.PROBABILITY)
+#: the std_msgs/Bool output (no header)
+BOOL_OUTPUT = names.PERSON_DETECTED
+#: the output every frame needs (the overlay video is made of it); person_detected Bools, which
+#: carry no header, are paired with its messages in arrival order
+REQUIRED_OUTPUT = names.OVERLAY
 
 
 @dataclass
@@ -157,6 +129,7 @@ class OutputCollector:
     """
 
     def __init__(self):
+        #: the outputs a frame needs before it is complete (those the node publishes)
         self.required: Tuple[str, ...] = ()
         self._lock = threading.Lock()
         self._partial: Dict[int, Dict[str, object]] = {}
@@ -182,7 +155,7 @@ class OutputCollector:
         stamp_ns = bags.stamp_to_ns(msg.header.stamp)
         with self._lock:
             self.last_output = time.perf_counter()
-            if name == BOOL_PAIR_OUTPUT:
+            if name == REQUIRED_OUTPUT:
                 # One per processed frame, duplicates included, so every Bool the node
                 # publishes pairs with exactly one entry here (a duplicate's is discarded).
                 self._order.append(stamp_ns)
@@ -217,16 +190,7 @@ class OutputCollector:
         self._done.add(stamp_ns)
         index, published_at = self._published[stamp_ns]
         self.completed.put(FrameResult(
-            index=index, stamp_ns=stamp_ns, overlay=entry['overlay'], mask=entry.get('mask'),
-            probability=entry.get('probability'), person_detected=entry.get(BOOL_OUTPUT),
+            index=index, stamp_ns=stamp_ns, overlay=entry[names.OVERLAY],
+            mask=entry.get(names.MASK), probability=entry.get(names.PROBABILITY),
+            person_detected=entry.get(BOOL_OUTPUT),
             latency_s=time.perf_counter() - published_at))
-
-
-def node_arguments(options: ReplayOptions) -> List[str]:
-    """Command-line ROS arguments that connect the node to the replay and set its parameters."""
-    args = ['--ros-args', '-r', f'image:={options.input_topic}',
-            '-p', 'use_sim_time:=true', '-p', 'qos_reliability:=reliable']
-    for name, value in options.node_parameters.items():
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        args += ['-p', f'{name}:={text}']
-    return args
