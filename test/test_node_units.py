@@ -273,6 +273,22 @@ def test_every_setting_the_node_reads_is_a_parameter():
     assert not sorted(item for item in read if item[1] not in known)
 
 
+@pytest.mark.parametrize('name, kind, value, widened', [
+    ('presence_min_area', ParameterType.PARAMETER_INTEGER, 64, 64.0),
+    ('threshold', ParameterType.PARAMETER_INTEGER, 1, 1.0),
+    ('threads', ParameterType.PARAMETER_INTEGER, 3, None),  # an INTEGER parameter: as sent
+    ('use_sim_time', ParameterType.PARAMETER_INTEGER, 1, None),  # not ours
+])
+def test_an_integer_for_a_double_parameter_is_that_number(name, kind, value, widened):
+    msg = ParameterMsg(name=name, value=ParameterValue(type=kind, integer_value=value))
+    assert node_parameters.widen_integer(msg) == (widened is not None)
+    if widened is None:
+        assert (msg.value.type, msg.value.integer_value) == (kind, value)
+    else:
+        assert msg.value.type == ParameterType.PARAMETER_DOUBLE
+        assert msg.value.double_value == widened
+
+
 def test_valid_parameter_changes_pass():
     assert node_parameters.validate_changes(
         {'presence_on_frames': 2, 'presence_off_frames': 10, 'presence_min_area': 64.0}) is None

@@ -331,5 +331,22 @@ def malformed_parameter(msg) -> Optional[str]:
     return None
 
 
+def widen_integer(msg) -> bool:
+    """
+    Turn an INTEGER value for one of our DOUBLE parameters into that DOUBLE, in place.
+
+    ``ros2 param set /person_segmentation presence_min_area 64`` sends an INTEGER (the YAML
+    reading of ``64``), which rclpy refuses for a DOUBLE parameter ("expected '3' got '2'").
+    Returns whether ``msg`` (an rcl_interfaces/Parameter) was changed.
+    """
+    spec = BY_NAME.get(msg.name)
+    if spec is None or not spec.is_float \
+            or msg.value.type != ParameterType.PARAMETER_INTEGER:
+        return False
+    msg.value.double_value = float(msg.value.integer_value)
+    msg.value.type = ParameterType.PARAMETER_DOUBLE
+    return True
+
+
 if __name__ == '__main__':
     print(markdown_table())

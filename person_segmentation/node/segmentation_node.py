@@ -124,10 +124,18 @@ class PersonSegmentationNode(Node):
             f'qos_reliability={settings.qos_reliability})')
 
     def _declare_parameters(self) -> Settings:
-        """Declare every parameter; return their values."""
-        values = {spec.name: self.declare_parameter(spec.name, spec.default,
-                                                    parameters.descriptor(spec)).value
-                  for spec in parameters.PARAMETERS}
+        """Declare every parameter (an integer given for a DOUBLE one counts as that number)."""
+        # rclpy's start-up values (-p, params files); a YAML `64` for a DOUBLE parameter would
+        # stop the node ("expected DOUBLE, got INTEGER") before any callback of ours runs.
+        overrides = getattr(self, '_parameter_overrides', {})
+        values = {}
+        for spec in parameters.PARAMETERS:
+            given = overrides.get(spec.name)
+            if spec.is_float and given is not None and given.type_ == Parameter.Type.INTEGER:
+                overrides[spec.name] = Parameter(spec.name, Parameter.Type.DOUBLE,
+                                                 float(given.value))
+            values[spec.name] = self.declare_parameter(
+                spec.name, spec.default, parameters.descriptor(spec)).value
         reason = parameters.validate_changes(values)
         if reason:
             raise ValueError(f'invalid parameter: {reason}')
@@ -219,18 +227,21 @@ class PersonSegmentationNode(Node):
 
     def _checking_requests(self, callback):
         """
-        Wrap a set-parameters service: refuse a malformed request before rclpy's service sees it.
+        Wrap a set-parameters service: mend or refuse a request before rclpy's service sees it.
 
-        rclpy (Humble to Kilted) lets the executor, and so the node, die on a parameter type it
-        does not know (``ValueError: 99 is not a valid Parameter.Type`` from
-        ``Parameter.from_parameter_msg``), and sets a parameter with an empty name (its
-        undeclared-parameter check tests ``any()`` of the names). rclcpp had the same crash:
-        https://github.com/ros2/rclcpp/issues/3257.
+        An INTEGER for one of our DOUBLE parameters (what ``ros2 param set ... 64`` sends)
+        becomes that DOUBLE; rclpy would refuse it. Refused: a parameter type that is not an
+        rcl_interfaces/ParameterType and an empty name, which rclpy (Humble to Kilted) does not
+        check: an unknown type raised ``ValueError: 99 is not a valid Parameter.Type`` inside
+        its service and stopped the executor, and so the node (rclcpp had the same crash:
+        https://github.com/ros2/rclcpp/issues/3257); an empty name was declared.
         """
         def checked(request, response):
             problem = next(filter(None, map(parameters.malformed_parameter,
                                             request.parameters)), None)
             if problem is None:
+                for parameter in request.parameters:
+                    parameters.widen_integer(parameter)
                 return callback(request, response)
             self._warn('parameters', f'refused a set-parameters request: {problem}')
             result = SetParametersResult(successful=False, reason=f'refused: {problem}')
