@@ -33,6 +33,7 @@ from rclpy.parameter import Parameter
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 ROS_ADAPTERS = [REPO / 'person_segmentation' / 'node' / 'segmentation_node.py',
+                REPO / 'person_segmentation' / 'node' / 'main.py',
                 REPO / 'person_segmentation' / 'replay' / 'runner.py']
 
 # Public methods of rclpy.node.Node in Humble.

@@ -31,10 +31,11 @@ import cv2
 from diagnostic_msgs.msg import DiagnosticStatus
 from image_encoders import rgb_to_fields
 import numpy as np
-from person_segmentation import Segmenter
+from person_segmentation import names, Segmenter
 from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.presence import PresenceHysteresis
 from person_segmentation.engine.regions import PersonRegion
+from person_segmentation.node import main as node_main
 from person_segmentation.node import messages, qos
 from person_segmentation.node import parameters as node_parameters
 from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
@@ -516,3 +517,25 @@ def test_pipeline_turns_a_frame_into_every_output_without_ros(segmenter, photo):
     pipeline.process(pipeline.frame(broken, compressed=False))
     assert pipeline.stats.snapshot(0.0)['invalid'] == 1 and len(outputs.mask.sent) == 1
     assert warnings and '(step)' in warnings[0]
+
+
+# ---------------------------------------------------------------------- command line
+@pytest.mark.parametrize('arguments, status', [
+    (['--help'], 0),
+    (['-h'], 0),
+    (['--ros-args', '-p', 'threshold:=0.6', '--', '-h'], 0),
+    (['--ros-args', '-r', 'image:=/camera/image_raw', '-p', 'threshold:=0.6'], None),
+    ([], None),
+    (['--thresold', '0.6'], 2),
+    (['image:=/camera/image_raw'], 2),  # a remap without --ros-args was silently ignored
+])
+def test_command_line_help_and_mistakes(capsys, arguments, status):
+    assert node_main._usage(arguments) == status
+    out, err = capsys.readouterr()
+    if status == 0:
+        assert out.startswith(f'usage: {names.NODE_EXECUTABLE}') and 'docs/node.md' in out
+        assert '--ros-args' in out and '--params-file' in out
+    elif status == 2:
+        assert 'unrecognized arguments' in err
+    else:
+        assert out == err == ''

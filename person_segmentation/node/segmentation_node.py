@@ -20,19 +20,16 @@ the subscription, publishers and timers around a ``FramePipeline``, which does t
 work (convert, segment, publish; node/pipeline.py). The image callback never waits for
 inference: it hands the message to a FrameWorker (newest frame wins, older unprocessed ones are
 dropped and counted) and returns. Bad frames are skipped with a rate-limited warning; the node
-keeps running.
+keeps running. ``node/main.py`` starts it.
 """
 
 from dataclasses import replace
-import signal
-import sys
 from typing import List, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray
-from person_segmentation import exit_codes, names
+from person_segmentation import names
 from person_segmentation.engine.segmenter import Segmenter
-from person_segmentation.models.files import ModelFileError
-from person_segmentation.node import interrupts, messages, parameters
+from person_segmentation.node import messages, parameters
 from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.frame_worker import FrameWorker
 from person_segmentation.node.parameters import Settings
@@ -43,7 +40,6 @@ from rcl_interfaces.msg import SetParametersResult
 from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
 from rclpy.clock import Clock, ClockType
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -337,58 +333,3 @@ class PersonSegmentationNode(Node):
             self._segmenter.close()
             self._segmenter = None
         super().destroy_node()
-
-
-def _ignore_sigint() -> None:
-    """
-    Let no further Ctrl-C interrupt the shutdown that the first one started.
-
-    In a terminal, Ctrl-C reaches both ``ros2 launch`` and the node, and launch then sends the
-    node a SIGINT of its own: the second one would raise KeyboardInterrupt inside
-    ``destroy_node`` (a traceback and exit code -2). The shutdown is short and bounded (the
-    worker finishes its current frame); launch escalates to SIGTERM and SIGKILL if it is not.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def main(args=None) -> int:
-    """Run the node until Ctrl-C / SIGTERM; exit_codes.ERROR when it cannot start."""
-    rclpy.init(args=args)
-    try:
-        node = PersonSegmentationNode()
-    except KeyboardInterrupt:  # Ctrl-C while the model loads: a clean stop
-        _ignore_sigint()
-        rclpy.try_shutdown()
-        return exit_codes.OK
-    except (ModelFileError, ValueError, KeyError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        rclpy.logging.get_logger(names.NODE_NAME).error(f'cannot start: {message}')
-        rclpy.try_shutdown()
-        return exit_codes.ERROR
-    except Exception as error:  # noqa: B902 - e.g. rclpy's parameter exceptions
-        if not rclpy.ok():  # Ctrl-C / SIGTERM shut the context down under the constructor
-            return exit_codes.OK
-        rclpy.logging.get_logger(names.NODE_NAME).error(
-            f'cannot start: {type(error).__name__}: {error}')
-        rclpy.try_shutdown()
-        return exit_codes.ERROR
-    try:
-        if not interrupts.requested():  # else a Ctrl-C while starting that a library swallowed
-            rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:  # noqa: B902
-        if rclpy.ok():  # a real failure: keep its traceback
-            raise
-        # else a callback that was running when Ctrl-C / SIGTERM shut the context down
-        # failed on it (e.g. "publisher's context is invalid"): part of a clean stop
-    finally:
-        _ignore_sigint()
-        node.destroy_node()
-        rclpy.try_shutdown()
-        _ignore_sigint()  # try_shutdown may put back the handler that raises KeyboardInterrupt
-    return exit_codes.OK
-
-
-if __name__ == '__main__':
-    sys.exit(main())

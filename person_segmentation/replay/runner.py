@@ -50,10 +50,9 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
 
-# person_segmentation_node's entry point, run with this interpreter (works without the console
-# script on PATH, e.g. from a source checkout).
-NODE_COMMAND = (sys.executable, '-c', 'import sys; '
-                'from person_segmentation.node.segmentation_node import main; sys.exit(main())')
+# The node's one start path (node/main.py, what the installed person_segmentation_node runs),
+# with this interpreter: works without the executable on PATH, e.g. from a source checkout.
+NODE_COMMAND = (sys.executable, '-m', 'person_segmentation.node.main')
 
 
 def reliable_qos(depth: int) -> QoSProfile:
