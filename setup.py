@@ -15,8 +15,27 @@
 from glob import glob
 
 from setuptools import find_packages, setup
+from setuptools.command.develop import develop
 
 package_name = 'person_segmentation'
+
+
+class Develop(develop):
+    """
+    Editable installs (colcon --symlink-install, pip -e): copy ``scripts`` as they are.
+
+    setuptools' develop wraps each script in a stub that imports pkg_resources (~0.1 s) before
+    the script runs; the node's executable must reach its Ctrl-C handler without such a delay
+    (person_segmentation/node/main.py). Setuptools 80 and later leave develop to pip, which
+    copies scripts anyway. The copy does not follow later edits of the script: reinstall.
+    """
+
+    def install_script(self, dist, script_name, script_text, dev_path=None):
+        from setuptools.command.easy_install import ScriptWriter
+        body = script_text.split('\n', 1)[1]  # below the #! line, which gets this Python's
+        self.write_script(script_name, (ScriptWriter.get_header(script_text) + body).encode(),
+                          'b')
+
 
 setup(
     name=package_name,
@@ -36,9 +55,13 @@ setup(
     description='DeepLab person segmentation for ROS 2 camera streams, with video and bag tools.',
     license='Apache-2.0',
     tests_require=['pytest'],
+    # The node's executable is a script of our own, not a console-script entry point: the
+    # wrapper setuptools generates for one spends ~50 ms finding the entry point before any
+    # of our code runs, and a Ctrl-C then ended the node with a traceback (exit code -2).
+    scripts=['bin/person_segmentation_node'],
+    cmdclass={'develop': Develop},
     entry_points={
         'console_scripts': [
-            'person_segmentation_node = person_segmentation.node.entry_point:main',
             'segment_video = person_segmentation.cli.segment_video:main',
             'video_to_bag = person_segmentation.cli.video_to_bag:main',
             'replay = person_segmentation.cli.replay:main',

@@ -33,6 +33,7 @@ from rclpy.parameter import Parameter
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 ROS_ADAPTERS = [REPO / 'person_segmentation' / 'node' / 'segmentation_node.py',
+                REPO / 'person_segmentation' / 'node' / 'main.py',
                 REPO / 'person_segmentation' / 'replay' / 'runner.py']
 
 # Public methods of rclpy.node.Node in Humble.
@@ -153,8 +154,13 @@ def test_live_parameters_work_without_a_post_set_callback(models_dir):
     rclpy.init(context=context)
     node = HumbleApiNode(context=context, namespace=f'/humble_api_{id(context)}',
                          parameter_overrides=[Parameter('model_dir', value=str(models_dir)),
-                                              Parameter('threads', value=1)])
+                                              Parameter('threads', value=1),
+                                              Parameter('presence_min_area', value=64)])
     try:
+        # A start-up INTEGER for a DOUBLE parameter (a params file's `64`) is that number; the
+        # old node did not start ("expected DOUBLE, got INTEGER").
+        assert node.get_parameter('presence_min_area').value == 64.0
+        assert node.segmenter.presence_rule.min_area == 64.0
         (accepted,) = node.set_parameters([Parameter('threshold', value=0.8)])
         assert accepted.successful, accepted.reason
         assert node.segmenter.threshold == 0.8

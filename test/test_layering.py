@@ -49,7 +49,10 @@ MODELS_PRIVATE = ('person_segmentation.models.backends.',
                   'person_segmentation.models.keras_deeplab',
                   'person_segmentation.models.tflite_graph')
 MODELS_INTERFACE = {'person_segmentation.models.backends.base'}
-ROS_ADAPTERS = {'person_segmentation.node.segmentation_node', 'person_segmentation.replay.runner'}
+# The node's rclpy adapter and its start path; the replay tool's runner. The node's messages,
+# per-frame pipeline and parameters stay rclpy-free (testable without a ROS graph).
+ROS_ADAPTERS = {'person_segmentation.node.segmentation_node', 'person_segmentation.node.main',
+                'person_segmentation.replay.runner'}
 HEAVY = ('numpy', 'cv2', 'tensorflow', 'keras', 'jax', 'torch', 'ai_edge_litert', 'rosbags',
          'rclpy', 'h5py')
 
@@ -131,6 +134,20 @@ def test_rclpy_only_in_the_ros_adapters():
     users = sorted(name for name in MODULES
                    if any(m == 'rclpy' or m.startswith('rclpy.') for m in _imports(name)))
     assert set(users) == ROS_ADAPTERS, users
+
+
+def test_the_node_start_path_is_light_until_its_handler_is_in_place():
+    """
+    Importing node/main.py (what the executable does first) loads none of the heavy packages.
+
+    Its Ctrl-C handler must be in place before the seconds of imports: main() imports them.
+    """
+    code = ('import sys\nimport person_segmentation.node.main\n'
+            f'print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '[]', f'node/main.py loads {result.stdout.strip()}'
 
 
 def test_launch_support_stays_light_under_a_fresh_interpreter():

@@ -286,6 +286,28 @@ def test_live_parameter_changes_and_rejections(harness, photo):
     assert harness.set_parameters(threshold=0.5)[0].successful
 
 
+def test_an_integer_for_a_double_parameter_is_accepted_as_ros2_param_set_sends_it(harness):
+    """
+    ``ros2 param set /person_segmentation presence_min_area 64`` sends an INTEGER value.
+
+    Failed on the old code: rclpy refused it ("Wrong parameter type, expected '3' got '2'").
+    """
+    try:
+        (result,) = harness.call_parameter_service(SetParameters, [ParameterMsg(
+            name='presence_min_area', value=ParameterValue(
+                type=ParameterType.PARAMETER_INTEGER, integer_value=64))])
+        assert result.successful, result.reason
+        assert harness.node.get_parameter('presence_min_area').value == 64.0
+        assert harness.node.settings.presence_min_area == 64.0
+        assert harness.node.segmenter.presence_rule.min_area == 64.0
+        (result,) = harness.set_parameters(presence_min_area=-5)  # widened, then refused
+        assert not result.successful and 'presence_min_area' in result.reason
+        (result,) = harness.set_parameters(threads=3)  # an INTEGER parameter stays one
+        assert not result.successful and 'read-only' in result.reason.lower()
+    finally:
+        assert harness.set_parameters(presence_min_area=128.0)[0].successful
+
+
 def test_person_detected_follows_person_present_with_its_hysteresis(harness, photo):
     """On with the first frame that has a person; off only after presence_off_frames without."""
     assert harness.set_parameters(presence_off_frames=2)[0].successful

@@ -45,13 +45,11 @@ TIMEOUT = 30.0
 
 
 def node_command() -> list:
-    """Return the console script next to this Python (the venv's), else its entry point."""
+    """Return the executable next to this Python (the venv's), else its start path."""
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     if script.exists():
         return [str(script)]
-    return [sys.executable, '-c',
-            'import sys; from person_segmentation.node.entry_point import main; '
-            'sys.exit(main())']
+    return [sys.executable, '-m', 'person_segmentation.node.main']
 
 
 def node_environment(models_dir) -> dict:
@@ -236,3 +234,23 @@ def test_gpu_requested_without_a_gpu_exits_with_one_clear_error(models_dir):
     assert 'Traceback' not in process.stderr
     errors = [line for line in process.stderr.splitlines() if 'ERROR' in line]
     assert len(errors) == 1 and 'sees no GPU' in errors[0], process.stderr
+
+
+@pytest.mark.parametrize('option', ['--help', '-h'])
+def test_help_prints_usage_and_starts_no_node(models_dir, option):
+    """Failed on the old code: the node started (and ran until it was stopped)."""
+    result = subprocess.run(node_command() + [option], env=node_environment(models_dir),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('usage: person_segmentation_node')
+    for text in ('docs/node.md', '--ros-args', '-r image:=', '-p threshold:=', '--params-file'):
+        assert text in result.stdout, text
+    assert '[INFO]' not in result.stdout + result.stderr  # no node, no model
+
+
+def test_a_stray_argument_is_refused_with_the_usage(models_dir):
+    result = subprocess.run(node_command() + ['image:=/camera/image_raw'],
+                            env=node_environment(models_dir), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert 'unrecognized arguments: image:=/camera/image_raw' in result.stderr

@@ -18,24 +18,26 @@ Ctrl-C of the installed node in its own process, the way ``ros2 launch`` deliver
 In a terminal, Ctrl-C sends SIGINT to ``ros2 launch`` and to the node; launch then sends the
 node a SIGINT of its own, so a second one arrives while the node is shutting down (finishing a
 frame of a busy model). A launch that stops right after starting (a bag that cannot be played)
-interrupts the node while it imports or loads its model. Every case must end with exit status
-0 and no traceback.
+interrupts the node while it imports or loads its model; both together, a Ctrl-C in the first
+second under ``ros2 launch``, give two SIGINTs about 10 ms apart at any moment of the start.
+Every case must end with exit status 0 and no traceback.
 """
 
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
-from person_segmentation.node import entry_point
+from person_segmentation.node import main as node_main
 import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
-from test_node_process import node_command, node_environment
+from test_node_process import node_command, node_environment, REPO
 
 RELIABLE = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
 
@@ -164,5 +166,65 @@ def test_an_import_interrupted_by_ctrl_c_is_a_clean_stop_and_other_import_errors
         except KeyboardInterrupt as interrupt:
             raise ImportError('initialization failed') from interrupt
     except ImportError as error:
-        assert entry_point.interrupted(error)
-    assert not entry_point.interrupted(ImportError('No module named cv2'))
+        assert node_main.interrupted(error)
+    assert not node_main.interrupted(ImportError('No module named cv2'))
+
+
+def _sigint_blocked(pid) -> bool:
+    """Tell whether the process holds SIGINT back (its executable's first line does)."""
+    try:
+        with open(f'/proc/{pid}/status') as status:
+            for line in status:
+                if line.startswith('SigBlk:'):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    except OSError:  # gone already
+        pass
+    return False
+
+
+# After the executable's first line: the console-script wrapper's lookup, Python's site set-up,
+# the imports, rclpy.init, the model loading and spinning.
+DOUBLE_INTERRUPT_DELAYS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5,
+                           0.75, 1.0, 1.5)
+
+
+def test_a_double_ctrl_c_at_any_moment_of_the_start_exits_cleanly(models_dir):
+    """
+    Two SIGINTs 10 ms apart (a terminal's Ctrl-C under ros2 launch) from the first line on.
+
+    Failed on the old code at most delays up to 1 s (measured 50 of 65 starts): exit code -2,
+    from the console-script wrapper (a traceback), from the early returns while importing or
+    starting (killed while Python finalised), or a KeyboardInterrupt traceback. The moments are
+    counted from the executable's first line, which holds SIGINT back (seen in
+    /proc/PID/status); what comes before it is the interpreter's own start-up (~10-20 ms).
+    """
+    command = node_command()
+    if command[0] == sys.executable:
+        pytest.skip('needs the installed person_segmentation_node next to this Python '
+                    f'(pip install -e {REPO})')
+    failures = []
+    for delay in DOUBLE_INTERRUPT_DELAYS:
+        process = subprocess.Popen(
+            command + ['--ros-args', '-r', f'__ns:=/double_{os.getpid()}', '-p',
+                       'model:=deeplabv3_mnv2_257', '-p', 'threads:=1'],
+            env=node_environment(models_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        try:
+            started = time.monotonic()
+            while not _sigint_blocked(process.pid) and process.poll() is None \
+                    and time.monotonic() - started < 0.5:
+                pass  # no sleep: the first line comes within ~20 ms and holds SIGINT ~20 ms
+            time.sleep(delay)
+            process.send_signal(signal.SIGINT)  # the terminal's
+            time.sleep(0.01)
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)  # launch's
+            output, _ = process.communicate(timeout=60)
+            if process.returncode != 0 or 'Traceback' in output:
+                failures.append(f'{delay * 1000:.0f} ms: exit code {process.returncode}\n'
+                                f'{output[-500:]}')
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert not failures, '\n'.join(failures)

@@ -13,26 +13,44 @@
 # limitations under the License.
 
 """
-The node's rclpy-free parts: newest-frame worker, statistics, presence, QoS, parameters.
+The node's rclpy-free parts: worker, statistics, presence, QoS, parameters, messages, pipeline.
 
 These decide the node's behaviour under load (what is dropped, what is counted), when
-person_detected switches, which reliability the subscription picks and which parameter values
-are rejected; they are tested here without ROS so failures point at the logic itself.
+person_detected switches, which reliability the subscription picks, which parameter values
+are rejected, what each output message holds and what happens to one frame; they are tested
+here without a ROS graph so failures point at the logic itself.
 """
 
+import ast
+import dataclasses
 import pathlib
 import threading
 import time
 
+import cv2
+from diagnostic_msgs.msg import DiagnosticStatus
+from image_encoders import rgb_to_fields
+import numpy as np
+from person_segmentation import names, Segmenter
+from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.presence import PresenceHysteresis
+from person_segmentation.engine.regions import PersonRegion
+from person_segmentation.node import main as node_main
+from person_segmentation.node import messages, qos
 from person_segmentation.node import parameters as node_parameters
 from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
 from person_segmentation.node.frame_worker import FrameWorker, LatestFrameSlot
+from person_segmentation.node.parameters import Settings
+from person_segmentation.node.pipeline import FramePipeline, Outputs
 from person_segmentation.node.qos import choose_reliability
 from person_segmentation.node.rate_limited_log import RateLimitedLog
 from person_segmentation.node.staleness import stale_reason
 import pytest
 from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
+from ros_helpers import image_message
+
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _wait(predicate, timeout=5.0):
@@ -213,6 +231,65 @@ def test_invalid_parameter_values_are_rejected_with_a_reason(changes, problem):
     assert reason is not None and problem in reason
 
 
+def test_strategy_and_qos_choices_come_from_their_modules():
+    """Failed on the old code: strategy had no choices, so 'zoom' passed until the engine."""
+    assert node_parameters.BY_NAME['strategy'].choices == ('',) + tuple(STRATEGIES)
+    assert node_parameters.BY_NAME['qos_reliability'].choices == qos.MODES
+    assert 'strategy must be one of' in node_parameters.validate_changes({'strategy': 'zoom'})
+    for strategy in ('',) + tuple(STRATEGIES):
+        assert node_parameters.validate_changes({'strategy': strategy}) is None
+
+
+def test_settings_hold_one_attribute_per_parameter():
+    settings = Settings()
+    assert [field.name for field in dataclasses.fields(Settings)] == [
+        spec.name for spec in node_parameters.PARAMETERS]
+    for spec in node_parameters.PARAMETERS:  # the defaults, as the node uses them
+        expected = tuple(spec.default) if isinstance(spec.default, list) else spec.default
+        assert getattr(settings, spec.name) == expected, spec.name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.threshold = 0.9
+    # ROS values (an integer for a DOUBLE, an int array) become the attributes' types;
+    # names that are not ours (use_sim_time) are left to ROS.
+    changed = settings.changed({'threshold': 0.7, 'presence_min_area': 64,
+                                'overlay_color': [255, 0, 10], 'use_sim_time': True})
+    assert (changed.threshold, changed.overlay_color) == (0.7, (255, 0, 10))
+    assert changed.presence_min_area == 64.0 and isinstance(changed.presence_min_area, float)
+    assert settings.threshold == 0.5 and not hasattr(changed, 'use_sim_time')
+
+
+def test_every_setting_the_node_reads_is_a_parameter():
+    """A misspelt ``settings.treshold`` anywhere in the node fails here, not on a robot."""
+    known = {field.name for field in dataclasses.fields(Settings)} | {'changed'}
+    read = set()
+    for path in sorted((REPO / 'person_segmentation' / 'node').glob('*.py')):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            holder = node.value
+            if (isinstance(holder, ast.Name) and holder.id in ('settings', 'old', 'first')) or (
+                    isinstance(holder, ast.Attribute) and holder.attr == '_settings'):
+                read.add((path.name, node.attr))
+    assert {name for _, name in read} >= {'threshold', 'overlay_color', 'qos_reliability'}
+    assert not sorted(item for item in read if item[1] not in known)
+
+
+@pytest.mark.parametrize('name, kind, value, widened', [
+    ('presence_min_area', ParameterType.PARAMETER_INTEGER, 64, 64.0),
+    ('threshold', ParameterType.PARAMETER_INTEGER, 1, 1.0),
+    ('threads', ParameterType.PARAMETER_INTEGER, 3, None),  # an INTEGER parameter: as sent
+    ('use_sim_time', ParameterType.PARAMETER_INTEGER, 1, None),  # not ours
+])
+def test_an_integer_for_a_double_parameter_is_that_number(name, kind, value, widened):
+    msg = ParameterMsg(name=name, value=ParameterValue(type=kind, integer_value=value))
+    assert node_parameters.widen_integer(msg) == (widened is not None)
+    if widened is None:
+        assert (msg.value.type, msg.value.integer_value) == (kind, value)
+    else:
+        assert msg.value.type == ParameterType.PARAMETER_DOUBLE
+        assert msg.value.double_value == widened
+
+
 def test_valid_parameter_changes_pass():
     assert node_parameters.validate_changes(
         {'presence_on_frames': 2, 'presence_off_frames': 10, 'presence_min_area': 64.0}) is None
@@ -307,3 +384,158 @@ def test_malformed_parameter_messages_are_recognised(name, kind, problem):
     reason = node_parameters.malformed_parameter(
         ParameterMsg(name=name, value=ParameterValue(type=kind)))
     assert (reason is None) if problem is None else (problem in reason)
+
+
+# ---------------------------------------------------------------------- messages
+def _header(sec=1700000000, nanosec=123456789, frame_id='camera_optical_frame'):
+    return messages.header(sec * 10**9 + nanosec, frame_id)
+
+
+def _array(msg, dtype=np.uint8):
+    channels = {'mono8': 1, 'bgr8': 3, '32FC1': 1}[msg.encoding]
+    rows = np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.step)
+    pixels = rows[:, :msg.width * channels * np.dtype(dtype).itemsize].copy().view(dtype)
+    return pixels.reshape(msg.height, msg.width, channels).squeeze()
+
+
+def test_camera_image_is_what_a_camera_driver_publishes():
+    bgr = np.random.default_rng(3).integers(0, 256, (48, 64, 3), np.uint8)
+    msg = messages.camera_image(bgr[:, ::-1], 1_700_000_000_123_456_789, 'cam')
+    assert (msg.header.stamp.sec, msg.header.stamp.nanosec) == (1700000000, 123456789)
+    assert (msg.header.frame_id, msg.encoding, msg.height, msg.width, msg.step,
+            msg.is_bigendian) == ('cam', 'bgr8', 48, 64, 64 * 3, 0)
+    np.testing.assert_array_equal(_array(msg), bgr[:, ::-1])
+
+
+def test_output_images_carry_the_input_header_and_their_encoding():
+    header = _header()
+    probability = np.array([[0.0, 0.5], [0.999, 1.0]], np.float32)
+    mask = messages.mask_image(header, (probability > 0.5).astype(np.uint8) * 255)
+    assert mask.header == header and mask.encoding == 'mono8'
+    np.testing.assert_array_equal(_array(mask), [[0, 0], [255, 255]])
+    mono8 = messages.probability_image(header, probability, 'mono8')
+    np.testing.assert_array_equal(_array(mono8), [[0, 128], [255, 255]])
+    as_float = messages.probability_image(header, probability, '32FC1')
+    assert as_float.encoding == '32FC1' and as_float.step == 2 * 4
+    np.testing.assert_array_equal(_array(as_float, np.float32), probability)
+    with pytest.raises(ValueError, match='probability encoding must be one of'):
+        messages.probability_image(header, probability, '16UC1')
+    assert messages.overlay_image(header, np.zeros((2, 3, 3), np.uint8)).encoding == 'bgr8'
+    assert messages.flag(np.bool_(True)).data is True
+
+
+def test_detections_are_one_box_per_region():
+    if not messages.DETECTIONS_AVAILABLE:
+        pytest.skip('vision_msgs is not installed here (not on PyPI): ~/persons is off')
+    regions = [PersonRegion((10, 20, 30, 60), 1500, 0.875), PersonRegion((0, 0, 4, 4), 16, 0.5)]
+    array = messages.detections(_header(), regions)
+    assert array.header == _header() and len(array.detections) == 2
+    first = array.detections[0]
+    center = getattr(first.bbox.center, 'position', first.bbox.center)
+    assert (center.x, center.y, first.bbox.size_x, first.bbox.size_y) == (25.0, 50.0, 30, 60)
+    assert first.results[0].hypothesis.class_id == messages.PERSON_CLASS
+    assert first.results[0].hypothesis.score == 0.875
+
+
+class _Backend:
+    name, device, selection = 'tflite', 'cpu', 'auto/auto: no CUDA GPU'
+
+
+class _Engine:
+    backend, preset, model_name = _Backend(), None, 'deeplabv3_mnv2_257'
+
+
+def test_diagnostics_table_and_level():
+    def status_at(stats, now):
+        return messages.segmentation_status('ns/person_segmentation: segmentation',
+                                            stats.snapshot(now), '/ns/image', 'reliable',
+                                            _Engine(), 2)
+    stats = FrameStats()
+    idle = status_at(stats, 10.0)
+    assert idle.level == DiagnosticStatus.WARN and idle.message == 'no images on /ns/image'
+    stats.on_received(10.0)
+    unprocessed = status_at(stats, 10.1)
+    assert unprocessed.level == DiagnosticStatus.WARN and 'none processed' in unprocessed.message
+    stats.on_processed(10.1, 0.05, 0.02)
+    status = status_at(stats, 10.2)
+    assert (status.level, status.message, status.hardware_id) == (
+        DiagnosticStatus.OK, 'segmenting', 'cpu')
+    table = {kv.key: kv.value for kv in status.values}
+    assert table['latency p50 (ms)'] == '50.0' and table['processed frames'] == '1'
+    assert (table['preset'], table['model'], table['threads']) == (
+        'none (model)', 'deeplabv3_mnv2_257', '2')
+    assert status_at(stats, 16.0).level == DiagnosticStatus.WARN  # no image for 5 s
+
+
+# ---------------------------------------------------------------------- pipeline
+class _Publisher:
+    def __init__(self, subscribers=1):
+        self.sent, self.subscribers = [], subscribers
+
+    def publish(self, msg):
+        self.sent.append(msg)
+
+    def get_subscription_count(self):
+        return self.subscribers
+
+
+@pytest.fixture(scope='module')
+def segmenter(models_dir):
+    engine = Segmenter(model='deeplabv3_mnv2_257', threads=2, model_dir=models_dir)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope='module')
+def photo(davis_dir):
+    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def test_pipeline_turns_a_frame_into_every_output_without_ros(segmenter, photo):
+    """The per-frame work runs on its own: real model, outputs stamped with the input header."""
+    outputs = Outputs(mask=_Publisher(), probability=_Publisher(), overlay=_Publisher(0),
+                      person_detected=_Publisher())
+    settings = Settings().changed({'max_age': 0.0, 'probability_encoding': '32FC1'})
+    warnings = []
+    pipeline = FramePipeline(segmenter, outputs, lambda: settings, lambda: 1700000001.0,
+                             RateLimitedLog(warnings.append))
+    msg = image_message(rgb_to_fields(photo, 'rgb8'), 'cam', (1700000000, 5))
+    pipeline.process(pipeline.frame(msg, compressed=False))
+    expected = segmenter(photo)
+    (mask,) = outputs.mask.sent
+    assert mask.header == msg.header
+    np.testing.assert_array_equal(_array(mask), expected.mask)
+    (probability,) = outputs.probability.sent
+    np.testing.assert_allclose(_array(probability, np.float32), expected.probability, atol=0.02)
+    assert outputs.person_detected.sent[0].data is True
+    assert outputs.overlay.sent == [] and pipeline.overlays_rendered == 0  # nobody watches
+    snapshot = pipeline.stats.snapshot(1700000001.0)
+    assert (snapshot['received'], snapshot['processed'], snapshot['invalid']) == (1, 1, 0)
+    assert snapshot['latency_p50'] == pytest.approx(1.0, abs=1e-6)  # stamp to node clock
+    broken = image_message(dict(rgb_to_fields(photo, 'rgb8'), step=10), 'bad', (1, 0))
+    pipeline.process(pipeline.frame(broken, compressed=False))
+    assert pipeline.stats.snapshot(0.0)['invalid'] == 1 and len(outputs.mask.sent) == 1
+    assert warnings and '(step)' in warnings[0]
+
+
+# ---------------------------------------------------------------------- command line
+@pytest.mark.parametrize('arguments, status', [
+    (['--help'], 0),
+    (['-h'], 0),
+    (['--ros-args', '-p', 'threshold:=0.6', '--', '-h'], 0),
+    (['--ros-args', '-r', 'image:=/camera/image_raw', '-p', 'threshold:=0.6'], None),
+    ([], None),
+    (['--thresold', '0.6'], 2),
+    (['image:=/camera/image_raw'], 2),  # a remap without --ros-args was silently ignored
+])
+def test_command_line_help_and_mistakes(capsys, arguments, status):
+    assert node_main._usage(arguments) == status
+    out, err = capsys.readouterr()
+    if status == 0:
+        assert out.startswith(f'usage: {names.NODE_EXECUTABLE}') and 'docs/node.md' in out
+        assert '--ros-args' in out and '--params-file' in out
+    elif status == 2:
+        assert 'unrecognized arguments' in err
+    else:
+        assert out == err == ''

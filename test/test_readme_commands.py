@@ -117,8 +117,10 @@ def test_path_commands_exist_and_take_the_options_shown(where, tokens):
 
 
 def _console_scripts():
+    """Return the executables setup.py installs: console scripts and its own scripts (bin/)."""
     setup = (REPO / 'setup.py').read_text()
-    return set(re.findall(r"'(\w+) = person_segmentation\.[\w.]+:main'", setup))
+    return set(re.findall(r"'(\w+) = person_segmentation\.[\w.]+:main'", setup)) | set(
+        re.findall(r"'bin/(\w+)'", setup))
 
 
 @pytest.mark.parametrize('where, tokens', ROS2_COMMANDS, ids=[w for w, _ in ROS2_COMMANDS])

@@ -13,31 +13,39 @@
 # limitations under the License.
 
 """
-The node's parameters in one table: defaults, descriptions, ranges, and validation.
+The node's parameters: one row each, holding its default, description, limits and rule.
 
-One place defines every parameter so that the node's declarations, the checks done when a value
-is set live (``ros2 param set``), config/person_segmentation.yaml and docs/node.md agree. Range
-checks that ROS can do itself are expressed as descriptor ranges; the rest (choices, colours,
-open interval ends) are checked by ``validate_changes``, which returns the reason a value is
-rejected. Uses only rcl_interfaces messages, not rclpy.
+``Settings`` is the table: each attribute is one parameter, declared with its row (``_row``), so
+the node's declarations, the checks done when a value is set live (``ros2 param set``),
+config/person_segmentation.yaml and docs/node.md all come from here. The node holds its
+parameters as one frozen ``Settings`` (replaced on every live change), so code that uses a
+parameter names it as an attribute a reader can follow, not as a string key. Range checks ROS
+can do itself become descriptor ranges; the rest (choices, colours, open interval ends) are the
+row's rule. Uses only rcl_interfaces messages, not rclpy.
 """
 
-from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from person_segmentation.engine import presets
+from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.presence import PresenceRule
 from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.backends import BACKENDS
 from person_segmentation.models.devices import DEVICE_HELP, parse_device
+from person_segmentation.node import qos
+from person_segmentation.node.messages import PROBABILITY_ENCODINGS
 from person_segmentation.node.staleness import ARRIVAL, REFERENCES
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 ParameterType)
 
+#: A row's own rule beyond its type, range and choices: (name, value) -> why it is invalid.
+Rule = Callable[[str, Any], Optional[str]]
+
 
 @dataclass(frozen=True)
 class ParameterSpec:
-    """One node parameter."""
+    """One node parameter: what the node declares, documents and accepts."""
 
     name: str
     default: Any
@@ -46,111 +54,196 @@ class ParameterSpec:
     float_range: Optional[Tuple[float, float]] = None
     int_range: Optional[Tuple[int, int]] = None
     choices: Optional[Tuple[str, ...]] = None
+    rule: Optional[Rule] = None
+    constraints: str = ''  # the descriptor's additional_constraints, where choices do not say
 
     @property
     def dynamic(self) -> bool:
         """Tell whether it may change while the node runs."""
         return not self.read_only
 
+    @property
+    def is_float(self) -> bool:
+        """Tell whether it is a DOUBLE parameter (which also accepts an integer)."""
+        return isinstance(self.default, float)
 
-PARAMETERS: Tuple[ParameterSpec, ...] = (
-    ParameterSpec('preset', presets.AUTO,
-                  'Engine preset: fast (real time on a CPU), accurate (best quality) or auto '
-                  '(accurate where a GPU is used, fast on a CPU). Read-only.', read_only=True,
-                  choices=presets.NAMES),
-    ParameterSpec('model', '',
-                  'Registered model name (deeplabv3_mnv2_257, deeplabv3_mnv2_513, ...) or a '
-                  "path to a model file; empty: the preset's model. Read-only: restart the node "
-                  'to change it.', read_only=True),
-    ParameterSpec('model_dir', '',
-                  'Directory of the model cache; empty: $PERSON_SEGMENTATION_MODEL_DIR, else '
-                  '~/.cache/person_segmentation/models.', read_only=True),
-    ParameterSpec('threads', 2, 'CPU threads for the inference backend.', read_only=True,
-                  int_range=(1, 64)),
-    ParameterSpec('backend', 'auto',
-                  "Inference backend: 'auto' (Keras on a usable GPU, else LiteRT on the CPU), "
-                  "'tflite' (LiteRT, CPU) or 'keras' (Keras: GPU or CPU, same weights).",
-                  read_only=True, choices=BACKENDS),
-    ParameterSpec('device', 'auto',
-                  f'Where the model runs: {DEVICE_HELP}; the GPU needs the Keras GPU install '
-                  '(docs/keras_backend.md).', read_only=True),
-    ParameterSpec('strategy', '',
-                  'How frames are fitted to the model input (native, tiles, pad); empty: the '
-                  "preset's.", read_only=True),
-    ParameterSpec('threshold', 0.5,
-                  'Person probability at or above which a pixel is in the mask, in (0, 1].',
-                  float_range=(0.0, 1.0)),
-    ParameterSpec('smoothing', 0.0,
-                  'Temporal smoothing of the probability: weight of the past frames in '
-                  '[0, 0.99]; 0 = off.', float_range=(0.0, 0.99)),
-    ParameterSpec('min_region_area', 0,
-                  'Smallest connected person region (pixels) reported on ~/persons; 0: 0.01 %'
-                  ' of the frame.',
-                  read_only=True, int_range=(0, 100000000)),
-    ParameterSpec('overlay_color', [0, 255, 0],
-                  'Overlay colour of person pixels as [R, G, B], each 0-255.'),
-    ParameterSpec('overlay_alpha', 0.5, 'Overlay opacity: 0 = invisible, 1 = solid colour.',
-                  float_range=(0.0, 1.0)),
-    ParameterSpec('overlay_outline', 0, 'Outline thickness of person regions in the overlay '
-                  '(pixels, 0 = none).', int_range=(0, 50)),
-    ParameterSpec('presence_min_area', PresenceRule.min_area,
-                  'A person region is evidence of presence from this many pixels at the '
-                  "model's input resolution (frame pixels x scale^2; not a share of the frame).",
-                  float_range=(0.0, 1000000.0)),
-    ParameterSpec('presence_min_confidence', PresenceRule.min_confidence,
-                  'A person region is evidence of presence from this mean probability, in '
-                  '(0, 1].', float_range=(0.0, 1.0)),
-    ParameterSpec('presence_on_frames', 1,
-                  'person_detected becomes true after this many frames in a row with a person '
-                  'present.', int_range=(1, 1000)),
-    ParameterSpec('presence_off_frames', 3,
-                  'person_detected becomes false after this many frames in a row without a '
-                  'person present.', int_range=(1, 1000)),
-    ParameterSpec('qos_reliability', 'auto',
-                  "Image subscription reliability: 'auto' (match the publishers, like ros2 "
-                  "topic echo), 'reliable' or 'best_effort'.", read_only=True,
-                  choices=('auto', 'reliable', 'best_effort')),
-    ParameterSpec('qos_depth', 1, 'Keep-last depth of the image subscription.',
-                  read_only=True, int_range=(1, 10)),
-    ParameterSpec('input_compressed', False,
-                  'Subscribe to image/compressed (sensor_msgs/CompressedImage) instead of '
-                  'image.', read_only=True),
-    ParameterSpec('use_cv_bridge', True,
-                  'Convert images with cv_bridge when it is importable (else the built-in '
-                  'converter is used either way).', read_only=True),
-    ParameterSpec('max_age', 1.0,
-                  'Skip a frame older than this (seconds) when its turn comes, its age taken '
-                  'as max_age_reference says; 0 = never skip.', float_range=(0.0, 3600.0)),
-    ParameterSpec('max_age_reference', ARRIVAL,
-                  "What max_age measures: 'arrival' (how long the frame waited in the node; "
-                  "needs no clock sync) or 'stamp' (header stamp vs node clock; needs the "
-                  "camera's clock synchronised, and --clock with use_sim_time for bags).",
-                  choices=REFERENCES),
-    ParameterSpec('max_image_pixels', 8388608,
-                  'Largest image accepted (width x height), raw or compressed, checked before '
-                  'decoding; a frame costs the node up to about 23 MB per megapixel.',
-                  int_range=(1, MAX_SIDE * MAX_SIDE)),
-    ParameterSpec('probability_encoding', 'mono8',
-                  "Encoding of ~/probability: 'mono8' (0-255) or '32FC1' (0-1).",
-                  choices=('mono8', '32FC1')),
-    ParameterSpec('publish_mask', True, 'Publish ~/mask.', read_only=True),
-    ParameterSpec('publish_overlay', True,
-                  'Publish ~/overlay (rendered only while it has subscribers).', read_only=True),
-    ParameterSpec('publish_probability', True, 'Publish ~/probability.', read_only=True),
-    ParameterSpec('publish_person_detected', True, 'Publish ~/person_detected.',
-                  read_only=True),
-    ParameterSpec('publish_persons', True,
-                  'Publish ~/persons (vision_msgs/Detection2DArray, when vision_msgs is '
-                  'installed).', read_only=True),
-    ParameterSpec('diagnostics_period', 1.0, 'Seconds between /diagnostics messages.',
-                  read_only=True, float_range=(0.1, 60.0)),
-)
+    def problem(self, value: Any) -> Optional[str]:
+        """Return why ``value`` is invalid for this parameter, else None."""
+        if self.choices is not None and value not in self.choices:
+            return f'{self.name} must be one of {_choice_list(self.choices)}, got {value!r}'
+        if self.float_range is not None:
+            low, high = self.float_range
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not low <= float(value) <= high:
+                return f'{self.name} must be a number in [{low}, {high}], got {value!r}'
+        if self.int_range is not None:
+            low, high = self.int_range
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                return f'{self.name} must be an integer in [{low}, {high}], got {value!r}'
+        return self.rule(self.name, value) if self.rule is not None else None
 
+    def native(self, value: Any) -> Any:
+        """Return a ROS parameter value as the ``Settings`` attribute holds it."""
+        if self.is_float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(self.default, list):
+            return tuple(int(item) for item in value)
+        return value
+
+
+def _choice_list(choices) -> str:
+    return ', '.join(choice or '""' for choice in choices)
+
+
+def _greater_than_zero(why: str = '') -> Rule:
+    def rule(name, value):
+        if float(value) <= 0.0:
+            return f'{name} must be greater than 0{why}, got {value}'
+        return None
+    return rule
+
+
+def _rgb(name, value):
+    values = list(value) if not isinstance(value, (str, bytes)) else []
+    if len(values) != 3 or not all(isinstance(v, int) and not isinstance(v, bool)
+                                   and 0 <= v <= 255 for v in values):
+        return f'{name} must be three integers [R, G, B] in 0-255, got {value!r}'
+    return None
+
+
+def _device(name, value):
+    try:
+        parse_device(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _model(name, value):
+    if value and not str(value).strip():
+        return (f"{name} must name a registered model or a model file (empty: the preset's), "
+                f'got {value!r}')
+    return None
+
+
+def _row(default, description: str, **limits) -> Any:
+    """Declare one parameter as a ``Settings`` attribute: its default, description and limits."""
+    row = dict(default=default, description=description, **limits)
+    value = tuple(default) if isinstance(default, list) else default
+    return field(default=value, metadata={'parameter': row})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every node parameter, one attribute each: the values the node works with now."""
+
+    preset: str = _row(
+        presets.AUTO, 'Engine preset: fast (real time on a CPU), accurate (best quality) or auto '
+        '(accurate where a GPU is used, fast on a CPU). Read-only.', read_only=True,
+        choices=presets.NAMES)
+    model: str = _row(
+        '', 'Registered model name (deeplabv3_mnv2_257, deeplabv3_mnv2_513, ...) or a path to a '
+        "model file; empty: the preset's model. Read-only: restart the node to change it.",
+        read_only=True, rule=_model)
+    model_dir: str = _row(
+        '', 'Directory of the model cache; empty: $PERSON_SEGMENTATION_MODEL_DIR, else '
+        '~/.cache/person_segmentation/models.', read_only=True)
+    threads: int = _row(2, 'CPU threads for the inference backend.', read_only=True,
+                        int_range=(1, 64))
+    backend: str = _row(
+        'auto', "Inference backend: 'auto' (Keras on a usable GPU, else LiteRT on the CPU), "
+        "'tflite' (LiteRT, CPU) or 'keras' (Keras: GPU or CPU, same weights).", read_only=True,
+        choices=BACKENDS)
+    device: str = _row(
+        'auto', f'Where the model runs: {DEVICE_HELP}; the GPU needs the Keras GPU install '
+        '(docs/keras_backend.md).', read_only=True, rule=_device)
+    strategy: str = _row(
+        '', "How frames are fitted to the model input; empty: the preset's.", read_only=True,
+        choices=('',) + tuple(STRATEGIES))
+    threshold: float = _row(
+        0.5, 'Person probability at or above which a pixel is in the mask, in (0, 1].',
+        float_range=(0.0, 1.0), rule=_greater_than_zero(' (every pixel would be a person)'))
+    smoothing: float = _row(
+        0.0, 'Temporal smoothing of the probability: weight of the past frames in [0, 0.99]; '
+        '0 = off.', float_range=(0.0, 0.99))
+    min_region_area: int = _row(
+        0, 'Smallest connected person region (pixels) reported on ~/persons; 0: 0.01 % of the '
+        'frame.', read_only=True, int_range=(0, 100000000))
+    overlay_color: Tuple[int, int, int] = _row(
+        [0, 255, 0], 'Overlay colour of person pixels as [R, G, B], each 0-255.', rule=_rgb,
+        constraints='three integers in [0, 255]')
+    overlay_alpha: float = _row(0.5, 'Overlay opacity: 0 = invisible, 1 = solid colour.',
+                                float_range=(0.0, 1.0))
+    overlay_outline: int = _row(
+        0, 'Outline thickness of person regions in the overlay (pixels, 0 = none).',
+        int_range=(0, 50))
+    presence_min_area: float = _row(
+        PresenceRule.min_area, 'A person region is evidence of presence from this many pixels '
+        "at the model's input resolution (frame pixels x scale^2; not a share of the frame).",
+        float_range=(0.0, 1000000.0))
+    presence_min_confidence: float = _row(
+        PresenceRule.min_confidence, 'A person region is evidence of presence from this mean '
+        'probability, in (0, 1].', float_range=(0.0, 1.0), rule=_greater_than_zero())
+    presence_on_frames: int = _row(
+        1, 'person_detected becomes true after this many frames in a row with a person '
+        'present.', int_range=(1, 1000))
+    presence_off_frames: int = _row(
+        3, 'person_detected becomes false after this many frames in a row without a person '
+        'present.', int_range=(1, 1000))
+    qos_reliability: str = _row(
+        qos.AUTO, "Image subscription reliability: 'auto' (match the publishers, like ros2 "
+        "topic echo), 'reliable' or 'best_effort'.", read_only=True, choices=qos.MODES)
+    qos_depth: int = _row(1, 'Keep-last depth of the image subscription.', read_only=True,
+                          int_range=(1, 10))
+    input_compressed: bool = _row(
+        False, 'Subscribe to image/compressed (sensor_msgs/CompressedImage) instead of image.',
+        read_only=True)
+    use_cv_bridge: bool = _row(
+        True, 'Convert images with cv_bridge when it is importable (else the built-in converter '
+        'is used either way).', read_only=True)
+    max_age: float = _row(
+        1.0, 'Skip a frame older than this (seconds) when its turn comes, its age taken as '
+        'max_age_reference says; 0 = never skip.', float_range=(0.0, 3600.0))
+    max_age_reference: str = _row(
+        ARRIVAL, "What max_age measures: 'arrival' (how long the frame waited in the node; needs "
+        "no clock sync) or 'stamp' (header stamp vs node clock; needs the camera's clock "
+        'synchronised, and --clock with use_sim_time for bags).', choices=REFERENCES)
+    max_image_pixels: int = _row(
+        8388608, 'Largest image accepted (width x height), raw or compressed, checked before '
+        'decoding; a frame costs the node up to about 23 MB per megapixel.',
+        int_range=(1, MAX_SIDE * MAX_SIDE))
+    probability_encoding: str = _row(
+        PROBABILITY_ENCODINGS[0], "Encoding of ~/probability: 'mono8' (0-255) or '32FC1' (0-1).",
+        choices=PROBABILITY_ENCODINGS)
+    publish_mask: bool = _row(True, 'Publish ~/mask.', read_only=True)
+    publish_overlay: bool = _row(
+        True, 'Publish ~/overlay (rendered only while it has subscribers).', read_only=True)
+    publish_probability: bool = _row(True, 'Publish ~/probability.', read_only=True)
+    publish_person_detected: bool = _row(True, 'Publish ~/person_detected.', read_only=True)
+    publish_persons: bool = _row(
+        True, 'Publish ~/persons (vision_msgs/Detection2DArray, when vision_msgs is installed).',
+        read_only=True)
+    diagnostics_period: float = _row(1.0, 'Seconds between /diagnostics messages.',
+                                     read_only=True, float_range=(0.1, 60.0))
+
+    def changed(self, values: Mapping[str, Any]) -> 'Settings':
+        """Return these settings with ``values`` (ROS parameter values) set; others' ignored."""
+        ours = {name: BY_NAME[name].native(value) for name, value in values.items()
+                if name in BY_NAME}
+        return replace(self, **ours) if ours else self
+
+
+PARAMETERS: Tuple[ParameterSpec, ...] = tuple(
+    ParameterSpec(name=item.name, **item.metadata['parameter']) for item in fields(Settings))
 BY_NAME: Dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETERS}
+# A row whose own default breaks its rule is a mistake in this file: fail at import.
+for _spec in PARAMETERS:
+    if _spec.problem(_spec.default) is not None:
+        raise ValueError(f'parameters.py: {_spec.problem(_spec.default)}')
 
 
 def defaults() -> Dict[str, Any]:
-    """Return every parameter's default value."""
+    """Return every parameter's default value (as ROS declares it)."""
     return {spec.name: spec.default for spec in PARAMETERS}
 
 
@@ -158,13 +251,13 @@ def descriptor(spec: ParameterSpec) -> ParameterDescriptor:
     """Build the ParameterDescriptor the node declares ``spec`` with."""
     description = spec.description
     if spec.choices:
-        description += f' One of: {", ".join(spec.choices)}.'
+        description += f' One of: {_choice_list(spec.choices)}.'
     result = ParameterDescriptor(name=spec.name, description=description,
                                  read_only=spec.read_only)
     if spec.choices:
-        result.additional_constraints = f'one of {", ".join(spec.choices)}'
-    if spec.name == 'overlay_color':
-        result.additional_constraints = 'three integers in [0, 255]'
+        result.additional_constraints = f'one of {_choice_list(spec.choices)}'
+    if spec.constraints:
+        result.additional_constraints = spec.constraints
     if spec.float_range is not None:
         result.floating_point_range = [FloatingPointRange(
             from_value=float(spec.float_range[0]), to_value=float(spec.float_range[1]),
@@ -195,7 +288,7 @@ def markdown_table() -> str:
             '| --- | --- | --- | --- | --- |']
     for spec in PARAMETERS:
         if spec.choices:
-            limits = ', '.join(f'`{choice}`' for choice in spec.choices)
+            limits = ', '.join(f'`{_markdown_value(choice)}`' for choice in spec.choices)
         elif spec.float_range is not None:
             limits = f'[{spec.float_range[0]:g}, {spec.float_range[1]:g}]'
         elif spec.int_range is not None:
@@ -207,45 +300,13 @@ def markdown_table() -> str:
     return '\n'.join(rows)
 
 
-def _check_one(spec: ParameterSpec, value: Any) -> Optional[str]:
-    if spec.choices is not None and value not in spec.choices:
-        return f'{spec.name} must be one of {", ".join(spec.choices)}, got {value!r}'
-    if spec.float_range is not None:
-        low, high = spec.float_range
-        if not isinstance(value, (int, float)) or not low <= float(value) <= high:
-            return f'{spec.name} must be a number in [{low}, {high}], got {value!r}'
-    if spec.int_range is not None:
-        low, high = spec.int_range
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return f'{spec.name} must be an integer in [{low}, {high}], got {value!r}'
-    if spec.name == 'overlay_color':
-        values = list(value) if not isinstance(value, (str, bytes)) else []
-        if len(values) != 3 or not all(
-                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255
-                for v in values):
-            return f'overlay_color must be three integers [R, G, B] in 0-255, got {value!r}'
-    if spec.name == 'threshold' and float(value) <= 0.0:
-        return f'threshold must be greater than 0 (every pixel would be a person), got {value}'
-    if spec.name == 'device':
-        try:
-            parse_device(value)
-        except ValueError as error:
-            return str(error)
-    if spec.name == 'model' and value and not str(value).strip():
-        return ("model must name a registered model or a model file (empty: the preset's), got "
-                f'{value!r}')
-    if spec.name == 'presence_min_confidence' and float(value) <= 0.0:
-        return f'presence_min_confidence must be greater than 0, got {value}'
-    return None
-
-
 def validate_changes(changes: Mapping[str, Any]) -> Optional[str]:
     """Reason why setting ``changes`` is invalid, else None (each parameter on its own)."""
     for name, value in changes.items():
         spec = BY_NAME.get(name)
         if spec is None:
             continue  # not ours (e.g. use_sim_time); ROS checks those itself
-        reason = _check_one(spec, value)
+        reason = spec.problem(value)
         if reason:
             return reason
     return None
@@ -268,6 +329,23 @@ def malformed_parameter(msg) -> Optional[str]:
         return (f'parameter {msg.name!r} has type {msg.value.type}, which is not an '
                 'rcl_interfaces/ParameterType')
     return None
+
+
+def widen_integer(msg) -> bool:
+    """
+    Turn an INTEGER value for one of our DOUBLE parameters into that DOUBLE, in place.
+
+    ``ros2 param set /person_segmentation presence_min_area 64`` sends an INTEGER (the YAML
+    reading of ``64``), which rclpy refuses for a DOUBLE parameter ("expected '3' got '2'").
+    Returns whether ``msg`` (an rcl_interfaces/Parameter) was changed.
+    """
+    spec = BY_NAME.get(msg.name)
+    if spec is None or not spec.is_float \
+            or msg.value.type != ParameterType.PARAMETER_INTEGER:
+        return False
+    msg.value.double_value = float(msg.value.integer_value)
+    msg.value.type = ParameterType.PARAMETER_DOUBLE
+    return True
 
 
 if __name__ == '__main__':

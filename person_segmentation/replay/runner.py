@@ -24,7 +24,6 @@ and how late. The node runs as its own process (default) or in this process in a
 context; DDS carries the data either way.
 """
 
-import array
 import os
 import pathlib
 import queue
@@ -38,6 +37,7 @@ from typing import Callable, Iterable, Optional, Tuple
 
 import numpy as np
 from person_segmentation import names
+from person_segmentation.node import messages
 from person_segmentation.replay import ReplayError
 from person_segmentation.replay.options import (INPROCESS, node_arguments, REALTIME,
                                                 ReplayOptions)
@@ -53,30 +53,9 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
 
-# person_segmentation_node's entry point, run with this interpreter (works without the console
-# script on PATH, e.g. from a source checkout).
-NODE_COMMAND = (sys.executable, '-c', 'import sys; '
-                'from person_segmentation.node.segmentation_node import main; sys.exit(main())')
-
-
-def _ros_time(stamp_ns: int):
-    from builtin_interfaces.msg import Time
-    sec, nanosec = divmod(int(stamp_ns), 1_000_000_000)
-    return Time(sec=sec, nanosec=nanosec)
-
-
-def bgr_to_image_msg(bgr: np.ndarray, stamp_ns: int, frame_id: str) -> Image:
-    """sensor_msgs/Image (bgr8) of a BGR frame."""
-    bgr = np.ascontiguousarray(bgr)
-    msg = Image()
-    msg.header.stamp = _ros_time(stamp_ns)
-    msg.header.frame_id = frame_id
-    msg.height, msg.width = int(bgr.shape[0]), int(bgr.shape[1])
-    msg.encoding = 'bgr8'
-    msg.is_bigendian = 0
-    msg.step = int(bgr.shape[1] * 3)
-    msg.data = array.array('B', bgr.tobytes())
-    return msg
+# The node's one start path (node/main.py, what the installed person_segmentation_node runs),
+# with this interpreter: works without the executable on PATH, e.g. from a source checkout.
+NODE_COMMAND = (sys.executable, '-m', 'person_segmentation.node.main')
 
 
 def reliable_qos(depth: int) -> QoSProfile:
@@ -238,7 +217,7 @@ class ReplaySession:
             time.sleep(0.05)
 
     def _publish(self, index: int, stamp_ns: int, bgr: np.ndarray, frame_id: str) -> None:
-        msg = bgr_to_image_msg(bgr, stamp_ns, frame_id)
+        msg = messages.camera_image(bgr, stamp_ns, frame_id)
         self._collector.published(index, stamp_ns)
         self._clock_pub.publish(Clock(clock=msg.header.stamp))
         self._image_pub.publish(msg)
@@ -314,8 +293,8 @@ class ReplaySession:
             if now - last_try > self.options.retry_after:
                 stats.republished += 1
                 last_try = now
-                self._clock_pub.publish(Clock(clock=_ros_time(stamp_ns)))
-                self._image_pub.publish(bgr_to_image_msg(bgr, stamp_ns, frame_id))
+                self._clock_pub.publish(Clock(clock=messages.stamp(stamp_ns)))
+                self._image_pub.publish(messages.camera_image(bgr, stamp_ns, frame_id))
         while deliver(0):
             pass
 

@@ -1,0 +1,189 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The ROS messages of the node and of the cameras it listens to, built from arrays in one place.
+
+What an output looks like (encodings, the input header carried unchanged, the vision_msgs
+version differences, the diagnostics table) is decided here and nowhere else, and the replay
+tool builds its camera images here too, so a replay publishes exactly what a camera driver
+would. Messages only: no rclpy, so all of it is testable without a ROS graph.
+"""
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from builtin_interfaces.msg import Time
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import numpy as np
+from person_segmentation.media.image_conversion import array_to_fields
+from sensor_msgs.msg import Image
+from std_msgs.msg import Bool, Header
+
+try:  # vision_msgs is optional (not on PyPI)
+    from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
+except ImportError:  # pragma: no cover - depends on the installation
+    Detection2D = Detection2DArray = ObjectHypothesisWithPose = None
+
+#: ~/probability encodings: 0-255 or the probability itself in [0, 1]
+PROBABILITY_ENCODINGS = ('mono8', '32FC1')
+#: /diagnostics turns WARN when no image arrived for this long (seconds)
+NO_INPUT_WARN_SECONDS = 5.0
+#: the class every detection on ~/persons carries
+PERSON_CLASS = 'person'
+
+
+# ---------------------------------------------------------------------- stamps and headers
+def stamp_seconds(stamp) -> float:
+    """Return a builtin_interfaces/Time as seconds (0.0 for an unset stamp)."""
+    return float(stamp.sec) + float(stamp.nanosec) * 1e-9
+
+
+def stamp(nanoseconds: int) -> Time:
+    """Return the builtin_interfaces/Time of a time in integer nanoseconds."""
+    sec, nanosec = divmod(int(nanoseconds), 1_000_000_000)
+    return Time(sec=sec, nanosec=nanosec)
+
+
+def header(stamp_ns: int, frame_id: str) -> Header:
+    """Return a std_msgs/Header stamped ``stamp_ns`` in ``frame_id``."""
+    return Header(stamp=stamp(stamp_ns), frame_id=frame_id)
+
+
+# ---------------------------------------------------------------------- images
+def image(msg_header: Header, array: np.ndarray, encoding: str) -> Image:
+    """Return a sensor_msgs/Image of ``array`` (rows unpadded) with ``msg_header`` unchanged."""
+    msg = Image(**array_to_fields(array, encoding))
+    msg.header = msg_header
+    return msg
+
+
+def camera_image(bgr: np.ndarray, stamp_ns: int, frame_id: str) -> Image:
+    """Return a BGR frame as a camera driver publishes it: bgr8, stamped, in its frame."""
+    return image(header(stamp_ns, frame_id), bgr, 'bgr8')
+
+
+def mask_image(msg_header: Header, mask: np.ndarray) -> Image:
+    """Return ~/mask: mono8, 255 = person."""
+    return image(msg_header, mask, 'mono8')
+
+
+def probability_image(msg_header: Header, probability: np.ndarray, encoding: str) -> Image:
+    """Return ~/probability: mono8 (0-255, rounded) or 32FC1 (0-1), see PROBABILITY_ENCODINGS."""
+    if encoding == '32FC1':
+        return image(msg_header, probability.astype(np.float32, copy=False), '32FC1')
+    if encoding != 'mono8':
+        raise ValueError(f'probability encoding must be one of '
+                         f'{", ".join(PROBABILITY_ENCODINGS)}, got {encoding!r}')
+    return image(msg_header, (probability * 255.0 + 0.5).astype(np.uint8), 'mono8')
+
+
+def overlay_image(msg_header: Header, bgr: np.ndarray) -> Image:
+    """Return ~/overlay: bgr8."""
+    return image(msg_header, bgr, 'bgr8')
+
+
+def flag(value: bool) -> Bool:
+    """Return ~/person_detected."""
+    return Bool(data=bool(value))
+
+
+# ---------------------------------------------------------------------- detections
+DETECTIONS_AVAILABLE = Detection2DArray is not None
+
+
+def detections(msg_header: Header, regions: Iterable[Any]):
+    """
+    Return ~/persons: a vision_msgs/Detection2DArray, one detection per person region.
+
+    ``regions`` have ``bbox`` (x, y, w, h in pixels) and ``confidence``. Handles vision_msgs
+    before 3 (hypothesis fields on ObjectHypothesisWithPose) and before 4 (a Pose2D centre
+    without ``position``). Only where DETECTIONS_AVAILABLE.
+    """
+    array = Detection2DArray(header=msg_header)
+    for region in regions:
+        x, y, w, h = region.bbox
+        detection = Detection2D(header=msg_header)
+        detection.id = PERSON_CLASS
+        hypothesis = ObjectHypothesisWithPose()
+        if hasattr(hypothesis, 'hypothesis'):  # vision_msgs >= 3
+            hypothesis.hypothesis.class_id = PERSON_CLASS
+            hypothesis.hypothesis.score = float(region.confidence)
+        else:  # pragma: no cover - old vision_msgs
+            hypothesis.id = PERSON_CLASS
+            hypothesis.score = float(region.confidence)
+        detection.results.append(hypothesis)
+        center = detection.bbox.center
+        position = getattr(center, 'position', center)  # Pose2D.position since 4.0
+        position.x = float(x) + float(w) / 2.0
+        position.y = float(y) + float(h) / 2.0
+        detection.bbox.size_x = float(w)
+        detection.bbox.size_y = float(h)
+        array.detections.append(detection)
+    return array
+
+
+# ---------------------------------------------------------------------- diagnostics
+def _ms(seconds: float) -> str:
+    return 'nan' if seconds != seconds else f'{seconds * 1e3:.1f}'
+
+
+def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: str,
+                        reliability: str, segmenter, threads: int) -> DiagnosticStatus:
+    """
+    Return one camera's DiagnosticStatus: health, rates, counts, latency and the engine.
+
+    ``snapshot`` is ``FrameStats.snapshot``; ``segmenter`` the engine in use. WARN while no
+    image came for NO_INPUT_WARN_SECONDS or none could be processed, else OK.
+    """
+    backend = segmenter.backend
+    device = str(backend.device)
+    status = DiagnosticStatus(name=name, hardware_id=device)
+    since = snapshot['seconds_since_input']
+    if snapshot['received'] == 0 or not since <= NO_INPUT_WARN_SECONDS:
+        status.level, status.message = DiagnosticStatus.WARN, f'no images on {input_topic}'
+    elif snapshot['processed'] == 0:
+        status.level = DiagnosticStatus.WARN
+        status.message = 'images received but none processed (see the log)'
+    else:
+        status.level, status.message = DiagnosticStatus.OK, 'segmenting'
+    table = {
+        'input topic': input_topic,
+        'input reliability': str(reliability),
+        'input rate (Hz)': f'{snapshot["input_rate"]:.2f}',
+        'processed rate (Hz)': f'{snapshot["processed_rate"]:.2f}',
+        'received frames': str(snapshot['received']),
+        'processed frames': str(snapshot['processed']),
+        'dropped frames': str(snapshot['dropped']),
+        'stale frames skipped': str(snapshot['stale']),
+        'invalid frames skipped': str(snapshot['invalid']),
+        'failed frames': str(snapshot['failed']),
+        'latency p50 (ms)': _ms(snapshot['latency_p50']),
+        'latency p95 (ms)': _ms(snapshot['latency_p95']),
+        'inference p50 (ms)': _ms(snapshot['inference_p50']),
+        'preset': segmenter.preset.name if segmenter.preset else 'none (model)',
+        'model': segmenter.model_name,
+        'backend': str(backend.name),
+        'device': device,
+        'backend selection': str(backend.selection),
+        'threads': str(threads),
+    }
+    status.values = [KeyValue(key=key, value=value) for key, value in table.items()]
+    return status
+
+
+def diagnostic_array(now: Time, statuses: Sequence[DiagnosticStatus]) -> DiagnosticArray:
+    """Return a /diagnostics message stamped ``now``."""
+    array = DiagnosticArray(status=list(statuses))
+    array.header.stamp = now
+    return array
