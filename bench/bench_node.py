@@ -43,6 +43,7 @@ import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 from person_segmentation.media.image_conversion import array_to_fields
+from person_segmentation.node import qos
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -74,7 +75,7 @@ def node_command(model: str, threads: int, backend: str = 'auto', device: str = 
     """
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     command = [str(script)] if script.exists() else [sys.executable, '-m',
-                                                     'person_segmentation.node.segmentation_node']
+                                                     'person_segmentation.node.main']
     kind, _, name = model.rpartition(':')
     choice = f'preset:={name}' if kind == 'preset' else f'model:={model}'
     return command + ['--ros-args', '-p', choice, '-p', f'threads:={threads}',
@@ -98,7 +99,7 @@ class Camera:
 
     def __init__(self, context, reliability: str):
         self.node = rclpy.create_node('bench_camera', context=context)
-        policy = (ReliabilityPolicy.RELIABLE if reliability == 'reliable'
+        policy = (ReliabilityPolicy.RELIABLE if reliability == qos.RELIABLE
                   else ReliabilityPolicy.BEST_EFFORT)
         self.publisher = self.node.create_publisher(
             Image, 'image', QoSProfile(depth=1, reliability=policy))
@@ -221,7 +222,7 @@ def main(argv=None) -> int:
     parser.add_argument('--device', default='auto', help='node parameter device (e.g. gpu)')
     parser.add_argument('--models', nargs='+', default=list(MODELS))
     parser.add_argument('--reliability', nargs='+', default=['reliable', 'best_effort'],
-                        choices=['reliable', 'best_effort'])
+                        choices=[qos.RELIABLE, qos.BEST_EFFORT])
     args = parser.parse_args(argv)
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     frame = load_frame(args.width, args.height)
