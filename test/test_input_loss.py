@@ -190,6 +190,15 @@ def test_a_bag_loop_starts_afresh():
     assert shares(reports).max() < 0.01
 
 
+def test_a_frame_newer_than_the_assessment_is_judged():
+    # the diagnostics read the clock, then a frame arrived (another thread), then assess
+    detector = InputLossDetector()
+    for i in range(100):
+        detector.on_message(START + i * T, START + i * 0.1)
+    report = detector.assess(START + 99 * 0.1 - 0.001)
+    assert report.lost_share == pytest.approx(2 / 3, abs=0.01), report.note
+
+
 def test_zero_stamps_are_not_judged():
     reports = feed((0.0, START + i * T) for i in range(300))
     assert all(r.lost_share is None and not r.warn for _, r in reports)

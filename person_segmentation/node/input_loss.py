@@ -88,13 +88,15 @@ def _on_lattice(spacings: np.ndarray, period: float,
     def whole(spacing: float) -> bool:
         return spacing >= short and abs(spacing / period - round(spacing / period)) <= tolerance
 
-    joined = []
-    for spacing in spacings.tolist():
-        if joined and (spacing < short or joined[-1] < short) and whole(joined[-1] + spacing):
-            joined[-1] += spacing
-        else:
-            joined.append(spacing)
-    joined = np.asarray(joined)
+    joined = spacings
+    if (spacings < short).any():  # (rare: the loop costs more than the rest together)
+        joined = []
+        for spacing in spacings.tolist():
+            if joined and (spacing < short or joined[-1] < short) and whole(joined[-1] + spacing):
+                joined[-1] += spacing
+            else:
+                joined.append(spacing)
+        joined = np.asarray(joined)
     ratio = joined / period
     periods = np.rint(ratio)
     return joined, periods, (periods >= 1.0) & (np.abs(ratio - periods) <= tolerance)
@@ -234,8 +236,8 @@ class InputLossDetector:
         settings = self.settings
         if not self._frames:
             return _Estimate(note='no stamped frame yet')
-        if not 0.0 <= now - self._frames[-1][1] < settings.restart_gap:
-            return _Estimate(note='no recent frame')
+        if now - self._frames[-1][1] >= settings.restart_gap:  # (a frame may be newer than now:
+            return _Estimate(note='no recent frame')  # it came in while the caller read its clock)
         frames = np.array(self._frames, dtype=np.float64)
         stamps, arrivals = frames[:, 0], frames[:, 1]
         first = int(np.searchsorted(arrivals, arrivals[-1] - settings.window))
