@@ -469,7 +469,8 @@ def main(argv=None) -> int:
     camera = Camera(context, args.compressed, args.reliability, args.depth)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(camera.node)
-    threading.Thread(target=executor.spin, daemon=True).start()
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
     soak = Soak(args, camera, node, msg)
     status = 0
     try:
@@ -486,6 +487,7 @@ def main(argv=None) -> int:
     finally:
         node.stop()
         executor.shutdown(timeout_sec=5.0)
+        spinner.join(5.0)  # before the node and the context go (else an abort at exit)
         camera.node.destroy_node()
         rclpy.try_shutdown(context=context)
     if soak.ended.startswith('node died'):

@@ -142,8 +142,9 @@ class InputLossReport:
                 f'per second (by their header stamps) reach the node, {self.lost_share:.0%} '
                 'are lost before it: large images between processes need a large enough '
                 "transport (shared memory or socket buffers) in the camera's process and the "
-                f"node's, see {DOCS}; or a bag is played at another rate without "
-                'use_sim_time')
+                f"node's, see {DOCS}; or the node's process is too short of CPU to take "
+                'each frame from its subscription queue (qos_depth); or a bag is played at '
+                'another rate without use_sim_time')
 
     def values(self) -> Dict[str, str]:
         """Return the diagnostics key-value pairs; an unknown value names the reason."""
