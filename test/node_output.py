@@ -34,9 +34,11 @@ LITERT_BANNER = 'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.'
 class NodeProcess:
     """A node started with ``command``; stdout and stderr lines are collected on a thread."""
 
-    def __init__(self, command: List[str], env: dict):
+    def __init__(self, command: List[str], env: dict, new_session: bool = False):
+        # new_session: a Ctrl-C in the terminal reaches only the caller, which stops the node
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+                                        stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=new_session)
         self.lines: List[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
