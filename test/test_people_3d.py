@@ -155,15 +155,17 @@ def test_nearest_of_several_people():
 def test_cloud_is_bounded_decimated_and_repeatable():
     scene = render(box_person((100, 40, 400, 400)), 1.0)  # 160000 px
     settings = DepthSettings(max_points=5000)
-    first = locate_people(scene.mask, scene.depth, INTRINSICS, settings)
-    # stride ceil(sqrt(160000 / 5000)) = 6: columns 102..498, rows 42..438 -> 67 x 67
-    assert len(first.cloud) == 67 * 67
-    x, y = first.cloud[:, 0], first.cloud[:, 1]
-    assert x.min() == pytest.approx((102 - 320) / 500) and x.max() == pytest.approx(0.356)
-    assert y.min() == pytest.approx((42 - 240) / 500) and y.max() == pytest.approx(0.396)
-    # more grid points than max_points: a random subset, the same every time
+    result = locate_people(scene.mask, scene.depth, INTRINSICS, settings)
+    # stride floor(sqrt(160000 / 5000)) = 5: columns 100..495, rows 40..435 -> 80 x 80 = 6400
+    # grid pixels, 5000 of them drawn
+    assert len(result.cloud) == 5000
+    on_grid = np.round(result.cloud[:, :2] * 500 + [320, 240]).astype(int)
+    assert np.all(on_grid % 5 == 0)
+    assert result.people[0].extent[0] == pytest.approx(((100 - 320) / 500, (40 - 240) / 500, 1))
+    assert result.people[0].extent[1] == pytest.approx(((495 - 320) / 500, (435 - 240) / 500, 1))
+    # the same frame gives the same cloud
     line = np.zeros((480, 640), np.uint8)
-    line[100:400, 300] = 255  # 300 px, max 100 -> stride 2 -> 150 grid points -> 100 drawn
+    line[100:400, 300] = 255  # 300 px, max 100 -> stride 1 -> 300 pixels -> 100 drawn
     depth = np.full((480, 640), 2000, np.uint16)
     few = DepthSettings(max_points=100)
     a = locate_people(line, depth, INTRINSICS, few).cloud

@@ -32,9 +32,9 @@ grows with distance, and a person mask whose edges bleed onto the background beh
   the near-surface depth; the extent is in the cloud and in ``extent``.
 - **cloud**: every person pixel with a valid depth within ``depth_band`` of its person's
   distance (which removes edge bleed onto what is behind or in front), back-projected, then
-  decimated to at most ``max_points``: a pixel grid stride chosen from the total person area
-  (bounded work), then a random subset drawn with a fixed seed (the same frame always gives the
-  same cloud).
+  decimated to at most ``max_points``: a pixel grid whose stride leaves between max_points and
+  4 x max_points of the people's pixels (bounded work whatever their size), then a random
+  subset drawn with a fixed seed (the same frame always gives the same cloud).
 
 Depth is uint16 millimetres (REP 118 ``16UC1``; 0 = no reading) or float metres (``32FC1``; NaN
 and inf = no reading); readings outside [min_depth, max_depth] count as no reading. Only
@@ -42,7 +42,7 @@ numpy and OpenCV.
 """
 
 from dataclasses import dataclass
-from math import ceil, sqrt
+from math import floor, sqrt
 from typing import List, NamedTuple, Optional, Tuple
 
 import cv2
@@ -192,7 +192,8 @@ def measure_people(labels: np.ndarray, regions: List[LabelledRegion], depth: np.
     if not regions:
         return People3D(people=[], cloud=np.zeros((0, 3), np.float32))
     total_area = sum(region.area for region in regions)
-    stride = max(1, ceil(sqrt(total_area / settings.max_points)))
+    # a grid of at least max_points pixels and fewer than 4 x max_points (bounded work)
+    stride = max(1, floor(sqrt(total_area / settings.max_points)))
     chebyshev = cv2.distanceTransform((labels > 0).astype(np.uint8), cv2.DIST_C, 3)
     people, clouds = [], []
     for region in regions:
