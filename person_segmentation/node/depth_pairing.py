@@ -1,0 +1,164 @@
+# Copyright 2026 person_segmentation maintainers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Which depth frame goes with a colour frame: the nearest stamp within a tolerance, or why none.
+
+The node segments the newest colour frame when its worker is free, so it looks for the frame's
+depth later than the frame arrived; by then the depth frame of the same stamp has arrived even
+where the driver publishes depth after colour. Depth frames are kept in a small buffer bounded
+in count (memory); each match also drops the frames older than any later colour frame can use
+(colour frames reach the worker in stamp order), so the buffer holds about one processing time
+of depth. The latest camera_info is kept beside it (a calibration rarely changes).
+
+Every colour frame is processed with or without depth: ``match`` returns the depth and the
+intrinsics, or a problem (kind, message) that says why not (no depth yet, stale depth, no depth
+within the tolerance, sizes differ, no or wrong camera_info), for a rate-limited warning.
+message_filters' synchronizers are not used: they deliver only complete sets, so a depth
+stream that stops would silently stop the mask and every other output too (see
+docs/depth_draft.md). Kept free of rclpy: stamps are integer nanoseconds.
+"""
+
+from collections import deque
+from dataclasses import dataclass
+import threading
+from typing import Any, Optional, Tuple
+
+from person_segmentation.engine.pinhole import (intrinsics_from_calibration,
+                                                IntrinsicsError, PinholeIntrinsics)
+
+Problem = Tuple[str, str]  # (kind, message): kind is a few stable words for rate-limiting
+
+
+@dataclass(frozen=True)
+class DepthMatch:
+    """What ``match`` found: the depth item and intrinsics, or the problem."""
+
+    depth: Any = None  # the item given to add_depth (e.g. the Image message)
+    intrinsics: Optional[PinholeIntrinsics] = None
+    offset: Optional[float] = None  # depth stamp minus colour stamp, seconds
+    problem: Optional[Problem] = None
+
+
+def stamp_ns(stamp) -> int:
+    """Nanoseconds of a builtin_interfaces/Time (anything with sec and nanosec)."""
+    return int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
+
+
+def intrinsics_from_camera_info(info) -> PinholeIntrinsics:
+    """Intrinsics of the image a sensor_msgs/CameraInfo describes (raises IntrinsicsError)."""
+    roi = info.roi
+    return intrinsics_from_calibration(
+        info.k, info.p, int(info.width), int(info.height), d=info.d,
+        binning_x=int(info.binning_x), binning_y=int(info.binning_y),
+        roi=(int(roi.x_offset), int(roi.y_offset), int(roi.width), int(roi.height)))
+
+
+class DepthPairing:
+    """A bounded buffer of recent depth frames and the latest calibration, matched by stamp."""
+
+    def __init__(self, tolerance: float = 0.03, capacity: int = 30):
+        """``tolerance``: seconds a depth stamp may differ from the colour stamp."""
+        if tolerance < 0.0:
+            raise ValueError(f'tolerance must be >= 0 s, got {tolerance}')
+        if capacity < 1:
+            raise ValueError(f'capacity must be at least 1 frame, got {capacity}')
+        self._lock = threading.Lock()
+        self._tolerance_ns = int(round(tolerance * 1e9))
+        self._frames = deque(maxlen=capacity)  # (stamp_ns, width, height, item), arrival order
+        self._intrinsics: Optional[PinholeIntrinsics] = None
+        self._calibration_problem: Optional[Problem] = None
+
+    @property
+    def tolerance(self) -> float:
+        """Seconds a depth stamp may differ from the colour stamp."""
+        return self._tolerance_ns / 1e9
+
+    @tolerance.setter
+    def tolerance(self, seconds: float) -> None:
+        if seconds < 0.0:
+            raise ValueError(f'tolerance must be >= 0 s, got {seconds}')
+        self._tolerance_ns = int(round(seconds * 1e9))
+
+    def __len__(self) -> int:
+        """How many depth frames are buffered."""
+        with self._lock:
+            return len(self._frames)
+
+    def add_depth(self, stamp: int, width: int, height: int, item: Any) -> None:
+        """Keep a depth frame (stamp in ns); the oldest one goes when the buffer is full."""
+        with self._lock:
+            self._frames.append((int(stamp), int(width), int(height), item))
+
+    def set_camera_info(self, info) -> None:
+        """Keep the calibration of a sensor_msgs/CameraInfo; an unusable one is reported later."""
+        try:
+            intrinsics, problem = intrinsics_from_camera_info(info), None
+        except IntrinsicsError as error:
+            intrinsics, problem = None, ('camera_info', f'camera_info is unusable: {error}')
+        with self._lock:
+            self._intrinsics, self._calibration_problem = intrinsics, problem
+
+    def match(self, stamp: int, width: int, height: int) -> DepthMatch:
+        """Find the depth frame nearest to a colour stamp (ns) for its size, or the problem."""
+        with self._lock:
+            if not self._frames:
+                return DepthMatch(problem=('no depth', 'no depth image received yet'))
+            nearest = min(self._frames, key=lambda frame: abs(frame[0] - stamp))
+            offset = (nearest[0] - stamp) / 1e9
+            if abs(nearest[0] - stamp) > self._tolerance_ns:
+                return DepthMatch(problem=self._unmatched(stamp, offset))
+            # colour frames come in stamp order: depth older than this one's window is done
+            floor = stamp - self._tolerance_ns
+            while self._frames and self._frames[0][0] < floor:
+                self._frames.popleft()
+            intrinsics, calibration_problem = self._intrinsics, self._calibration_problem
+        _, depth_width, depth_height, item = nearest
+        if (depth_width, depth_height) != (width, height):
+            return DepthMatch(offset=offset, problem=(
+                'depth size', f'depth image {depth_width}x{depth_height} and colour image '
+                f'{width}x{height} differ in size: the depth must be aligned to the colour '
+                f'image (RealSense: align_depth.enable:=true and .../aligned_depth_to_color/'
+                f'image_raw)'))
+        if calibration_problem is not None:
+            return DepthMatch(offset=offset, problem=calibration_problem)
+        if intrinsics is None:
+            return DepthMatch(offset=offset, problem=(
+                'no camera_info', 'no camera_info received yet: depth cannot be turned into '
+                'points without the intrinsics (remap depth/camera_info)'))
+        try:
+            intrinsics.check_size(depth_width, depth_height)
+        except IntrinsicsError as error:
+            return DepthMatch(offset=offset, problem=('camera_info size', str(error)))
+        return DepthMatch(depth=item, intrinsics=intrinsics, offset=offset)
+
+    def _unmatched(self, stamp: int, offset: float) -> Problem:
+        newest = max(frame[0] for frame in self._frames)
+        oldest = min(frame[0] for frame in self._frames)
+        tolerance = self._tolerance_ns / 1e9
+        if newest < stamp - self._tolerance_ns:
+            return ('stale depth',
+                    f'the newest depth image is {(stamp - newest) / 1e9:.3f} s older than the '
+                    f'colour frame (tolerance {tolerance:g} s): the depth stream stopped or '
+                    f'lags')
+        if oldest > stamp + self._tolerance_ns:
+            return ('depth ahead',
+                    f'every buffered depth image is newer than the colour frame (the oldest by '
+                    f'{(oldest - stamp) / 1e9:.3f} s, {len(self._frames)} buffered): the colour '
+                    f'frame waited longer than the buffer covers, or colour and depth are '
+                    f'stamped by different clocks')
+        return ('no depth match',
+                f'no depth image within {tolerance:g} s of the colour frame (nearest '
+                f'{offset:+.3f} s): colour and depth are not synchronised; raise the tolerance '
+                f"or enable the driver's frame sync")
