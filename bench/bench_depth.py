@@ -27,7 +27,7 @@ Part 3: ms per 640x480 frame: decoding a 16UC1 message, locate_people (with the 
 engine's regions already do), measure_people (labels given), the PointCloud2, for no person,
 one person at 1.5 m, one at 0.8 m (116k px) and three people.
 
-    .venv/bin/python bench/bench_depth.py [--seeds 5] [--repeat 50]
+    .venv/bin/python -m bench.bench_depth [--seeds 5] [--repeat 50]
 
 Numbers are printed, never asserted (test/test_people_3d.py asserts the geometry). Report the
 load (``uptime``) with the timings.
@@ -35,20 +35,18 @@ load (``uptime``) with the timings.
 
 import argparse
 import os
-import pathlib
-import sys
 
+from bench.paths import load_test_helper
+from bench.timing import median_ms
 import numpy as np
+from person_segmentation.engine.people_3d import (DepthSettings, label_people, locate_people,
+                                                  measure_people)
+from person_segmentation.media.depth_image import depth_fields_to_array
+from person_segmentation.node.cloud_message import xyz_cloud
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / 'test'))  # the tests' synthetic scenes
-from depth_scenes import INTRINSICS, render, silhouette  # noqa: E402, I100
-from person_segmentation.engine.people_3d import (DepthSettings, label_people,  # noqa: E402
-                                                  locate_people, measure_people)
-from person_segmentation.media.depth_image import depth_fields_to_array  # noqa: E402
-from person_segmentation.node.cloud_message import xyz_cloud  # noqa: E402
-from timing import median_ms  # noqa: E402
+depth_scenes = load_test_helper('depth_scenes')
+INTRINSICS, render = depth_scenes.INTRINSICS, depth_scenes.render
+silhouette = depth_scenes.silhouette
 
 DISTANCES = (0.5, 0.8, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0)
 SPOILED = {'bleed': 3, 'dropout': 0.1, 'dark_patch': True, 'noise': 1.0}

@@ -42,6 +42,7 @@ from bench.paths import REPO_ROOT, SHARED
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
+from person_segmentation import names
 from person_segmentation.media.image_conversion import array_to_fields
 from person_segmentation.node import qos
 import rclpy
@@ -67,19 +68,23 @@ def load_frame(width: int, height: int) -> np.ndarray:
     return np.ascontiguousarray(rgb[top:top + height, left:left + width])
 
 
+def node_executable():
+    """Return the node's executable next to this Python (the venv's), else its start module."""
+    script = pathlib.Path(sys.executable).parent / names.NODE_EXECUTABLE
+    return [str(script)] if script.exists() else [sys.executable, '-m',
+                                                  'person_segmentation.node.main']
+
+
 def node_command(model: str, threads: int, backend: str = 'auto', device: str = 'auto'):
     """
-    Return the node command line (console script next to this Python, else python -m).
+    Return the node command line (``node_executable`` with its parameters).
 
     ``model`` is a model name, or ``preset:NAME`` for the node's preset parameter.
     """
-    script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
-    command = [str(script)] if script.exists() else [sys.executable, '-m',
-                                                     'person_segmentation.node.main']
     kind, _, name = model.rpartition(':')
     choice = f'preset:={name}' if kind == 'preset' else f'model:={model}'
-    return command + ['--ros-args', '-p', choice, '-p', f'threads:={threads}',
-                      '-p', f'backend:={backend}', '-p', f'device:={device}']
+    return node_executable() + ['--ros-args', '-p', choice, '-p', f'threads:={threads}',
+                                '-p', f'backend:={backend}', '-p', f'device:={device}']
 
 
 def rss_mb(pid: int) -> float:

@@ -34,19 +34,17 @@ answered at 30 Hz, i.e. 98.3 % of the rate; RSS growth from the first row to the
 the node dies (its exit status and last lines are shown). --json writes everything, rewritten
 after every row.
 
-    .venv/bin/python bench/bench_soak.py --minutes 10
-    .venv/bin/python bench/bench_soak.py --minutes 10 --no-profile --size 1280x720 --compressed
-    .venv/bin/python bench/bench_soak.py --minutes 60 --json soak_60min.json
+    .venv/bin/python -m bench.bench_soak --minutes 10
+    .venv/bin/python -m bench.bench_soak --minutes 10 --no-profile --size 1280x720 --compressed
+    .venv/bin/python -m bench.bench_soak --minutes 60 --json soak_60min.json
 
 Numbers are printed, never asserted. Report the load average (printed) with them.
 """
 
 import argparse
-import ast
 import bisect
 import json
 import os
-import pathlib
 import random
 import signal
 import sys
@@ -54,7 +52,8 @@ import threading
 import time
 from typing import List, Optional, Tuple
 
-from bench_node import load_frame, REPO, rss_mb, SHARED
+from bench.bench_node import load_frame, node_executable, rss_mb
+from bench.paths import load_test_helper, REPO_ROOT, SHARED
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
@@ -66,34 +65,12 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CompressedImage, Image
 
-sys.path.insert(0, str(REPO / 'test'))  # the node process helper the hostile-input bench uses
-from node_output import NodeProcess  # noqa: E402,I100
+NodeProcess = load_test_helper('node_output').NodeProcess
 
-PROFILE = REPO / 'config' / names.FASTDDS_PROFILE_FILE
+PROFILE = REPO_ROOT / 'config' / names.FASTDDS_PROFILE_FILE
 MIN_FPS_SHARE = 29.5 / 30.0  # every row answers at least this share of the camera rate
 MAX_RSS_GROWTH_MB = 20.0
 P99_FLAT = 1.5  # no row's p99 above this many times the median row's
-
-
-def node_command() -> List[str]:
-    """
-    Return the command that runs the node, as setup.py declares its console script.
-
-    The installed script next to this Python when there is one, else the entry point it names
-    (``module:function``) through ``python -c``, so a renamed module is followed.
-    """
-    script = pathlib.Path(sys.executable).parent / names.NODE_EXECUTABLE
-    if script.exists():
-        return [str(script)]
-    tree = ast.parse((REPO / 'setup.py').read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            name, _, target = node.value.partition('=')
-            if name.strip() == names.NODE_EXECUTABLE and ':' in target:
-                module, function = target.strip().split(':')
-                return [sys.executable, '-c',
-                        f'import sys; from {module} import {function}; sys.exit({function}())']
-    raise RuntimeError(f'setup.py declares no console script {names.NODE_EXECUTABLE}')
 
 
 def process_counts(pid: int) -> dict:
@@ -447,12 +424,12 @@ def main(argv=None) -> int:
     else:
         os.environ.pop('FASTDDS_DEFAULT_PROFILES_FILE', None)
     env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO), env.get('PYTHONPATH')]))
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get('PYTHONPATH')]))
     env['PYTHONUNBUFFERED'] = '1'
     if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
         env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
-    command = node_command() + ['--ros-args', '-p',
-                                f'input_compressed:={str(args.compressed).lower()}']
+    command = node_executable() + ['--ros-args', '-p',
+                                   f'input_compressed:={str(args.compressed).lower()}']
     msg = frame_message(load_frame(args.width, args.height), args.compressed, args.jpeg_quality)
     payload = len(msg.data)
     print(f'soak: {args.width}x{args.height} {"JPEG" if args.compressed else "bgr8"} '
