@@ -33,10 +33,19 @@ FASTDDS_PROFILE_FILE = 'fastdds_large_images.xml'
 
 # The node's outputs, each published as ``~/<name>`` (in the node's private namespace, so a
 # namespace or a node-name remap moves them all). Every module that subscribes to, records or
-# publishes them uses these names.
-MASK = 'mask'  # sensor_msgs/Image mono8
-OVERLAY = 'overlay'  # sensor_msgs/Image bgr8
-PROBABILITY = 'probability'  # sensor_msgs/Image mono8 or 32FC1
-PERSON_DETECTED = 'person_detected'  # std_msgs/Bool
-PERSONS = 'persons'  # vision_msgs/Detection2DArray (where vision_msgs is installed)
-OUTPUTS = (MASK, OVERLAY, PROBABILITY, PERSON_DETECTED, PERSONS)
+# publishes them uses these names; a new output added to OUTPUT_TYPES is also subscribed to
+# and recorded by ``replay --output-bag`` and recorded by the bag-replay launch.
+MASK = 'mask'  # mono8
+OVERLAY = 'overlay'  # bgr8
+PROBABILITY = 'probability'  # mono8, or 32FC1
+PERSON_DETECTED = 'person_detected'
+PERSONS = 'persons'  # where vision_msgs is installed
+#: output name -> its ROS message type (package/msg/Type)
+OUTPUT_TYPES = {
+    MASK: 'sensor_msgs/msg/Image',
+    OVERLAY: 'sensor_msgs/msg/Image',
+    PROBABILITY: 'sensor_msgs/msg/Image',
+    PERSON_DETECTED: 'std_msgs/msg/Bool',
+    PERSONS: 'vision_msgs/msg/Detection2DArray',
+}
+OUTPUTS = tuple(OUTPUT_TYPES)

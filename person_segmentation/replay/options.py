@@ -43,6 +43,10 @@ class ReplayOptions:
     rate: float = 1.0  # realtime only: playback speed multiplier
     node: str = SUBPROCESS
     input_topic: str = '/replay/image'
+    #: publish the depth recorded with the frames (an RGB-D bag) on these topics
+    depth: bool = False
+    depth_topic: str = '/replay/depth/image'
+    depth_info_topic: str = '/replay/depth/camera_info'
     #: e.g. preset, model, backend, device; what is not given keeps the node's default
     node_parameters: Dict[str, object] = field(default_factory=dict)
     #: variables the replay's process and the node get before they start ROS, e.g. the Fast
@@ -52,6 +56,9 @@ class ReplayOptions:
     retry_after: float = 10.0  # lossless: republish a frame without output after this many s
     frame_timeout: float = 60.0  # lossless: give up on a frame after this many s
     drain_idle: float = 3.0  # realtime: stop waiting for outputs after this long without any
+    #: after the last result, wait for extra outputs (not every frame has them) this long
+    #: after the last output of any kind
+    extras_idle: float = 0.5
 
     def __post_init__(self):
         """Reject impossible values early, with the option's name."""
