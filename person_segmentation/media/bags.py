@@ -314,7 +314,29 @@ def _topics(reader: AnyReader) -> List[ImageTopic]:
     return [ImageTopic(name, msgtype, count) for (name, msgtype), count in counts.items()]
 
 
-class BagImageSource:
+class _OpenBag:
+    """A bag open for reading, closed by ``close`` or at the end of a ``with`` block."""
+
+    path: pathlib.Path
+    _reader: Optional[AnyReader]
+
+    def close(self) -> None:
+        """Close the bag."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def __enter__(self):
+        """Return self."""
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        """Close the bag."""
+        self.close()
+        return False
+
+
+class BagImageSource(_OpenBag):
     """
     Frames of one image topic of a bag, decoded to BGR, in recording order.
 
@@ -377,21 +399,6 @@ class BagImageSource:
                 raise BagError(f'message {index} on {self.topic} in {self.path}: {err}') from None
             yield BagFrame(index, stamp_ns, bgr, msg.header.frame_id)
 
-    def close(self) -> None:
-        """Close the bag."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
-    def __enter__(self) -> 'BagImageSource':
-        """Return self."""
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        """Close the bag."""
-        self.close()
-        return False
-
 
 class RawMessage(NamedTuple):
     """A message as stored (CDR bytes, which rclpy publishes as they are) and its stamp."""
@@ -402,7 +409,7 @@ class RawMessage(NamedTuple):
     data: bytes
 
 
-class BagTopicStream:
+class BagTopicStream(_OpenBag):
     """
     The messages of some topics of a bag (e.g. depth and camera_info), undecoded, in bag order.
 
@@ -424,18 +431,3 @@ class BagTopicStream:
             header = _deserialize(self._reader, raw, conn, self.path).header
             yield RawMessage(conn.topic, conn.msgtype, stamp_to_ns(header.stamp) or bag_time_ns,
                              bytes(raw))
-
-    def close(self) -> None:
-        """Close the bag."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
-    def __enter__(self) -> 'BagTopicStream':
-        """Return self."""
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        """Close the bag."""
-        self.close()
-        return False
