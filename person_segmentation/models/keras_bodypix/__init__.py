@@ -18,8 +18,8 @@ BodyPix 2.0 (MobileNetV1, person mask + 24 body parts) in plain Keras 3, from it
 ``read_tflite_bodypix(path)`` reads the weights and structure of the shipped uint8 file
 strictly (``weights_tflite``); ``build_bodypix(weights, height, width)`` builds the Keras
 network for one input size (``builder``), equal to LiteRT up to integer rounding
-(test/test_models_keras_bodypix.py). Keras layers and ``keras.ops`` only, so TensorFlow, JAX
-and PyTorch all run it.
+(test/test_models_keras_bodypix.py). Keras layers and ``keras.ops`` only (tested on TensorFlow
+and JAX).
 """
 
 from person_segmentation.models.keras_bodypix.builder import (

@@ -17,16 +17,17 @@ Build BodyPix as a Keras 3 functional model from the weights of its .tflite file
 
 The graph is replayed op by op as ``read_tflite_bodypix`` found it: normalisation (the input's
 quantisation), the input PAD, every convolution with TFLite's SAME padding made explicit where
-it is not symmetric-for-sure (strided convolutions: TensorFlow puts the odd zero after, which
-Keras' 'same' does not promise on every backend), each output clamped to the range the graph
-clamps it to (ReLU6 in the backbone, each head's int8 range), the heads joined as the graph
-joins them. Only Keras layers and ``keras.ops``, so TensorFlow, JAX and PyTorch all run it.
+Keras' 'same' could pad otherwise (strided convolutions: TFLite puts an odd zero after; Keras
+promises nothing there on every backend), each output clamped to the range the graph clamps it
+to (ReLU6 in the backbone, each head's int8 range), the heads joined as the graph joins them.
+Only Keras layers and ``keras.ops``: tested on TensorFlow and JAX.
 
 ``quantise`` (default) also rounds every convolution's output to its int8 step, as the graph
 stores it: LiteRT's integer kernels then differ from Keras only where a value lies on a rounding
-boundary, and the person logits stay within about 1.5 % of their range of LiteRT's instead of
-about 5 % in plain float (DAVIS, 640x480; test/test_models_keras_bodypix.py). The rounding costs
-nothing measurable on a CPU; ``quantise=False`` gives the plain float network.
+boundary, and the person logits stay within 2 % of their range of LiteRT's instead of 8 % in
+plain float (all 250 DAVIS frames at 480x640; test/test_models_keras_bodypix.py). The rounding is a
+multiply, round and multiply per convolution (about 10 % of the CPU time at 640x480,
+bench/bench_keras_bodypix.py); ``quantise=False`` gives the plain float network.
 """
 
 import math
