@@ -27,24 +27,18 @@ lead needs to know what it costs on a CPU, where LiteRT stays the backend. Per i
 
 The input is a real DAVIS frame resized to the size (a random one when ../shared is absent)::
 
-    .venv/bin/python bench/bench_keras_bodypix.py [--sizes 480x640 720x1280] [--batch 4]
-    KERAS_BACKEND=jax python bench/bench_keras_bodypix.py --precision float16   # on a GPU
+    .venv/bin/python -m bench.bench_keras_bodypix [--sizes 480x640 720x1280] [--batch 4]
+    KERAS_BACKEND=jax python -m bench.bench_keras_bodypix --precision float16   # on a GPU
 """
 
 import argparse
 import functools
 import os
-import pathlib
-import sys
 
+from bench import davis
+from bench.timing import median_ms
 import cv2
 import numpy as np
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / 'bench'))
-import davis  # noqa: E402,I100
-from timing import median_ms  # noqa: E402
 
 BODYPIX = 'bodypix_mobilenet_v1_075_720_1280_16_quant.tflite'
 
