@@ -475,7 +475,8 @@ def test_warnings_and_errors_both_reach_the_log_in_any_order(harness, photo):
     good = rgb_to_fields(photo[:48, :64], 'rgb8')
     _publish_counted(harness, dict(good, encoding='rgb7'), 'severity_1')
     failed = _count(harness, 'failed')
-    harness.node._on_worker_error(RuntimeError('injected fault'))  # what the worker calls
+    # what the worker's frames report when the engine raises
+    harness.node._on_camera_error(harness.node.pipelines[0], RuntimeError('injected fault'))
     _publish_counted(harness, dict(good, encoding='yuv422', width=63, step=126), 'severity_2')
     assert _count(harness, 'failed') == failed + 1  # only the injected error, not the warning
     assert harness.wait(lambda: harness.log_lines('injected fault', Log.ERROR)

@@ -39,7 +39,7 @@ from person_segmentation.node import main as node_main
 from person_segmentation.node import messages, qos
 from person_segmentation.node import parameters as node_parameters
 from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
-from person_segmentation.node.frame_worker import FrameWorker, LatestFrameSlot
+from person_segmentation.node.frame_worker import FrameWorker, LatestFrames
 from person_segmentation.node.parameters import Settings
 from person_segmentation.node.pipeline import FramePipeline, Outputs
 from person_segmentation.node.qos import choose_reliability
@@ -63,25 +63,29 @@ def _wait(predicate, timeout=5.0):
 
 
 def test_slot_keeps_only_the_newest_item():
-    slot = LatestFrameSlot()
+    slot = LatestFrames()
     assert slot.put(1) is False
     assert slot.put(2) is True  # 1 was never taken: dropped
-    assert slot.take(0.1) == (True, 2)
-    assert slot.take(0.01) == (False, None)
+    assert slot.take(0.1) == [(0, 2)]
+    assert slot.take(0.01) == []
+    slot.put(3)
     slot.close()
-    assert slot.take(10.0) == (False, None)  # returns at once once closed
+    started = time.monotonic()
+    assert slot.take(10.0) == []  # returns at once once closed, leaving what waits
+    assert time.monotonic() - started < 5.0
 
 
 def test_worker_processes_the_newest_frame_and_counts_drops():
     release = threading.Event()
     processed, drops = [], []
 
-    def process(item):
+    def process(batch):
+        ((stream, item),) = batch
         if item == 0:
             release.wait(5.0)  # busy with frame 0 while 1..99 arrive
         processed.append(item)
 
-    worker = FrameWorker(process, on_drop=lambda: drops.append(1))
+    worker = FrameWorker(process, on_drop=drops.append)
     try:
         worker.submit(0)
         assert _wait(lambda: not worker.idle() and processed == [] and _slot_empty(worker))
@@ -92,19 +96,20 @@ def test_worker_processes_the_newest_frame_and_counts_drops():
         release.set()
         assert _wait(worker.idle)
         assert processed == [0, 99]
-        assert len(drops) == 98
+        assert drops == [0] * 98
     finally:
         assert worker.stop(5.0)
 
 
 def _slot_empty(worker):
-    return not worker._slot.pending()
+    return not worker.pending()
 
 
 def test_worker_survives_errors_and_stops_cleanly():
     errors, processed = [], []
 
-    def process(item):
+    def process(batch):
+        ((_, item),) = batch
         if item == 'bad':
             raise RuntimeError('boom')
         processed.append(item)
