@@ -31,7 +31,7 @@ import time
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 from image_encoders import rgb_to_fields
-from lifecycle_msgs.msg import State, Transition
+from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 import numpy as np
 from person_segmentation import Segmenter
@@ -89,7 +89,7 @@ class Robot:
         self.camera.publish(image_message(fields, frame_id, stamp))
 
     def node_status(self):
-        """The latest /diagnostics status of the node itself (waits for one)."""
+        """Wait for the latest /diagnostics status of the node itself; return it and its table."""
         name = f'{self.out[1:]}: node'
         found = []
 
@@ -101,7 +101,7 @@ class Robot:
         return found[-1], {kv.key: kv.value for kv in found[-1].values}
 
     def fresh_node_status(self):
-        """A node status published after now."""
+        """Return a node status published after now."""
         with self.peer.lock:
             self.peer.received['diagnostics'].clear()
         return self.node_status()
@@ -109,10 +109,11 @@ class Robot:
     def log_lines(self, text):
         name = self.out[1:].replace('/', '.')
         with self.peer.lock:
-            return [m.msg for m in self.peer.received['rosout'] if m.name == name and text in m.msg]
+            return [m.msg for m in self.peer.received['rosout']
+                    if m.name == name and text in m.msg]
 
     def answered(self, fields, prefix):
-        """Publish small frames until one is answered (outputs and DDS matched)."""
+        """Send small frames until the node answers one: outputs and DDS matched."""
         for index in range(30):
             frame_id = f'{prefix}_{index}'
             self.publish(fields, frame_id)

@@ -46,8 +46,8 @@ HEARTBEAT_TIMEOUT = 4.0
 #: bondcpp's subscription depth (bondpy's is 1: see the module docstring)
 SUBSCRIPTION_DEPTH = 100
 #: what the log says where bondpy is missing
-NO_BONDPY = ("bondpy is not installed: no bond with nav2's lifecycle_manager (give it "
-             "bond_timeout: 0.0; docs/node.md, Lifecycle)")
+NO_BONDPY = ('bondpy is not installed: no bond with the lifecycle manager (give the nav2 '
+             'lifecycle_manager bond_timeout: 0.0; docs/node.md, Lifecycle)')
 
 _server_bond_class: Any = None
 

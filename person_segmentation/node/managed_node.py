@@ -163,7 +163,7 @@ class ManagedPersonSegmentationNode(LifecycleNodeMixin, PersonSegmentationNode):
         return super().on_shutdown(state)
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """A transition raised: release everything and go back to unconfigured."""
+        """Release everything after a transition raised, and go back to unconfigured."""
         self._log.error(f'a transition failed in state {state.label}: releasing everything')
         self._break_bond()
         self._deactivate()
@@ -216,8 +216,8 @@ def lifecycle_requested(**kwargs) -> bool:
     overrides the real node will get. A value of the wrong type reads as false, and the node
     itself then refuses it with rclpy's message.
     """
-    probe = Node(names.NODE_NAME, **{**kwargs, 'start_parameter_services': False,
-                                      'enable_rosout': False})
+    options = {**kwargs, 'start_parameter_services': False, 'enable_rosout': False}
+    probe = Node(names.NODE_NAME, **options)
     try:
         spec = parameters.BY_NAME['lifecycle']
         return bool(probe.declare_parameter(spec.name, spec.default,

@@ -169,7 +169,7 @@ def _camera_table(snapshot: Mapping[str, float], input_topic: str,
 
 
 def _engine_table(segmenter, threads: int) -> Dict[str, str]:
-    """What runs: preset, model, backend, device, why that backend, threads."""
+    """Say what runs: preset, model, backend, device, why that backend, threads."""
     backend = segmenter.backend
     return {
         'preset': segmenter.preset.name if segmenter.preset else 'none (model)',

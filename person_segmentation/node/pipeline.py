@@ -136,7 +136,7 @@ class FramePipeline:
 
     @staticmethod
     def _timestamp(ready: _Ready) -> float:
-        """The engine's time of a frame: its stamp, else its arrival (node clock)."""
+        """Return the engine's time of a frame: its stamp, else its arrival (node clock)."""
         return ready.stamp if ready.stamp > 0.0 else ready.frame.received
 
     def finish(self, ready: _Ready, result: SegmentationResult) -> None:

@@ -99,7 +99,7 @@ class PersonSegmentationNode(Node):
             raise
 
     def _start(self) -> None:
-        """The plain node configures and activates itself at once."""
+        """Configure and activate at once (the plain node)."""
         self._configure()
         self._activate()
 
@@ -212,8 +212,8 @@ class PersonSegmentationNode(Node):
         if len(kinds) == 1 and not kinds[0][2]:
             inputs = f'input {kinds[0][0]} ({kinds[0][1]}, '
         else:
-            inputs = 'inputs ' + '; '.join(f'{topic} ({kind}) -> ~/{name}/'
-                                          for topic, kind, name in kinds) + ' ('
+            inputs = 'inputs ' + '; '.join(
+                f'{topic} ({kind}) -> ~/{name}/' for topic, kind, name in kinds) + ' ('
         batching = ', batched' if self._batched else ''
         self._log.info(f'{self._segmenter.describe()} ({self._segmenter.backend.selection}); '
                        f'{inputs}qos_reliability={settings.qos_reliability}{batching})')
@@ -394,7 +394,7 @@ class PersonSegmentationNode(Node):
         self._pipelines[stream].stats.on_dropped()
 
     def _serve(self, batch: Batch) -> None:
-        """The worker's turn: the cameras' waiting frames through the one engine."""
+        """Take the worker's turn: the cameras' waiting frames through the one engine."""
         process_together([(self._pipelines[stream], frame) for stream, frame in batch],
                          self._batched, self._on_camera_error)
 
@@ -413,11 +413,11 @@ class PersonSegmentationNode(Node):
 
     # ------------------------------------------------------------------ diagnostics
     def _state(self) -> str:
-        """The node's state on /diagnostics (the managed node's lifecycle state)."""
+        """Return the node's state on /diagnostics (the managed node's lifecycle state)."""
         return messages.RUNNING
 
     def _problem(self) -> str:
-        """What is wrong with the node itself, for /diagnostics ('' when nothing)."""
+        """Return what is wrong with the node itself, for /diagnostics ('' when nothing)."""
         return ''
 
     def diagnostic_statuses(self) -> list:
