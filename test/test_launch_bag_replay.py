@@ -190,8 +190,9 @@ def test_unknown_names_unlike_any_argument_are_warned_about(raw_bag):
     config = BagReplayConfig.from_configurations({'bag': str(raw_bag), 'robot': 'r1'})
     assert config.warnings == ("ignoring robot:='r1': not an argument of bag_replay.launch.py "
                                '(its arguments: bag, rate, loop, start_offset, image_topic, '
-                               'images, model, params_file, record, record_output, record_storage, '
-                               'record_topics, viewer, viewer_topic, fastdds_profiles_file)',)
+                               'images, model, params_file, record, record_output, '
+                               'record_storage, record_topics, viewer, viewer_topic, '
+                               'fastdds_profiles_file)',)
 
 
 def test_bag_without_image_topic_or_metadata(tmp_path, raw_bag):

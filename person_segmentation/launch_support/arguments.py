@@ -65,7 +65,7 @@ def parse_float(name: str, value: str, minimum: float, strict: bool) -> float:
 
 def parse_list(name: str, value: str) -> List[str]:
     """
-    A list argument: ``[/a, /b]`` (YAML, as ``-p`` takes it), or names separated by commas.
+    Parse a list argument: ``[/a, /b]`` (YAML, as ``-p`` takes it), or names and commas.
 
     Empty: []. Each item must be a non-empty string without spaces.
     """

@@ -107,7 +107,7 @@ def output_topics(argument: str, name: str, cameras: int = 0) -> List[str]:
 
 def bag_cameras(bag: pathlib.Path, images: str) -> Tuple[str, ...]:
     """
-    The image topics of the cameras to play (``images:=all`` or a list), checked in the bag.
+    Return the image topics of the cameras to play (``images:=all`` or a list), checked.
 
     The node takes a topic ending in /compressed for a CompressedImage one (image_transport's
     naming), so a compressed topic named otherwise cannot be served this way.

@@ -39,15 +39,15 @@ LAUNCH_ARGUMENTS: Tuple[LaunchArgument, ...] = (
                    'the params file sets input_compressed: true.'),
     LaunchArgument('images', '',
                    'Image topics of several cameras served by one node with one model, e.g. '
-                   "[/front/image_raw, /rear/image_raw] (a topic ending in /compressed is a "
-                   "CompressedImage one); camera i publishes under ~/camera_<i>/. Empty: the "
-                   "one camera of image:=."),
+                   '[/front/image_raw, /rear/image_raw] (a topic ending in /compressed is a '
+                   'CompressedImage one); camera i publishes under ~/camera_<i>/. Empty: the '
+                   'one camera of image:=.'),
     LaunchArgument('cameras', '',
                    'Names of the cameras in images, e.g. [front, rear]: camera i then publishes '
                    'under ~/<name>/; empty: camera_0, camera_1, ...'),
     LaunchArgument('lifecycle', '',
                    'true: a managed (lifecycle) node, unconfigured until a lifecycle manager or '
-                   "ros2 lifecycle set configures and activates it; false: a plain node; empty: "
+                   'ros2 lifecycle set configures and activates it; false: a plain node; empty: '
                    "the params file's (plain by default)."),
     LaunchArgument('params_file', '',
                    f"Parameters YAML file; empty: the package's config/{names.PARAMS_FILE}."),
@@ -91,7 +91,7 @@ def image_remappings(image_topic: str) -> List[Tuple[str, str]]:
 
 
 def camera_parameters(images: str, cameras: str) -> Dict[str, List[str]]:
-    """The node's ``images`` and ``cameras`` parameters from those arguments (none if empty)."""
+    """Return the node's ``images`` and ``cameras`` parameters (none where not given)."""
     topics, names_ = parse_list('images', images), parse_list('cameras', cameras)
     if names_ and len(names_) != len(topics):
         raise ConfigError(f'launch argument cameras:={cameras!r} must name each of the '
