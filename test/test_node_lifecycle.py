@@ -25,6 +25,7 @@ loaded, kept and freed as the states say. All waits have timeouts.
 import os
 import pathlib
 import shutil
+import signal
 import sys
 import time
 
@@ -44,6 +45,7 @@ from rcl_interfaces.msg import Log
 import rclpy
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from node_output import NodeProcess
 from ros_helpers import image_message, Listener, NodeInContext
 from sensor_msgs.msg import Image
 
@@ -481,3 +483,35 @@ def test_a_zero_heartbeat_period_forms_no_bond(models_dir, fake_bondpy):
         assert robot.node.bond is None
     finally:
         robot.close()
+
+
+def test_the_executable_starts_managed_from_a_params_file_and_stops_cleanly(models_dir,
+                                                                          tmp_path):
+    """The one start path (node/main.py): lifecycle read from a params file before the node."""
+    script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
+    command = [str(script)] if script.exists() else [
+        sys.executable, '-m', 'person_segmentation.node.main']
+    ns = f'{NS}_process'
+    params = tmp_path / 'params.yaml'
+    params.write_text('/**:\n  ros__parameters:\n    lifecycle: true\n'
+                      '    model: deeplabv3_mnv2_257\n    threads: 1\n')
+    env = dict(os.environ, PERSON_SEGMENTATION_MODEL_DIR=str(models_dir),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(pathlib.Path(__file__).parents[1]),
+                                                        os.environ.get('PYTHONPATH')])))
+    node = NodeProcess(command + ['--ros-args', '-r', f'__ns:={ns}', '--params-file',
+                                  str(params)], env)
+    peer = Listener('process_lifecycle_peer', timeout=60.0)
+    out = f'{ns}/person_segmentation'
+    try:
+        state = peer.call(GetState, f'{out}/get_state', GetState.Request())
+        assert state is not None, '\n'.join(node.lines[-20:])
+        assert state.current_state.label == 'unconfigured'
+        response = peer.call(ChangeState, f'{out}/change_state', ChangeState.Request(
+            transition=Transition(id=Transition.TRANSITION_CONFIGURE)))
+        assert response is not None and response.success
+        node.process.send_signal(signal.SIGINT)  # Ctrl-C while inactive: a clean stop
+        assert node.process.wait(30) == 0, '\n'.join(node.lines[-20:])
+        assert not [line for line in node.lines if 'Traceback' in line]
+    finally:
+        peer.close()
+        node.stop()
