@@ -40,14 +40,14 @@ The machine's load changes the numbers: report ``uptime`` with them. Tests time 
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 from typing import Dict, List
 
-from bench.bench_node import load_frame, node_executable, rss_mb
+from bench.bench_node import (load_frame, node_executable, pss_mb, rss_mb, stop_peer,
+                              stop_processes)
 from bench.paths import REPO_ROOT, SHARED
 import cv2
 import numpy as np
@@ -60,18 +60,6 @@ from sensor_msgs.msg import Image
 
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 ONE_NODE, NODE_PER_CAMERA = 'one node', 'one node per camera'
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional set size of ``pid`` in MB (Linux smaps_rollup), NaN once it is gone."""
-    try:
-        with open(f'/proc/{pid}/smaps_rollup') as rollup:
-            for line in rollup:
-                if line.startswith('Pss:'):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float('nan')
 
 
 def camera_frames(count: int, width: int, height: int) -> List[np.ndarray]:
@@ -194,18 +182,8 @@ def run_arm(arm: str, args, frames: List[np.ndarray]) -> dict:
         time.sleep(2.0)  # the last masks
     finally:
         stop.set()
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        executor.shutdown(timeout_sec=5.0)
-        spinner.join(5.0)
-        rig.node.destroy_node()
-        rclpy.try_shutdown(context=context)
+        stop_processes(processes)
+        stop_peer(executor, spinner, rig.node, context)
     with rig.lock:
         per_camera = [len(latencies) for latencies in rig.latencies]
         every = np.array([v for latencies in rig.latencies for v in latencies]) * 1e3

@@ -30,7 +30,6 @@ import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 from image_encoders import rgb_to_fields
 import numpy as np
-from person_segmentation import Segmenter
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.media.image_conversion import fields_to_rgb, SUPPORTED_ENCODINGS
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
@@ -171,22 +170,6 @@ def _value(value):
 def _pixels(msg):
     return np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :msg.width * (
         3 if msg.encoding == 'bgr8' else 1)].reshape(msg.height, msg.width, -1).squeeze()
-
-
-@pytest.fixture(scope='module')
-def photo(davis_dir):
-    """Load a real 854x480 frame with one walking person, RGB."""
-    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-@pytest.fixture(scope='module')
-def engine(models_dir):
-    """Create the engine configured like the node, to compute the expected outputs."""
-    segmenter = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
-                          model_dir=models_dir)
-    yield segmenter
-    segmenter.close()
 
 
 @pytest.fixture(scope='module')

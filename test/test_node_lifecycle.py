@@ -29,13 +29,12 @@ import signal
 import sys
 import time
 
-import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 from image_encoders import rgb_to_fields
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
+from node_output import NodeProcess
 import numpy as np
-from person_segmentation import Segmenter
 from person_segmentation.node import lifecycle_bond
 from person_segmentation.node.managed_node import (create_node, lifecycle_requested,
                                                    ManagedPersonSegmentationNode)
@@ -45,7 +44,6 @@ from rcl_interfaces.msg import Log
 import rclpy
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from node_output import NodeProcess
 from ros_helpers import image_message, Listener, NodeInContext
 from sensor_msgs.msg import Image
 
@@ -126,20 +124,6 @@ class Robot:
     def close(self):
         self.peer.close()
         self.under_test.close()
-
-
-@pytest.fixture(scope='module')
-def photo(davis_dir):
-    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-@pytest.fixture(scope='module')
-def engine(models_dir):
-    segmenter = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
-                          model_dir=models_dir)
-    yield segmenter
-    segmenter.close()
 
 
 @pytest.fixture
@@ -485,8 +469,8 @@ def test_a_zero_heartbeat_period_forms_no_bond(models_dir, fake_bondpy):
         robot.close()
 
 
-def test_the_executable_starts_managed_from_a_params_file_and_stops_cleanly(models_dir,
-                                                                          tmp_path):
+def test_the_executable_starts_managed_from_a_params_file_and_stops_cleanly(
+        models_dir, tmp_path):
     """The one start path (node/main.py): lifecycle read from a params file before the node."""
     script = pathlib.Path(sys.executable).parent / 'person_segmentation_node'
     command = [str(script)] if script.exists() else [

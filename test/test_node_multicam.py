@@ -115,20 +115,6 @@ class Cameras(Listener):
 
 
 @pytest.fixture(scope='module')
-def photo(davis_dir):
-    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-@pytest.fixture(scope='module')
-def engine(models_dir):
-    segmenter = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
-                          model_dir=models_dir)
-    yield segmenter
-    segmenter.close()
-
-
-@pytest.fixture(scope='module')
 def running(models_dir):
     """One node serving the three cameras, and their tester."""
     under_test = NodeInContext(PersonSegmentationNode, namespace=NS,

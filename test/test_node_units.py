@@ -27,7 +27,6 @@ import pathlib
 import threading
 import time
 
-import cv2
 from diagnostic_msgs.msg import DiagnosticStatus
 from image_encoders import rgb_to_fields
 import numpy as np
@@ -566,12 +565,6 @@ def segmenter(models_dir):
     engine = Segmenter(model='deeplabv3_mnv2_257', threads=2, model_dir=models_dir)
     yield engine
     engine.close()
-
-
-@pytest.fixture(scope='module')
-def photo(davis_dir):
-    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def test_pipeline_turns_a_frame_into_every_output_without_ros(segmenter, photo):
