@@ -19,7 +19,7 @@ import time
 from typing import Callable
 
 import rclpy
-from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 
@@ -86,7 +86,7 @@ class NodeInContext:
         except BaseException:
             rclpy.shutdown(context=self.context)
             raise
-        self.executor = MultiThreadedExecutor(num_threads=3, context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         self._spinner = threading.Thread(target=self.executor.spin, daemon=True)
         self._spinner.start()

@@ -37,7 +37,7 @@ import pytest
 from rcl_interfaces.msg import Log, Parameter as ParameterMsg, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from ros_helpers import image_message, wait_until
@@ -79,7 +79,8 @@ class Harness:
         self.tester.create_subscription(Log, '/rosout', self._collector('rosout'),
                                         QoSProfile(depth=1000,
                                                    reliability=ReliabilityPolicy.RELIABLE))
-        self.executor = MultiThreadedExecutor(num_threads=3, context=self.context)
+        # one thread, as the node's process spins it (ros_helpers.NodeInContext says why)
+        self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         self.executor.add_node(self.tester)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)

@@ -635,6 +635,28 @@ def test_frames_of_several_cameras_are_batched_by_size_and_a_bad_one_costs_nothi
     assert engine.calls == [[photo.shape], [small.shape], [photo.shape]]
 
 
+@pytest.mark.parametrize('stopping', [True, False])
+def test_an_import_that_fails_after_a_ctrl_c_is_part_of_the_stop(monkeypatch, stopping):
+    # A SIGINT inside numpy's C initialisation surfaced as ImportError('PyCapsule_Import could
+    # not import module "datetime"'), naming no KeyboardInterrupt: the node exited 1 with a
+    # NumPy install notice instead of 0 (test_node_signals, at 50 ms, under load).
+    import builtins
+    real_import = builtins.__import__
+
+    def failing(name, *args, **kwargs):
+        if name == 'person_segmentation.node.managed_node':
+            raise ImportError('PyCapsule_Import could not import module "datetime"')
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, '__import__', failing)
+    monkeypatch.setattr(node_main, '_STOP', threading.Event())
+    if stopping:
+        node_main._STOP.set()
+        assert node_main._run(['person_segmentation_node']) == 0
+    else:
+        with pytest.raises(ImportError, match='PyCapsule_Import'):
+            node_main._run(['person_segmentation_node'])
+
+
 # ---------------------------------------------------------------------- command line
 @pytest.mark.parametrize('arguments, status', [
     (['--help'], 0),

@@ -106,7 +106,10 @@ def _run(argv: List[str]) -> int:
         import rclpy
         from rclpy.executors import ExternalShutdownException
     except ImportError as error:
-        if interrupted(error):
+        # A Ctrl-C inside a C extension's initialisation can surface as an ImportError that
+        # does not name the KeyboardInterrupt at all (numpy: 'PyCapsule_Import could not import
+        # module "datetime"'): after a SIGINT, any failed import is part of the stop.
+        if interrupted(error) or _STOP.is_set():
             return exit_codes.OK
         raise
     if _STOP.is_set():  # a Ctrl-C that a library swallowed while it was imported
