@@ -212,7 +212,7 @@ def shape_switching(args) -> List[dict]:
         for label, sequence in (('640x480 only', [small, small]),
                                 ('1280x720 only', [large, large]),
                                 ('640x480 and 1280x720 alternating', [small, large])):
-            ms = median_ms(lambda: [segmenter(frame) for frame in sequence], repeats=15) / 2
+            ms = median_ms(lambda: [segmenter(frame) for frame in sequence], repeats=40) / 2
             rows.append({'frames': label, 'ms per frame': ms})
     finally:
         segmenter.close()
