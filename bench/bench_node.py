@@ -87,16 +87,46 @@ def node_command(model: str, threads: int, backend: str = 'auto', device: str = 
                                 '-p', f'backend:={backend}', '-p', f'device:={device}']
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` in MB, NaN once it is gone."""
+def _proc_mb(pid: int, name: str, key: str) -> float:
+    """Read a size from /proc/<pid>/<name> (line ``key: N kB``) in MB, NaN once it is gone."""
     try:
-        with open(f'/proc/{pid}/status') as status:
-            for line in status:
-                if line.startswith('VmRSS:'):
+        with open(f'/proc/{pid}/{name}') as lines:
+            for line in lines:
+                if line.startswith(key + ':'):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
     return float('nan')
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` in MB, NaN once it is gone."""
+    return _proc_mb(pid, 'status', 'VmRSS')
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of ``pid`` in MB (shared pages split), NaN once it is gone."""
+    return _proc_mb(pid, 'smaps_rollup', 'Pss')
+
+
+def stop_processes(processes) -> None:
+    """Stop node processes as Ctrl-C does (SIGINT); kill one still running after 15 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def stop_peer(executor, spinner, node, context) -> None:
+    """Stop the bench's own ROS side: its executor and thread, node and context."""
+    executor.shutdown(timeout_sec=5.0)
+    spinner.join(5.0)
+    node.destroy_node()
+    rclpy.try_shutdown(context=context)
 
 
 class Camera:
@@ -189,16 +219,8 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
         diagnostics = camera.diagnostics or {}
     finally:
         stop.set()
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        executor.shutdown(timeout_sec=5.0)
-        spinner.join(5.0)
-        camera.node.destroy_node()
-        rclpy.try_shutdown(context=context)
+        stop_processes([process])
+        stop_peer(executor, spinner, camera.node, context)
     received = int(diagnostics.get('received frames', -1))
     return {
         'model': model, 'publisher': reliability, 'sent': sent,

@@ -80,3 +80,23 @@ def eval_videos_dir():
     if not path.is_dir():
         pytest.skip(f'eval videos not found in {path}')
     return path
+
+
+@pytest.fixture(scope='module')
+def photo(davis_dir):
+    """Load a real 854x480 frame with one walking person (DAVIS lucia), RGB (node tests)."""
+    import cv2
+
+    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(scope='module')
+def engine(models_dir):
+    """Create the engine configured like the node tests' nodes, for the expected outputs."""
+    from person_segmentation import Segmenter
+
+    segmenter = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
+                          model_dir=models_dir)
+    yield segmenter
+    segmenter.close()

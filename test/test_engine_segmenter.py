@@ -90,6 +90,59 @@ def test_smoothing_blends_frames_and_reset_forgets(segmenter, frame):
         segmenter.smoothing = 1.0
 
 
+def test_each_stream_is_smoothed_with_its_own_frames_only(segmenter, frame):
+    # Two cameras through one Segmenter: before, a camera's frame blended into the other
+    # camera's history (one smoother for all), so an empty view showed the other's person.
+    segmenter.smoothing = 0.6
+    segmenter.reset()
+    black = np.zeros_like(frame)
+    try:
+        person_first = segmenter(frame, timestamp=0.0, stream='front').probability.copy()
+        empty_view = segmenter(black, timestamp=0.01, stream='rear').probability
+        assert empty_view.max() < 0.05  # nothing of the front camera's person
+        held = segmenter(black, timestamp=0.04, stream='front').probability
+        assert held.max() > 0.05 and held.sum() < person_first.sum()  # front's own history
+        # the default stream is a stream like the others, and the same as calling without one
+        alone = Segmenter('deeplabv3_mnv2_257', threads=1, smoothing=0.6)
+        expected = [alone(image, timestamp=t).probability.copy()
+                    for image, t in ((frame, 0.0), (black, 0.04))]
+        alone.close()
+        segmenter.reset()
+        got = []
+        for image, t in ((frame, 0.0), (black, 0.04)):
+            got.append(segmenter(image, timestamp=t).probability.copy())
+            segmenter(frame, timestamp=t + 0.01, stream=1)  # another camera in between
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+        # live smoothing changes reach every stream
+        segmenter.smoothing = 0.0
+        segmenter.reset()
+        segmenter(frame, timestamp=1.0, stream='front')
+        assert segmenter(black, timestamp=1.04, stream='front').probability.max() < 0.05
+    finally:
+        segmenter.smoothing = 0.0
+        segmenter.reset()
+
+
+def test_a_batch_keeps_each_streams_smoothing_apart(models_dir, frame):
+    # segment_batch with streams: what the node does with the frames of several cameras.
+    black = np.zeros_like(frame)
+    batched = Segmenter('deeplabv3_mnv2_257', threads=1, smoothing=0.6)
+    single = Segmenter('deeplabv3_mnv2_257', threads=1, smoothing=0.6)
+    try:
+        results = batched.segment_batch([frame, black], [0.0, 0.0], streams=['a', 'b'])
+        results += batched.segment_batch([black, frame], [0.04, 0.04], streams=['a', 'b'])
+        expected = [single(frame, 0.0, 'a'), single(black, 0.0, 'b'),
+                    single(black, 0.04, 'a'), single(frame, 0.04, 'b')]
+        for got, want in zip(results, expected):
+            assert np.array_equal(got.probability, want.probability)
+        assert results[1].probability.max() < 0.05  # b never saw a person
+        with pytest.raises(ValueError, match='streams'):
+            batched.segment_batch([frame, black], streams=['a'])
+    finally:
+        batched.close()
+        single.close()
+
+
 def test_regions_describe_the_person(segmenter, frame):
     segmenter.reset()
     out = segmenter(frame)

@@ -22,7 +22,7 @@ shares are worked out by hand in each test: lost share = 1 - arrival rate x came
 
 import numpy as np
 from person_segmentation.node.input_loss import (camera_period, InputLossDetector,
-                                                 InputLossSettings)
+                                                 InputLossLimits)
 import pytest
 
 T = 1.0 / 30.0  # a 30 Hz camera
@@ -252,7 +252,7 @@ def test_loss_between_the_thresholds_keeps_the_level():
 
 def test_settings_change_the_judgement():
     frames = [(START + i * T, START + i * 0.1) for i in range(100)]  # 2/3 lost
-    strict = InputLossDetector(InputLossSettings(warn_share=0.7, clear_share=0.5))
+    strict = InputLossDetector(InputLossLimits(warn_share=0.7, clear_share=0.5))
     assert first_warn(feed(frames, strict), START) is None
-    quick = InputLossDetector(InputLossSettings(hold=1.0))
+    quick = InputLossDetector(InputLossLimits(hold=1.0))
     assert first_warn(feed(frames, quick), START) <= 2.0

@@ -112,6 +112,45 @@ def test_rate_loop_offset_model_record_and_viewer(raw_bag, tmp_path):
     assert f'node parameters: {params} (params_file:=)' in config.notes
 
 
+@pytest.fixture
+def cameras_bag(tmp_path):
+    return _bag(tmp_path / 'cameras', [
+        ('/front/image_raw', bags.IMAGE_TYPE, 3),
+        ('/front/image_raw/compressed', bags.COMPRESSED_IMAGE_TYPE, 3),
+        ('/rear/image_raw/compressed', bags.COMPRESSED_IMAGE_TYPE, 2),
+        ('/side/image_raw', bags.IMAGE_TYPE, 1), ('/flag', bags.BOOL_TYPE, 1)])
+
+
+@pytest.mark.parametrize('images, cameras', [
+    ('all', ('/front/image_raw', '/rear/image_raw/compressed', '/side/image_raw')),
+    ('[/side/image_raw, /front/image_raw/compressed]',
+     ('/side/image_raw', '/front/image_raw/compressed')),
+])
+def test_several_cameras_of_a_bag_play_through_one_node(cameras_bag, tmp_path, images, cameras):
+    config = BagReplayConfig.from_configurations({
+        'bag': str(cameras_bag), 'images': images, 'record': 'true',
+        'record_topics': 'mask /diagnostics', 'record_output': str(tmp_path / 'out')})
+    assert config.images == cameras
+    assert config.play_command()[-len(cameras) - 1:] == ['--topics', *cameras]
+    assert config.node_remappings() == []  # the node subscribes to the bag's topics itself
+    assert config.node_parameters()[1] == {'use_sim_time': True, 'input_compressed': False,
+                                           'images': list(cameras)}
+    assert config.record_command()[-len(cameras) - 1:] == [
+        *(f'/person_segmentation/camera_{i}/mask' for i in range(len(cameras))), '/diagnostics']
+    assert config.viewer_arguments() == ['/person_segmentation/camera_0/overlay']
+    assert f'cameras: camera_0 = {cameras[0]}' in config.notes[0]
+
+
+@pytest.mark.parametrize('values, message', [
+    ({'images': '[/front/image_raw, /nowhere]'}, 'names /nowhere, not in'),
+    ({'images': 'all', 'image_topic': '/front/image_raw'}, 'not both'),
+    ({'images': '[/flag]'}, 'not an image topic'),
+])
+def test_bad_camera_lists_are_named(cameras_bag, values, message):
+    with pytest.raises(ConfigError, match=message):
+        BagReplayConfig.from_configurations({'bag': str(cameras_bag), **values})
+
+
 def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     bag = _bag(tmp_path / 'jpeg', [('/cam/image_raw/compressed',
                                     bags.COMPRESSED_IMAGE_TYPE, 2)])
@@ -151,8 +190,9 @@ def test_unknown_names_unlike_any_argument_are_warned_about(raw_bag):
     config = BagReplayConfig.from_configurations({'bag': str(raw_bag), 'robot': 'r1'})
     assert config.warnings == ("ignoring robot:='r1': not an argument of bag_replay.launch.py "
                                '(its arguments: bag, rate, loop, start_offset, image_topic, '
-                               'model, params_file, record, record_output, record_storage, '
-                               'record_topics, viewer, viewer_topic, fastdds_profiles_file)',)
+                               'images, model, params_file, record, record_output, '
+                               'record_storage, record_topics, viewer, viewer_topic, '
+                               'fastdds_profiles_file)',)
 
 
 def test_bag_without_image_topic_or_metadata(tmp_path, raw_bag):

@@ -95,7 +95,27 @@ def test_arguments_map_to_remaps_namespace_sim_time_and_env(tmp_path):
                             f'Fast DDS profile of the node: {profile} (fastdds_profiles_file:=)')
 
 
+@pytest.mark.parametrize('images, cameras, lifecycle, parameters', [
+    ('[/front/image_raw, /rear/image_raw/compressed]', '', '',
+     {'images': ['/front/image_raw', '/rear/image_raw/compressed']}),
+    ('/front/image_raw,/rear/image_raw', '[front, rear]', 'true',
+     {'images': ['/front/image_raw', '/rear/image_raw'], 'cameras': ['front', 'rear'],
+      'lifecycle': True}),
+    ('', '', 'false', {'lifecycle': False}),
+    ('[]', '', '', {}),
+])
+def test_cameras_and_lifecycle_become_node_parameters(images, cameras, lifecycle, parameters):
+    launch = launch_config.node_settings({'images': images, 'cameras': cameras,
+                                          'lifecycle': lifecycle}, environ={})
+    assert launch.node['parameters'][1] == {'use_sim_time': False, **parameters}
+    assert node_parameters.validate_changes(parameters) is None
+
+
 @pytest.mark.parametrize('arguments, problem', [
+    ({'images': '[/a, [b]]'}, 'must list names'),
+    ({'images': '[/a, /b'}, 'is not a list'),
+    ({'images': '[/a, /b]', 'cameras': '[front]'}, 'must name each of the 2 images'),
+    ({'lifecycle': 'maybe'}, 'lifecycle'),
     ({'use_sim_time': 'perhaps'}, 'use_sim_time'),
     ({'namespace': '1robot'}, 'not a valid ROS namespace'),
     ({'namespace': 'a b'}, 'not a valid ROS namespace'),
@@ -123,13 +143,15 @@ def test_a_misspelt_argument_stops_the_launch_with_a_suggestion(name, meant):
 
 def test_other_unknown_names_are_warned_about_and_ignored():
     """An including launch file's own configurations are visible too: not an error."""
+    # (camera:= would now be taken for a misspelt cameras:=)
     launch = launch_config.node_settings({'image': '/front/image', 'robot_namespace': 'r1',
-                                          'camera': 'front'})
+                                          'camera_info': 'front'})
     assert launch.node['remappings'][0] == ('image', '/front/image')
     assert len(launch.warnings) == 2
     camera, robot = launch.warnings
-    assert camera.startswith("ignoring camera:='front': not an argument of "
-                             'segmentation.launch.py (its arguments: image, params_file')
+    assert camera.startswith("ignoring camera_info:='front': not an argument of "
+                             'segmentation.launch.py; did you mean cameras:=? (its arguments: '
+                             'image, images, cameras, lifecycle, params_file')
     assert "ignoring robot_namespace:='r1'" in robot and 'did you mean namespace:=?' in robot
 
 

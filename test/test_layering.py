@@ -52,6 +52,7 @@ MODELS_INTERFACE = {'person_segmentation.models.backends.base'}
 # The node's rclpy adapter and its start path; the replay tool's runner. The node's messages,
 # per-frame pipeline and parameters stay rclpy-free (testable without a ROS graph).
 ROS_ADAPTERS = {'person_segmentation.node.segmentation_node', 'person_segmentation.node.main',
+                'person_segmentation.node.managed_node',
                 'person_segmentation.replay.runner'}
 HEAVY = ('numpy', 'cv2', 'tensorflow', 'keras', 'jax', 'torch', 'ai_edge_litert', 'rosbags',
          'rclpy', 'h5py')

@@ -30,7 +30,6 @@ import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 from image_encoders import rgb_to_fields
 import numpy as np
-from person_segmentation import Segmenter
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.media.image_conversion import fields_to_rgb, SUPPORTED_ENCODINGS
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
@@ -38,7 +37,7 @@ import pytest
 from rcl_interfaces.msg import Log, Parameter as ParameterMsg, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from ros_helpers import image_message, wait_until
@@ -80,7 +79,8 @@ class Harness:
         self.tester.create_subscription(Log, '/rosout', self._collector('rosout'),
                                         QoSProfile(depth=1000,
                                                    reliability=ReliabilityPolicy.RELIABLE))
-        self.executor = MultiThreadedExecutor(num_threads=3, context=self.context)
+        # one thread, as the node's process spins it (ros_helpers.NodeInContext says why)
+        self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         self.executor.add_node(self.tester)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)
@@ -171,22 +171,6 @@ def _value(value):
 def _pixels(msg):
     return np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)[:, :msg.width * (
         3 if msg.encoding == 'bgr8' else 1)].reshape(msg.height, msg.width, -1).squeeze()
-
-
-@pytest.fixture(scope='module')
-def photo(davis_dir):
-    """Load a real 854x480 frame with one walking person, RGB."""
-    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-@pytest.fixture(scope='module')
-def engine(models_dir):
-    """Create the engine configured like the node, to compute the expected outputs."""
-    segmenter = Segmenter(model='deeplabv3_mnv2_257', preset='auto', threads=2,
-                          model_dir=models_dir)
-    yield segmenter
-    segmenter.close()
 
 
 @pytest.fixture(scope='module')
@@ -475,7 +459,8 @@ def test_warnings_and_errors_both_reach_the_log_in_any_order(harness, photo):
     good = rgb_to_fields(photo[:48, :64], 'rgb8')
     _publish_counted(harness, dict(good, encoding='rgb7'), 'severity_1')
     failed = _count(harness, 'failed')
-    harness.node._on_worker_error(RuntimeError('injected fault'))  # what the worker calls
+    # what the worker's frames report when the engine raises
+    harness.node._on_camera_error(harness.node.pipelines[0], RuntimeError('injected fault'))
     _publish_counted(harness, dict(good, encoding='yuv422', width=63, step=126), 'severity_2')
     assert _count(harness, 'failed') == failed + 1  # only the injected error, not the warning
     assert harness.wait(lambda: harness.log_lines('injected fault', Log.ERROR)

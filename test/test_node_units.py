@@ -27,7 +27,6 @@ import pathlib
 import threading
 import time
 
-import cv2
 from diagnostic_msgs.msg import DiagnosticStatus
 from image_encoders import rgb_to_fields
 import numpy as np
@@ -38,10 +37,11 @@ from person_segmentation.engine.regions import PersonRegion
 from person_segmentation.node import main as node_main
 from person_segmentation.node import messages, qos
 from person_segmentation.node import parameters as node_parameters
+from person_segmentation.node.cameras import cameras
 from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
-from person_segmentation.node.frame_worker import FrameWorker, LatestFrameSlot
+from person_segmentation.node.frame_worker import FrameWorker, LatestFrames
 from person_segmentation.node.parameters import Settings
-from person_segmentation.node.pipeline import FramePipeline, Outputs
+from person_segmentation.node.pipeline import FramePipeline, Outputs, process_together
 from person_segmentation.node.qos import choose_reliability
 from person_segmentation.node.rate_limited_log import RateLimitedLog
 from person_segmentation.node.staleness import stale_reason
@@ -63,25 +63,29 @@ def _wait(predicate, timeout=5.0):
 
 
 def test_slot_keeps_only_the_newest_item():
-    slot = LatestFrameSlot()
+    slot = LatestFrames()
     assert slot.put(1) is False
     assert slot.put(2) is True  # 1 was never taken: dropped
-    assert slot.take(0.1) == (True, 2)
-    assert slot.take(0.01) == (False, None)
+    assert slot.take(0.1) == [(0, 2)]
+    assert slot.take(0.01) == []
+    slot.put(3)
     slot.close()
-    assert slot.take(10.0) == (False, None)  # returns at once once closed
+    started = time.monotonic()
+    assert slot.take(10.0) == []  # returns at once once closed, leaving what waits
+    assert time.monotonic() - started < 5.0
 
 
 def test_worker_processes_the_newest_frame_and_counts_drops():
     release = threading.Event()
     processed, drops = [], []
 
-    def process(item):
+    def process(batch):
+        ((stream, item),) = batch
         if item == 0:
             release.wait(5.0)  # busy with frame 0 while 1..99 arrive
         processed.append(item)
 
-    worker = FrameWorker(process, on_drop=lambda: drops.append(1))
+    worker = FrameWorker(process, on_drop=drops.append)
     try:
         worker.submit(0)
         assert _wait(lambda: not worker.idle() and processed == [] and _slot_empty(worker))
@@ -92,19 +96,96 @@ def test_worker_processes_the_newest_frame_and_counts_drops():
         release.set()
         assert _wait(worker.idle)
         assert processed == [0, 99]
-        assert len(drops) == 98
+        assert drops == [0] * 98
     finally:
         assert worker.stop(5.0)
 
 
+def test_cameras_are_served_in_turn_so_none_starves():
+    # Camera 0 refills its slot before every take (a 30 Hz camera on a busy node); camera 2 has
+    # a frame now and then. Each is served within one round of the others.
+    slots = LatestFrames(streams=3)
+    served = []
+    for turn in range(30):
+        slots.put(f'fast_{turn}', 0)
+        if turn % 5 == 0:
+            slots.put(f'slow_{turn}', 2)
+        served += slots.take(0.01)
+        slots.done()
+    slow = [item for stream, item in served if stream == 2]
+    assert slow == [f'slow_{turn}' for turn in range(0, 30, 5)]  # every one, none dropped
+    assert all(served[i][0] != 2 or served[i + 1][0] == 0 for i in range(len(served) - 1))
+    # up to `most` at a time, one per camera, starting after the camera served last
+    slots.put('a', 0)
+    slots.put('b', 1)
+    slots.put('c', 2)
+    assert slots.take(0.01, most=2) in (
+        [(0, 'a'), (1, 'b')], [(1, 'b'), (2, 'c')], [(2, 'c'), (0, 'a')])
+    slots.done()
+    assert len(slots.take(0.01, most=3)) == 1 and not slots.pending()
+
+
+def test_a_worker_with_several_streams_counts_drops_per_stream():
+    release = threading.Event()
+    batches, drops = [], []
+
+    def process(batch):
+        release.wait(5.0)
+        batches.append(batch)
+
+    worker = FrameWorker(process, on_drop=drops.append, streams=2, most=2)
+    try:
+        worker.submit('first', 0)
+        assert _wait(lambda: not worker.pending())  # taken: the worker is busy with it
+        for item in range(5):
+            worker.submit(f'zero_{item}', 0)
+        worker.submit('one', 1)
+        release.set()
+        assert _wait(worker.idle)
+        assert batches == [[(0, 'first')], [(1, 'one'), (0, 'zero_4')]]  # 1's turn first
+        assert drops == [0] * 4
+    finally:
+        assert worker.stop(5.0)
+
+
+@pytest.mark.parametrize('images, names, compressed, expected', [
+    ((), (), False, [('', 'image', False)]),
+    ((), (), True, [('', 'image/compressed', True)]),
+    (('/a/image_raw', 'b/image_raw/compressed'), (), False,
+     [('camera_0', '/a/image_raw', False), ('camera_1', 'b/image_raw/compressed', True)]),
+    (('/a/image_raw', '/b/compressed'), ('front', 'rear'), True,
+     [('front', '/a/image_raw/compressed', True), ('rear', '/b/compressed', True)]),
+])
+def test_cameras_and_their_output_names(images, names, compressed, expected):
+    found = cameras(images, names, compressed)
+    assert [(c.name, c.topic, c.compressed) for c in found] == expected
+    assert [c.index for c in found] == list(range(len(expected)))
+    first = found[0]
+    assert first.output('mask') == (f'~/{first.name}/mask' if first.name else '~/mask')
+    with pytest.raises(ValueError, match='cameras must name each of the 2 images'):
+        cameras(('/a', '/b'), ('front',), False)
+
+
+@pytest.mark.parametrize('name, value, problem', [
+    ('images', ['/a/image', '/a/image'], 'lists /a/image more than once'),
+    ('images', ['/a/image', ''], 'must list image topic names'),
+    ('images', ['/a/image '], 'must list image topic names'),
+    ('cameras', ['front', '2nd'], 'letters, digits and _'),
+    ('cameras', ['front', 'front'], 'holds front more than once'),
+])
+def test_camera_lists_are_checked(name, value, problem):
+    assert problem in node_parameters.validate_changes({name: value})
+
+
 def _slot_empty(worker):
-    return not worker._slot.pending()
+    return not worker.pending()
 
 
 def test_worker_survives_errors_and_stops_cleanly():
     errors, processed = [], []
 
-    def process(item):
+    def process(batch):
+        ((_, item),) = batch
         if item == 'bad':
             raise RuntimeError('boom')
         processed.append(item)
@@ -486,12 +567,6 @@ def segmenter(models_dir):
     engine.close()
 
 
-@pytest.fixture(scope='module')
-def photo(davis_dir):
-    bgr = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / '00010.jpg'))
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
 def test_pipeline_turns_a_frame_into_every_output_without_ros(segmenter, photo):
     """The per-frame work runs on its own: real model, outputs stamped with the input header."""
     outputs = Outputs(mask=_Publisher(), probability=_Publisher(), overlay=_Publisher(0),
@@ -517,6 +592,69 @@ def test_pipeline_turns_a_frame_into_every_output_without_ros(segmenter, photo):
     pipeline.process(pipeline.frame(broken, compressed=False))
     assert pipeline.stats.snapshot(0.0)['invalid'] == 1 and len(outputs.mask.sent) == 1
     assert warnings and '(step)' in warnings[0]
+
+
+class _CountingEngine:
+    """The real Segmenter, counting the calls that reach it."""
+
+    def __init__(self, segmenter):
+        self.segmenter, self.calls = segmenter, []
+
+    def segment_batch(self, frames, timestamps, streams):
+        self.calls.append([frame.shape for frame in frames])
+        return self.segmenter.segment_batch(frames, timestamps, streams)
+
+
+def test_frames_of_several_cameras_are_batched_by_size_and_a_bad_one_costs_nothing(
+        segmenter, photo):
+    engine = _CountingEngine(segmenter)
+    settings = Settings().changed({'max_age': 0.0})
+    warnings, errors = [], []
+    pipelines = []
+    for camera in cameras(('/a', '/b', '/c', '/d'), (), False):
+        outputs = Outputs(mask=_Publisher())
+        pipelines.append(FramePipeline(engine, outputs, lambda: settings, lambda: 0.0,
+                                       RateLimitedLog(warnings.append), camera))
+    small = np.ascontiguousarray(photo[::2, ::2])
+    messages_ = [image_message(rgb_to_fields(image, 'rgb8'), f'f{index}', (5, index))
+                 for index, image in enumerate((photo, small, photo))]
+    messages_.append(image_message(dict(rgb_to_fields(photo, 'rgb8'), step=10), 'bad', (5, 9)))
+    work = [(p, p.frame(m, False)) for p, m in zip(pipelines, messages_)]
+    process_together(work, True, lambda pipeline, error: errors.append((pipeline, error)))
+    assert sorted(engine.calls) == sorted([[photo.shape, photo.shape], [small.shape]])
+    for pipeline, image, msg in zip(pipelines, (photo, small, photo), messages_):
+        (mask,) = pipeline.outputs.mask.sent
+        assert mask.header == msg.header
+        np.testing.assert_array_equal(_array(mask), segmenter(image).mask)
+    assert pipelines[3].outputs.mask.sent == [] and pipelines[3].stats.invalid == 1
+    assert warnings and warnings[0].startswith('camera_3: skipping an image (step)')
+    assert errors == []
+    # one by one where the backend does not batch, in the order given
+    engine.calls.clear()
+    process_together(work[:3], False, lambda pipeline, error: errors.append(error))
+    assert engine.calls == [[photo.shape], [small.shape], [photo.shape]]
+
+
+@pytest.mark.parametrize('stopping', [True, False])
+def test_an_import_that_fails_after_a_ctrl_c_is_part_of_the_stop(monkeypatch, stopping):
+    # A SIGINT inside numpy's C initialisation surfaced as ImportError('PyCapsule_Import could
+    # not import module "datetime"'), naming no KeyboardInterrupt: the node exited 1 with a
+    # NumPy install notice instead of 0 (test_node_signals, at 50 ms, under load).
+    import builtins
+    real_import = builtins.__import__
+
+    def failing(name, *args, **kwargs):
+        if name == 'person_segmentation.node.managed_node':
+            raise ImportError('PyCapsule_Import could not import module "datetime"')
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, '__import__', failing)
+    monkeypatch.setattr(node_main, '_STOP', threading.Event())
+    if stopping:
+        node_main._STOP.set()
+        assert node_main._run(['person_segmentation_node']) == 0
+    else:
+        with pytest.raises(ImportError, match='PyCapsule_Import'):
+            node_main._run(['person_segmentation_node'])
 
 
 # ---------------------------------------------------------------------- command line

@@ -27,7 +27,7 @@ imports rclpy.
 
 from dataclasses import dataclass, field
 import os
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -47,6 +47,8 @@ from person_segmentation.models.files import ModelFileError
 
 #: blobs smaller than this share of the frame are ignored as regions (not in the mask)
 DEFAULT_MIN_REGION_FRACTION = 1e-4
+#: the stream a frame belongs to unless the caller names one (one camera, one video)
+DEFAULT_STREAM = 0
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Segmenter:
     per person, proportional cost; a preset's further views keep their ratio to it).
     ``min_region_area`` pixels (default 0.01 % of the frame) drops specks from regions.
     ``threshold``, ``smoothing``, ``zoom`` and ``presence_rule`` may be changed between calls.
+    Frames of several cameras may share one Segmenter (one model): ``stream`` (any hashable,
+    e.g. the camera's index) keeps each camera's temporal smoothing apart.
     ``backend`` 'auto' | 'tflite' | 'keras' and ``device`` 'auto' | 'cpu' | 'gpu' | 'gpu:N':
     'auto' runs Keras on a usable GPU and LiteRT on the CPU otherwise (see
     ``models.backends.choose_backend``; ``backend.selection`` says why).
@@ -127,7 +131,10 @@ class Segmenter:
             InputPlan(8, 8, 9, 'pad', zoom=self.zoom * view_zoom)
         self.lift_dark = chosen is not None and chosen.lift_dark
         self.presence_rule = chosen.presence if chosen else PresenceRule()
-        self._smoother = TemporalSmoother(smoothing, gate=smoothing_gate)
+        self._smoothing_gate = smoothing_gate
+        #: temporal state per stream (camera): one stream's frames never blend into another's
+        self._smoothers: Dict[Hashable, TemporalSmoother] = {
+            DEFAULT_STREAM: TemporalSmoother(smoothing, gate=smoothing_gate)}
         self.threshold = threshold
         self.min_region_area = min_region_area
         self.threads = int(threads)
@@ -172,12 +179,21 @@ class Segmenter:
 
     @property
     def smoothing(self) -> float:
-        """EMA weight of the past in [0, 1); 0 = off."""
-        return self._smoother.factor
+        """EMA weight of the past in [0, 1); 0 = off (every stream's)."""
+        return self._smoothers[DEFAULT_STREAM].factor
 
     @smoothing.setter
     def smoothing(self, value: float) -> None:
-        self._smoother.factor = value
+        self._smoothers[DEFAULT_STREAM].factor = value  # validates before any stream changes
+        for smoother in self._smoothers.values():
+            smoother.factor = value
+
+    def _smoother(self, stream: Hashable) -> TemporalSmoother:
+        smoother = self._smoothers.get(stream)
+        if smoother is None:
+            smoother = self._smoothers[stream] = TemporalSmoother(self.smoothing,
+                                                                  gate=self._smoothing_gate)
+        return smoother
 
     @property
     def threshold(self) -> float:
@@ -203,8 +219,9 @@ class Segmenter:
         self._presence_rule = rule
 
     def reset(self) -> None:
-        """Forget temporal state (call between unrelated videos)."""
-        self._smoother.reset()
+        """Forget temporal state, of every stream (call between unrelated videos)."""
+        for smoother in self._smoothers.values():
+            smoother.reset()
 
     def _plan_for(self, height: int, width: int, view: int = 0) -> InputPlan:
         plan, zoom = self._plans[view], self.zoom * self._view_zooms[view]
@@ -289,38 +306,51 @@ class Segmenter:
             min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
         return mask, find_regions(mask, probability, min_area)
 
-    def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None) -> SegmentationResult:
-        """Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional)."""
-        return self._result(self._infer(self._check(rgb)), timestamp)
+    def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None,
+                 stream: Hashable = DEFAULT_STREAM) -> SegmentationResult:
+        """
+        Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional).
+
+        ``stream`` names the camera (or video) the frame comes from: smoothing blends it only
+        with that stream's earlier frames.
+        """
+        return self._result(self._infer(self._check(rgb)), timestamp, stream)
 
     def segment_batch(self, frames: Sequence[np.ndarray],
-                      timestamps: Optional[Sequence[Optional[float]]] = None
+                      timestamps: Optional[Sequence[Optional[float]]] = None,
+                      streams: Optional[Sequence[Hashable]] = None
                       ) -> List[SegmentationResult]:
         """
-        Segment consecutive frames of one size with one backend call per view, in order.
+        Segment frames of one size with one backend call per view, in order.
 
         A backend that batches frames (Keras) runs all their tiles at once, which is what makes
         a GPU's offline throughput (``backend.preferred_batch`` frames per call); LiteRT takes
         them one by one. Smoothing and presence see the frames one after the other, so the
-        results equal calling the Segmenter frame by frame. Timings are per frame.
+        results equal calling the Segmenter frame by frame. ``streams`` (default: all
+        DEFAULT_STREAM, consecutive frames of one video) names each frame's stream, so frames
+        of several cameras can share a call. Timings are per frame.
         """
         frames = [self._check(rgb) for rgb in frames]
         timestamps = list(timestamps) if timestamps is not None else [None] * len(frames)
-        if len(timestamps) != len(frames):
-            raise ValueError(f'{len(frames)} frames but {len(timestamps)} timestamps')
+        streams = list(streams) if streams is not None else [DEFAULT_STREAM] * len(frames)
+        if not len(timestamps) == len(streams) == len(frames):
+            raise ValueError(f'{len(frames)} frames but {len(timestamps)} timestamps and '
+                             f'{len(streams)} streams')
         if len(frames) <= 1 or not self.backend.batches_frames:
-            return [self(rgb, stamp) for rgb, stamp in zip(frames, timestamps)]
+            return [self(rgb, stamp, stream)
+                    for rgb, stamp, stream in zip(frames, timestamps, streams)]
         shapes = {rgb.shape for rgb in frames}
         if len(shapes) != 1:
             raise ValueError(f'a batch must hold frames of one size, got {sorted(shapes)}')
-        return [self._result(inference, stamp)
-                for inference, stamp in zip(self._infer_batch(frames), timestamps)]
+        return [self._result(inference, stamp, stream) for inference, stamp, stream
+                in zip(self._infer_batch(frames), timestamps, streams)]
 
-    def _result(self, inference: _Inference, timestamp: Optional[float]) -> SegmentationResult:
+    def _result(self, inference: _Inference, timestamp: Optional[float],
+                stream: Hashable) -> SegmentationResult:
         """Smooth, threshold, find regions and decide presence for one frame, in order."""
         times = StageTimes()
         with times.measure('postprocess'):
-            smoothed = self._smoother.update(inference.probability, timestamp)
+            smoothed = self._smoother(stream).update(inference.probability, timestamp)
             # the regions found before refinement hold unless smoothing changed the map
             found = inference.found
             mask, regions = (found if found is not None and smoothed is inference.probability

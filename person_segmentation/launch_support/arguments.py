@@ -63,6 +63,32 @@ def parse_float(name: str, value: str, minimum: float, strict: bool) -> float:
     return number
 
 
+def parse_list(name: str, value: str) -> List[str]:
+    """
+    Parse a list argument: ``[/a, /b]`` (YAML, as ``-p`` takes it), or names and commas.
+
+    Empty: []. Each item must be a non-empty string without spaces.
+    """
+    import yaml  # PyYAML ships with every ROS 2 install
+
+    text = str(value).strip()
+    if not text:
+        return []
+    try:
+        items = yaml.safe_load(text) if text.startswith('[') else text.split(',')
+    except yaml.YAMLError as error:
+        raise ConfigError(f'launch argument {name}:={value!r} is not a list: '
+                          f'{str(error).splitlines()[0]}') from None
+    if not isinstance(items, list):
+        raise ConfigError(f'launch argument {name}:={value!r} must be a list like [a, b]')
+    result = [str(item).strip() if isinstance(item, str) else item for item in items]
+    bad = [item for item in result if not isinstance(item, str) or not item
+           or any(c.isspace() for c in item)]
+    if bad:
+        raise ConfigError(f'launch argument {name}:={value!r} must list names, got {bad[0]!r}')
+    return result
+
+
 #: an undeclared name at least this similar (difflib ratio) to a declared one is a misspelling:
 #: imgae -> image (0.80), namespce -> namespace (0.94), param_file -> params_file (0.95), while
 #: names an including launch file may well have, such as robot_namespace (0.75 to namespace) or

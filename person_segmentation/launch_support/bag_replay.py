@@ -32,13 +32,14 @@ from person_segmentation import names
 from person_segmentation.launch_support import fastdds
 from person_segmentation.launch_support.arguments import (check_names, ConfigError,
                                                           LaunchArgument, parse_bool,
-                                                          parse_float)
+                                                          parse_float, parse_list)
 from person_segmentation.launch_support.config_files import (chosen_config, require_node_package,
                                                              require_package)
 from person_segmentation.launch_support.log_colours import plain_log_env
 from person_segmentation.media.bag_storage import MCAP, storage_of, STORAGES
-from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
-                                                  COMPRESSED_IMAGE_TYPE, topics_from_metadata)
+from person_segmentation.media.bag_topics import (BagTopicError, camera_topics,
+                                                  choose_image_topic, COMPRESSED_IMAGE_TYPE,
+                                                  IMAGE_TYPES, topics_from_metadata)
 
 LAUNCH_FILE = 'bag_replay.launch.py'
 
@@ -59,6 +60,11 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('image_topic', '',
                    'image topic in the bag; empty: chosen from its metadata.yaml as replay '
                    'chooses (raw Image before CompressedImage, then most messages)'),
+    LaunchArgument('images', '',
+                   "several cameras through one node: 'all' (every camera of the bag: its raw "
+                   'topic, else its compressed one) or a list of its image topics, e.g. '
+                   '[/front/image_raw, /rear/image_raw]; camera i publishes under '
+                   f'/{names.NODE_NAME}/camera_<i>/. Empty: one camera (image_topic)'),
     LaunchArgument('model', '', "model name or file; empty: the parameter file's"),
     LaunchArgument('params_file', '',
                    f'node parameter file; empty: the installed config/{names.PARAMS_FILE}'),
@@ -81,19 +87,56 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
 )
 
 
-def output_topic(argument: str, name: str) -> str:
+def output_topics(argument: str, name: str, cameras: int = 0) -> List[str]:
     """
-    Absolute topic of a node output given as ``mask`` or as an absolute name.
+    Absolute topics of a node output given as ``mask`` or as an absolute name.
 
     A relative name must be one of the node's outputs (names.OUTPUTS): ``ros2 bag record`` and
-    the viewer would otherwise wait for a topic that never comes, without a word.
+    the viewer would otherwise wait for a topic that never comes, without a word. With
+    ``cameras`` (a node serving that many) it names that output of each camera.
     """
     if name.startswith('/'):
-        return name
+        return [name]
     if name not in names.OUTPUTS:
         raise ConfigError(f'launch argument {argument}: {name!r} is not an output of the node '
                           f'({", ".join(names.OUTPUTS)}); give other topics as absolute names')
-    return f'/{names.NODE_NAME}/{name}'
+    if cameras:
+        return [f'/{names.NODE_NAME}/camera_{index}/{name}' for index in range(cameras)]
+    return [f'/{names.NODE_NAME}/{name}']
+
+
+def bag_cameras(bag: pathlib.Path, images: str) -> Tuple[str, ...]:
+    """
+    Return the image topics of the cameras to play (``images:=all`` or a list), checked.
+
+    The node takes a topic ending in /compressed for a CompressedImage one (image_transport's
+    naming), so a compressed topic named otherwise cannot be served this way.
+    """
+    try:
+        topics = topics_from_metadata(bag)
+    except BagTopicError as err:
+        raise ConfigError(str(err)) from None
+    if images.strip() == 'all':
+        chosen = camera_topics(topics)
+        if not chosen:
+            raise ConfigError(f'{bag} has no image topic; its topics: '
+                              f'{", ".join(sorted(t.name for t in topics)) or "none"}')
+    else:
+        by_name = {t.name: t for t in topics}
+        listed = parse_list('images', images)
+        missing = [name for name in listed if name not in by_name]
+        if missing:
+            raise ConfigError(f'images:= names {", ".join(missing)}, not in {bag} (its image '
+                              f'topics: {", ".join(t.name for t in camera_topics(topics))})')
+        chosen = [by_name[name] for name in listed]
+    for topic in chosen:
+        if topic.msgtype == COMPRESSED_IMAGE_TYPE and not topic.name.endswith('/compressed'):
+            raise ConfigError(f'{topic.name} holds CompressedImage messages but does not end '
+                              'in /compressed, which is how the node tells them apart: replay '
+                              'it alone with image_topic:=')
+        if topic.msgtype not in IMAGE_TYPES:
+            raise ConfigError(f'{topic.name} is not an image topic ({topic.msgtype})')
+    return tuple(topic.name for topic in chosen)
 
 
 def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
@@ -124,6 +167,8 @@ class BagReplayConfig:
     viewer: bool
     viewer_topic: str
     fastdds_profiles_file: str = ''
+    #: several cameras through one node (images:=): their topics; () for the one image_topic
+    images: Tuple[str, ...] = ()
     #: environment of every process started, so that their log lines stay plain in a file
     log_env: Dict[str, str] = field(default_factory=dict)
     #: the files and topic used (one line each), for the launch's log
@@ -158,7 +203,16 @@ class BagReplayConfig:
             raise ConfigError(f'bag:={bag_text} does not exist')
         notes = []
         image_topic = str(values['image_topic']).strip()
-        if image_topic:
+        images: Tuple[str, ...] = ()
+        if str(values['images']).strip():
+            if image_topic:
+                raise ConfigError('give image_topic:= (one camera) or images:= (several), '
+                                  'not both')
+            images = bag_cameras(bag, str(values['images']))
+            compressed = False
+            notes.append('cameras: ' + ', '.join(f'camera_{index} = {topic}'
+                                                 for index, topic in enumerate(images)))
+        elif image_topic:
             compressed = image_topic.endswith('/compressed')
         else:
             image_topic, kind, reason = find_image_topic(bag)
@@ -179,8 +233,8 @@ class BagReplayConfig:
         profile = fastdds.choose_profile(environ, 'fastdds_profiles_file',
                                          values['fastdds_profiles_file'])
         notes.append(f'Fast DDS profile of bag play and the node: {profile.description}')
-        topics = tuple(output_topic('record_topics', t)
-                       for t in str(values['record_topics']).split())
+        topics = tuple(topic for name in str(values['record_topics']).split()
+                       for topic in output_topics('record_topics', name, len(images)))
         if record and not topics:
             raise ConfigError('record_topics is empty')
         return cls(
@@ -191,8 +245,10 @@ class BagReplayConfig:
             model=str(values['model']).strip(), params_file=params.path,
             record=record, record_output=record_output, record_storage=storage,
             record_topics=topics, viewer=parse_bool('viewer', values['viewer']),
-            viewer_topic=output_topic('viewer_topic',
-                                      str(values['viewer_topic']).strip() or names.OVERLAY),
+            viewer_topic=output_topics('viewer_topic',
+                                       str(values['viewer_topic']).strip() or names.OVERLAY,
+                                       len(images))[0],
+            images=images,
             fastdds_profiles_file=profile.env.get(fastdds.PROFILES_VARIABLE, ''),
             log_env=plain_log_env(environ, output_is_terminal), notes=tuple(notes),
             warnings=tuple(warnings))
@@ -220,7 +276,7 @@ class BagReplayConfig:
     def play_command(self) -> List[str]:
         """``ros2 bag play`` publishing the bag's time on /clock."""
         command = ['ros2', 'bag', 'play', self.bag, '--clock', '--rate', f'{self.rate:g}',
-                   '--topics', self.image_topic]
+                   '--topics', *(self.images or [self.image_topic])]
         if self.start_offset > 0:  # early Jazzy releases reject --start-offset 0
             command += ['--start-offset', f'{self.start_offset:g}']
         if self.loop:
@@ -233,13 +289,17 @@ class BagReplayConfig:
                 '--output', self.record_output, '--topics', *self.record_topics]
 
     def node_remappings(self) -> List[Tuple[str, str]]:
-        """Connect the node's input to the bag's image topic."""
+        """Connect the node's input to the bag's image topic (several cameras: by parameter)."""
+        if self.images:
+            return []
         return [('image/compressed' if self.compressed else 'image', self.image_topic)]
 
     def node_parameters(self) -> list:
         """Parameter file and values for the node (launch_ros ``parameters=``)."""
         parameters: list = [self.params_file]
         overrides = {'use_sim_time': True, 'input_compressed': self.compressed}
+        if self.images:
+            overrides['images'] = list(self.images)
         if self.model:
             overrides['model'] = self.model
         parameters.append(overrides)

@@ -26,7 +26,8 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 from person_segmentation import names
 from person_segmentation.launch_support import fastdds
 from person_segmentation.launch_support.arguments import (check_names, ConfigError,
-                                                          LaunchArgument, parse_bool)
+                                                          LaunchArgument, parse_bool,
+                                                          parse_list)
 from person_segmentation.launch_support.config_files import chosen_config, require_node_package
 from person_segmentation.launch_support.log_colours import plain_log_env
 
@@ -36,6 +37,18 @@ LAUNCH_ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('image', '/camera/image_raw',
                    'Camera image topic (sensor_msgs/Image); <image>/compressed is used when '
                    'the params file sets input_compressed: true.'),
+    LaunchArgument('images', '',
+                   'Image topics of several cameras served by one node with one model, e.g. '
+                   '[/front/image_raw, /rear/image_raw] (a topic ending in /compressed is a '
+                   'CompressedImage one); camera i publishes under ~/camera_<i>/. Empty: the '
+                   'one camera of image:=.'),
+    LaunchArgument('cameras', '',
+                   'Names of the cameras in images, e.g. [front, rear]: camera i then publishes '
+                   'under ~/<name>/; empty: camera_0, camera_1, ...'),
+    LaunchArgument('lifecycle', '',
+                   'true: a managed (lifecycle) node, unconfigured until a lifecycle manager or '
+                   'ros2 lifecycle set configures and activates it; false: a plain node; empty: '
+                   "the params file's (plain by default)."),
     LaunchArgument('params_file', '',
                    f"Parameters YAML file; empty: the package's config/{names.PARAMS_FILE}."),
     LaunchArgument('namespace', '', 'Namespace of the node (and so of its outputs).'),
@@ -77,6 +90,20 @@ def image_remappings(image_topic: str) -> List[Tuple[str, str]]:
     return [('image', topic), ('image/compressed', topic + '/compressed')]
 
 
+def camera_parameters(images: str, cameras: str) -> Dict[str, List[str]]:
+    """Return the node's ``images`` and ``cameras`` parameters (none where not given)."""
+    topics, names_ = parse_list('images', images), parse_list('cameras', cameras)
+    if names_ and len(names_) != len(topics):
+        raise ConfigError(f'launch argument cameras:={cameras!r} must name each of the '
+                          f'{len(topics)} images')
+    found = {}
+    if topics:
+        found['images'] = topics
+    if names_:
+        found['cameras'] = names_
+    return found
+
+
 class SegmentationLaunch(NamedTuple):
     """What segmentation.launch.py starts, and what it says first."""
 
@@ -98,7 +125,8 @@ def node_settings(configurations: Mapping[str, str],
     raises, see arguments.check_names); ``environ`` is the launch's environment (default
     os.environ) and ``output_is_terminal`` whether the launch writes to a terminal (default:
     its stdout's). The node gets namespace, remappings, parameters (the params file, then
-    {'use_sim_time': bool}), ros_arguments (the log level) and additional_env (None when
+    {'use_sim_time': bool} with ``images``, ``cameras`` and ``lifecycle`` where those
+    arguments are given), ros_arguments (the log level) and additional_env (None when
     nothing is set). Raises ConfigError (a ValueError) naming a bad argument.
     """
     environ = os.environ if environ is None else environ
@@ -120,14 +148,17 @@ def node_settings(configurations: Mapping[str, str],
     env.update(plain_log_env(environ, output_is_terminal))
     notes = [f'node parameters: {params_file}',
              f'Fast DDS profile of the node: {profile.description}']
+    overrides = {'use_sim_time': parse_bool('use_sim_time', values['use_sim_time'])}
+    overrides.update(camera_parameters(values['images'], values['cameras']))
+    if values['lifecycle'].strip():
+        overrides['lifecycle'] = parse_bool('lifecycle', values['lifecycle'])
     node = {
         'package': names.PACKAGE,
         'executable': names.NODE_EXECUTABLE,
         'name': names.NODE_NAME,
         'namespace': normalize_namespace(values['namespace']),
         'remappings': image_remappings(values['image']),
-        'parameters': [params_file.path,
-                       {'use_sim_time': parse_bool('use_sim_time', values['use_sim_time'])}],
+        'parameters': [params_file.path, overrides],
         'ros_arguments': ['--log-level', log_level],
         'additional_env': env or None,
     }

@@ -151,6 +151,22 @@ def choose_depth_topics(topics: Iterable[ImageTopic], colour_topic: str,
     return DepthTopics(chosen, info, reason)
 
 
+def camera_topics(topics: Iterable[ImageTopic]) -> List[ImageTopic]:
+    """
+    Return every camera of a bag once, sorted by topic name (several cameras, one node).
+
+    A camera is its raw ``Image`` topic, or its ``CompressedImage`` one (``<raw>/compressed``)
+    where it was recorded compressed only: the same rule as ``choose_image_topic``, per camera
+    (a depth image topic is not a camera: it goes with its colour topic).
+    """
+    images = [t for t in topics if t.msgtype in IMAGE_TYPES and not is_depth_topic(t.name)]
+    raw = {t.name for t in images if t.msgtype == IMAGE_TYPE}
+    suffix = '/compressed'
+    return sorted((t for t in images if t.msgtype == IMAGE_TYPE
+                   or not (t.name.endswith(suffix) and t.name[:-len(suffix)] in raw)),
+                  key=lambda t: t.name)
+
+
 def topics_from_metadata(bag) -> List[ImageTopic]:
     """Every topic listed in a rosbag2 bag folder's metadata.yaml, with its message count."""
     import yaml  # PyYAML ships with every ROS 2 install

@@ -103,7 +103,7 @@ def _on_lattice(spacings: np.ndarray, period: float,
 
 
 @dataclass(frozen=True)
-class InputLossSettings:
+class InputLossLimits:
     """How the loss is judged; the defaults give a WARN about 4 s into a sustained loss."""
 
     window: float = 3.0  # seconds of arrivals (node clock) judged at once
@@ -175,11 +175,11 @@ class InputLossDetector:
     starts the history afresh.
     """
 
-    def __init__(self, settings: InputLossSettings = InputLossSettings()):
-        self.settings = settings
+    def __init__(self, limits: InputLossLimits = InputLossLimits()):
+        self.limits = limits
         self._lock = threading.Lock()
         self._frames: Deque[Tuple[float, float]] = collections.deque(
-            maxlen=settings.max_messages)  # (stamp, arrival)
+            maxlen=limits.max_messages)  # (stamp, arrival)
         self._warn = False
         self._changed = False
         self._crossing_since: Optional[float] = None  # loss on the other side of warn since
@@ -196,11 +196,11 @@ class InputLossDetector:
                 if stamp == last_stamp:
                     return
                 if (stamp < last_stamp or now < last_arrival
-                        or now - last_arrival >= self.settings.restart_gap):
+                        or now - last_arrival >= self.limits.restart_gap):
                     self._frames.clear()
             self._frames.append((float(stamp), float(now)))
             if self._judged_at is None or not 0.0 <= now - self._judged_at < \
-                    self.settings.judge_every:
+                    self.limits.judge_every:
                 self._judge(now)
 
     def assess(self, now: float) -> InputLossReport:
@@ -214,39 +214,39 @@ class InputLossDetector:
 
     def _judge(self, now: float) -> None:
         """Estimate now and move the level when the loss stayed across its threshold (locked)."""
-        settings = self.settings
+        limits = self.limits
         self._judged_at = now
         self._estimate = estimate = self._estimated(now)
         share = estimate.lost_share
         if self._warn:
-            crossing = share is None or share <= settings.clear_share
+            crossing = share is None or share <= limits.clear_share
         else:
-            crossing = share is not None and share > settings.warn_share
+            crossing = share is not None and share > limits.warn_share
         if not crossing:
             self._crossing_since = None
             return
         if self._crossing_since is None or now < self._crossing_since:
             self._crossing_since = now
-        if now - self._crossing_since >= settings.hold:
+        if now - self._crossing_since >= limits.hold:
             self._warn = not self._warn
             self._changed = True
             self._crossing_since = None
 
     def _estimated(self, now: float) -> _Estimate:
         """Rates and lost share over the recent window of frames (locked)."""
-        settings = self.settings
+        limits = self.limits
         if not self._frames:
             return _Estimate(note='no stamped frame yet')
-        if now - self._frames[-1][1] >= settings.restart_gap:  # (a frame may be newer than now:
+        if now - self._frames[-1][1] >= limits.restart_gap:  # (a frame may be newer than now:
             return _Estimate(note='no recent frame')  # it came in while the caller read its clock)
         frames = np.array(self._frames, dtype=np.float64)
         stamps, arrivals = frames[:, 0], frames[:, 1]
-        first = int(np.searchsorted(arrivals, arrivals[-1] - settings.window))
-        first = max(0, min(first, len(frames) - (settings.min_spacings + 1)))
+        first = int(np.searchsorted(arrivals, arrivals[-1] - limits.window))
+        first = max(0, min(first, len(frames) - (limits.min_spacings + 1)))
         stamps, arrivals = stamps[first:], arrivals[first:]
         spacings = len(stamps) - 1
-        if spacings < settings.min_spacings:
-            return _Estimate(note=f'{spacings} of {settings.min_spacings} stamp spacings '
+        if spacings < limits.min_spacings:
+            return _Estimate(note=f'{spacings} of {limits.min_spacings} stamp spacings '
                                   'needed so far')
         span = arrivals[-1] - arrivals[0]
         if span <= 0.0:

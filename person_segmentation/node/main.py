@@ -56,7 +56,10 @@ Segment people in camera images: the ROS 2 node '{names.NODE_NAME}'. Subscribes 
 (sensor_msgs/Image; `image/compressed` with input_compressed:=true) and publishes, with each
 input's header, ~/{names.MASK}, ~/{names.PROBABILITY}, ~/{names.OVERLAY}, \
 ~/{names.PERSON_DETECTED}, ~/{names.PERSONS} and /diagnostics.
-Runs until Ctrl-C or SIGTERM (exit status 0); a model that cannot be loaded: exit status 1.
+Several cameras: -p "images:=[/front/image_raw, /rear/image_raw]" (outputs under
+~/camera_0/, ~/camera_1/). A managed (lifecycle) node: -p lifecycle:=true.
+Runs until Ctrl-C or SIGTERM (exit status 0); a model that cannot be loaded: exit status 1
+(the managed node logs it and stays unconfigured).
 """
 EPILOG = f"""\
 ROS arguments (everything after --ros-args):
@@ -98,12 +101,15 @@ def _run(argv: List[str]) -> int:
         return usage
     # 2. imports: seconds of numpy, OpenCV, rclpy and the model runtime
     try:
-        from person_segmentation.models.files import ModelFileError
-        from person_segmentation.node.segmentation_node import PersonSegmentationNode
+        from person_segmentation.node.managed_node import create_node
+        from person_segmentation.node.segmentation_node import failure_reason
         import rclpy
         from rclpy.executors import ExternalShutdownException
     except ImportError as error:
-        if interrupted(error):
+        # A Ctrl-C inside a C extension's initialisation can surface as an ImportError that
+        # does not name the KeyboardInterrupt at all (numpy: 'PyCapsule_Import could not import
+        # module "datetime"'): after a SIGINT, any failed import is part of the stop.
+        if interrupted(error) or _STOP.is_set():
             return exit_codes.OK
         raise
     if _STOP.is_set():  # a Ctrl-C that a library swallowed while it was imported
@@ -111,16 +117,15 @@ def _run(argv: List[str]) -> int:
     # 3. rclpy.init: from here rclpy also shuts its context down on SIGINT and SIGTERM
     rclpy.init(args=argv)
     try:
-        # 4. construct: declare the parameters, load the model (seconds), subscribe
+        # 4. construct: declare the parameters, load the model (seconds), subscribe; with
+        # lifecycle:=true only the first (the model loads on `configure`)
         try:
-            node = PersonSegmentationNode()
+            node = create_node()
         except Exception as error:  # noqa: B902 - also rclpy's parameter exceptions
             if _STOP.is_set() or not rclpy.ok():  # stopped under the constructor
                 return exit_codes.OK
-            reason = (error.args[0] if isinstance(error, KeyError) and error.args else error) \
-                if isinstance(error, (ModelFileError, ValueError, KeyError)) \
-                else f'{type(error).__name__}: {error}'
-            rclpy.logging.get_logger(names.NODE_NAME).error(f'cannot start: {reason}')
+            rclpy.logging.get_logger(names.NODE_NAME).error(
+                f'cannot start: {failure_reason(error)}')
             return exit_codes.ERROR
         # 5. spin until Ctrl-C / SIGTERM
         try:

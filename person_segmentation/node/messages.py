@@ -21,7 +21,7 @@ tool builds its camera images here too, so a replay publishes exactly what a cam
 would. Messages only: no rclpy, so all of it is testable without a ROS graph.
 """
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Dict, Iterable, Mapping, Sequence, Tuple
 
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -138,26 +138,20 @@ def _ms(seconds: float) -> str:
     return 'nan' if seconds != seconds else f'{seconds * 1e3:.1f}'
 
 
-def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: str,
-                        reliability: str, segmenter, threads: int) -> DiagnosticStatus:
-    """
-    Return one camera's DiagnosticStatus: health, rates, counts, latency and the engine.
-
-    ``snapshot`` is ``FrameStats.snapshot``; ``segmenter`` the engine in use. WARN while no
-    image came for NO_INPUT_WARN_SECONDS or none could be processed, else OK.
-    """
-    backend = segmenter.backend
-    device = str(backend.device)
-    status = DiagnosticStatus(name=name, hardware_id=device)
+def _camera_health(snapshot: Mapping[str, float], input_topic: str) -> Tuple[int, str]:
+    """(level, message) of one camera: WARN while no image came or none could be processed."""
     since = snapshot['seconds_since_input']
     if snapshot['received'] == 0 or not since <= NO_INPUT_WARN_SECONDS:
-        status.level, status.message = DiagnosticStatus.WARN, f'no images on {input_topic}'
-    elif snapshot['processed'] == 0:
-        status.level = DiagnosticStatus.WARN
-        status.message = 'images received but none processed (see the log)'
-    else:
-        status.level, status.message = DiagnosticStatus.OK, 'segmenting'
-    table = {
+        return DiagnosticStatus.WARN, f'no images on {input_topic}'
+    if snapshot['processed'] == 0:
+        return DiagnosticStatus.WARN, 'images received but none processed (see the log)'
+    return DiagnosticStatus.OK, 'segmenting'
+
+
+def _camera_table(snapshot: Mapping[str, float], input_topic: str,
+                  reliability: str) -> Dict[str, str]:
+    """One camera's input, rates, frame counts and latency."""
+    return {
         'input topic': input_topic,
         'input reliability': str(reliability),
         'input rate (Hz)': f'{snapshot["input_rate"]:.2f}',
@@ -171,15 +165,88 @@ def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: s
         'latency p50 (ms)': _ms(snapshot['latency_p50']),
         'latency p95 (ms)': _ms(snapshot['latency_p95']),
         'inference p50 (ms)': _ms(snapshot['inference_p50']),
+    }
+
+
+def _engine_table(segmenter, threads: int) -> Dict[str, str]:
+    """Say what runs: preset, model, backend, device, why that backend, threads."""
+    backend = segmenter.backend
+    return {
         'preset': segmenter.preset.name if segmenter.preset else 'none (model)',
         'model': segmenter.model_name,
         'backend': str(backend.name),
-        'device': device,
+        'device': str(backend.device),
         'backend selection': str(backend.selection),
         'threads': str(threads),
     }
+
+
+def _status(name: str, hardware_id: str, level: int, message: str,
+            table: Mapping[str, str]) -> DiagnosticStatus:
+    status = DiagnosticStatus(name=name, hardware_id=hardware_id, level=level, message=message)
     status.values = [KeyValue(key=key, value=value) for key, value in table.items()]
     return status
+
+
+def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: str,
+                        reliability: str, segmenter, threads: int) -> DiagnosticStatus:
+    """
+    Return the one camera's DiagnosticStatus: health, rates, counts, latency and the engine.
+
+    What a plain node serving one camera publishes. ``snapshot`` is ``FrameStats.snapshot``;
+    ``segmenter`` the engine in use. WARN while no image came for NO_INPUT_WARN_SECONDS or
+    none could be processed, else OK.
+    """
+    level, message = _camera_health(snapshot, input_topic)
+    return _status(name, str(segmenter.backend.device), level, message,
+                   {**_camera_table(snapshot, input_topic, reliability),
+                    **_engine_table(segmenter, threads)})
+
+
+def camera_status(name: str, snapshot: Mapping[str, float], input_topic: str,
+                  reliability: str, hardware_id: str, active: bool) -> DiagnosticStatus:
+    """
+    Return one camera's DiagnosticStatus in a node with several cameras or a lifecycle.
+
+    Its input, rates, drops and latency (the engine is in ``node_status``). Health as in
+    ``segmentation_status`` while ``active``; OK with 'inactive' while the node is not.
+    """
+    level, message = (_camera_health(snapshot, input_topic) if active
+                      else (DiagnosticStatus.OK, 'inactive: not subscribed'))
+    return _status(name, hardware_id, level, message,
+                   _camera_table(snapshot, input_topic, reliability))
+
+
+#: a managed node's states (lifecycle_msgs/State labels) and that of a plain node
+ACTIVE, INACTIVE, UNCONFIGURED, FINALIZED = 'active', 'inactive', 'unconfigured', 'finalized'
+RUNNING = 'running'
+
+
+def node_status(name: str, state: str, segmenter, threads: int, cameras: int, batched: bool,
+                problem: str = '') -> DiagnosticStatus:
+    """
+    Return the node's own DiagnosticStatus: its state and the engine its cameras share.
+
+    ``state``: a lifecycle state label, or RUNNING for a plain node; ``segmenter`` None while
+    no model is loaded (unconfigured), when ``problem`` (why the last configure failed, say)
+    makes the level ERROR. OK while active, running or inactive (parked on purpose).
+    """
+    table = {'state': state, 'cameras': str(cameras),
+             'batched inference': 'yes' if batched else 'no'}
+    if segmenter is not None:
+        table.update(_engine_table(segmenter, threads))
+        hardware_id = str(segmenter.backend.device)
+    else:
+        table['model'] = 'not loaded'
+        hardware_id = ''
+    if problem:
+        table['problem'] = problem
+        level, message = DiagnosticStatus.ERROR, f'{state}: {problem}'
+    elif state in (ACTIVE, RUNNING, INACTIVE):
+        level, message = DiagnosticStatus.OK, state
+    else:
+        level, message = DiagnosticStatus.WARN, state
+    return _status(name, hardware_id, level, message, table)
 
 
 def diagnostic_array(now: Time, statuses: Sequence[DiagnosticStatus]) -> DiagnosticArray:

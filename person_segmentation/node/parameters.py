@@ -56,6 +56,7 @@ class ParameterSpec:
     choices: Optional[Tuple[str, ...]] = None
     rule: Optional[Rule] = None
     constraints: str = ''  # the descriptor's additional_constraints, where choices do not say
+    items: type = int  # what a list parameter holds (int: INTEGER_ARRAY, str: STRING_ARRAY)
 
     @property
     def dynamic(self) -> bool:
@@ -82,12 +83,23 @@ class ParameterSpec:
                 return f'{self.name} must be an integer in [{low}, {high}], got {value!r}'
         return self.rule(self.name, value) if self.rule is not None else None
 
+    @property
+    def string_list(self) -> bool:
+        """
+        Tell whether it is a STRING_ARRAY parameter, empty by default.
+
+        An empty list has no type of its own (rclpy would take it for a BYTE_ARRAY), so the
+        node declares such a parameter by its type alone: not set until a value is given (an
+        empty YAML list, ``images: []``, also leaves it unset), which reads as empty.
+        """
+        return self.default == [] and self.items is str
+
     def native(self, value: Any) -> Any:
         """Return a ROS parameter value as the ``Settings`` attribute holds it."""
         if self.is_float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if isinstance(self.default, list):
-            return tuple(int(item) for item in value)
+            return tuple(self.items(item) for item in value or ())
         return value
 
 
@@ -123,6 +135,31 @@ def _model(name, value):
     if value and not str(value).strip():
         return (f"{name} must name a registered model or a model file (empty: the preset's), "
                 f'got {value!r}')
+    return None
+
+
+def _topics(name, value):
+    topics = list(value or ())
+    for topic in topics:
+        if not isinstance(topic, str) or not topic.strip('/') or topic != topic.strip() \
+                or any(c.isspace() for c in topic) or topic.endswith('/'):
+            return f'{name} must list image topic names, got {topic!r}'
+    repeated = sorted({topic for topic in topics if topics.count(topic) > 1})
+    if repeated:
+        return f'{name} lists {", ".join(repeated)} more than once'
+    return None
+
+
+def _camera_names(name, value):
+    names = list(value or ())
+    for camera in names:
+        if not isinstance(camera, str) or not camera or not (camera[0].isalpha()) \
+                or not all(c.isalnum() and c.isascii() or c == '_' for c in camera):
+            return (f'{name} must hold names of letters, digits and _ (starting with a letter), '
+                    f'got {camera!r}')
+    repeated = sorted({camera for camera in names if names.count(camera) > 1})
+    if repeated:
+        return f'{name} holds {", ".join(repeated)} more than once'
     return None
 
 
@@ -198,6 +235,17 @@ class Settings:
     input_compressed: bool = _row(
         False, 'Subscribe to image/compressed (sensor_msgs/CompressedImage) instead of image.',
         read_only=True)
+    images: Tuple[str, ...] = _row(
+        [], 'Image topics of several cameras served by this node with one model; a topic '
+        "ending in /compressed is a CompressedImage one. Camera i's outputs are ~/camera_<i>/mask "
+        'etc. (or under the names in cameras). Empty: one camera on image (image/compressed '
+        'with input_compressed), outputs ~/mask etc.', read_only=True, rule=_topics, items=str,
+        constraints='topic names, each at most once')
+    cameras: Tuple[str, ...] = _row(
+        [], 'Names of the cameras in images, one each, in the same order: camera i publishes '
+        'under ~/<cameras[i]>/; empty: camera_0, camera_1, ...', read_only=True,
+        rule=_camera_names, items=str,
+        constraints='names of letters, digits and _, as many as images')
     use_cv_bridge: bool = _row(
         True, 'Convert images with cv_bridge when it is importable (else the built-in converter '
         'is used either way).', read_only=True)
@@ -225,6 +273,14 @@ class Settings:
         read_only=True)
     diagnostics_period: float = _row(1.0, 'Seconds between /diagnostics messages.',
                                      read_only=True, float_range=(0.1, 60.0))
+    lifecycle: bool = _row(
+        False, 'Start as a managed (lifecycle) node, unconfigured: configure loads the model, '
+        'activate subscribes and publishes (ros2 lifecycle set, a lifecycle manager). Read-only.',
+        read_only=True)
+    bond_heartbeat_period: float = _row(
+        0.1, "Managed node: seconds between the heartbeats of the bond nav2's lifecycle_manager "
+        'expects while the node is active (needs bondpy); 0 = no bond.', read_only=True,
+        float_range=(0.0, 10.0))
 
     def changed(self, values: Mapping[str, Any]) -> 'Settings':
         """Return these settings with ``values`` (ROS parameter values) set; others' ignored."""

@@ -19,12 +19,14 @@ This is the node's per-frame work, apart from the ROS entities (parameters, subs
 publishers, timers) that the node sets up around it: it publishes through the ``Outputs`` it is
 given and reads the node's ``Settings`` once per frame, so a live parameter change never lands
 half-way through a frame. A node serving several cameras gives each its own pipeline (own
-outputs, counters and presence hysteresis) around one engine. No rclpy.
+outputs, counters, presence hysteresis, smoothing stream and subscription) around one engine;
+``process_together`` runs the frames several cameras have waiting through that engine, in one
+call per frame size where the backend batches. No rclpy.
 """
 
 from dataclasses import dataclass
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -34,6 +36,7 @@ from person_segmentation.engine.segmenter import SegmentationResult, Segmenter
 from person_segmentation.media.image_conversion import (compressed_to_rgb, image_msg_to_rgb,
                                                         ImageConversionError)
 from person_segmentation.node import messages
+from person_segmentation.node.cameras import Camera, cameras
 from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.parameters import Settings
 from person_segmentation.node.rate_limited_log import RateLimitedLog
@@ -61,26 +64,48 @@ class Outputs:
     persons: Any = None
 
 
+@dataclass
+class _Ready:
+    """A frame converted and due for the engine."""
+
+    frame: Frame
+    rgb: np.ndarray
+    stamp: float  # header stamp in seconds, 0.0 when unset
+    settings: Settings
+
+
 class FramePipeline:
     """Turns one camera's frames into its outputs; counts what happened to each frame."""
 
     def __init__(self, segmenter: Segmenter, outputs: Outputs, settings: Callable[[], Settings],
-                 now: Callable[[], float], warn: RateLimitedLog):
+                 now: Callable[[], float], warn: RateLimitedLog, camera: Optional[Camera] = None):
         """
         Process with ``segmenter`` and publish to ``outputs``.
 
         ``settings()`` returns the node's current settings; ``now()`` the node clock in seconds
-        (simulated time where used); ``warn`` takes the skipped frames' warnings.
+        (simulated time where used); ``warn`` takes the skipped frames' warnings. ``camera``
+        (default: the node's one camera) names the input, and the camera in warnings when the
+        node serves several.
         """
         self.segmenter = segmenter
         self.outputs = outputs
         self._settings = settings
         self._now = now
         self._warn = warn
-        self.stats = FrameStats()
         first = settings()
+        self.camera = camera if camera is not None else cameras((), (), first.input_compressed)[0]
+        self.stats = FrameStats()
         self.presence = PresenceHysteresis(first.presence_on_frames, first.presence_off_frames)
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
+        #: the node's subscription for this camera and the reliability it uses (None: none)
+        self.subscription: Any = None
+        self.reliability: Optional[str] = None
+
+    def warn(self, kind: str, message: str) -> None:
+        """Log a rate-limited warning about this camera's frames (named when there are several)."""
+        if self.camera.name:
+            kind, message = f'{self.camera.name} {kind}', f'{self.camera.name}: {message}'
+        self._warn(kind, message)
 
     def frame(self, msg, compressed: bool) -> Frame:
         """Stamp an arriving message with its arrival (node and steady clock) and count it."""
@@ -90,23 +115,35 @@ class FramePipeline:
 
     def process(self, frame: Frame) -> None:
         """Skip a stale or malformed frame with a warning, else segment it and publish."""
+        ready = self.prepare(frame)
+        if ready is not None:
+            self.finish(ready, self.segmenter(ready.rgb, self._timestamp(ready),
+                                              self.camera.index))
+
+    def prepare(self, frame: Frame) -> Optional[_Ready]:
+        """Return the frame converted for the engine, or None: skipped as stale or malformed."""
         settings = self._settings()
-        header = frame.msg.header
-        stamp = messages.stamp_seconds(header.stamp)
+        stamp = messages.stamp_seconds(frame.msg.header.stamp)
         stale = stale_reason(settings.max_age_reference, settings.max_age,
                              time.monotonic() - frame.arrived,
                              self._now() - stamp if stamp > 0.0 else None)
         if stale is not None:
             self.stats.on_stale()
-            self._warn(*stale)
-            return
+            self.warn(*stale)
+            return None
         rgb = self._convert(frame, settings)
-        if rgb is None:
-            return
-        result = self.segmenter(rgb, timestamp=stamp if stamp > 0.0 else frame.received)
-        self._publish(header, rgb, result, settings)
+        return None if rgb is None else _Ready(frame, rgb, stamp, settings)
+
+    @staticmethod
+    def _timestamp(ready: _Ready) -> float:
+        """Return the engine's time of a frame: its stamp, else its arrival (node clock)."""
+        return ready.stamp if ready.stamp > 0.0 else ready.frame.received
+
+    def finish(self, ready: _Ready, result: SegmentationResult) -> None:
+        """Publish a segmented frame's outputs and count it."""
+        self._publish(ready.frame.msg.header, ready.rgb, result, ready.settings)
         now = self._now()
-        self.stats.on_processed(now, now - stamp if stamp > 0.0 else None,
+        self.stats.on_processed(now, now - ready.stamp if ready.stamp > 0.0 else None,
                                 sum(result.timings.values()) * 1e-3)
 
     def _convert(self, frame: Frame, settings: Settings) -> Optional[np.ndarray]:
@@ -118,7 +155,7 @@ class FramePipeline:
                                     settings.max_image_pixels)
         except ImageConversionError as error:
             self.stats.on_invalid()
-            self._warn(f'invalid: {error.kind}', f'skipping an image ({error.kind}): {error}')
+            self.warn(f'invalid: {error.kind}', f'skipping an image ({error.kind}): {error}')
             return None
 
     def _publish(self, header, rgb: np.ndarray, result: SegmentationResult,
@@ -140,3 +177,46 @@ class FramePipeline:
                 messages.flag(self.presence.update(result.person_present)))
         if outputs.persons is not None:
             outputs.persons.publish(messages.detections(header, result.regions))
+
+
+def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
+                     on_error: Callable[[FramePipeline, BaseException], None]) -> None:
+    """
+    Segment the frames several cameras have waiting with their one engine, and publish them.
+
+    Each camera's frame is prepared (staleness, conversion) and published by its own pipeline;
+    a malformed frame is skipped there and costs the others nothing. With ``batched`` (a
+    backend that gains from it: ``segmenter.backend.batches_frames``) the frames of one size
+    go to the engine in one ``segment_batch`` call, each under its camera's stream; otherwise
+    one by one, in the order given. An exception is reported with ``on_error`` for each camera
+    it concerns (all of a failed batch), and the others go on.
+    """
+    ready: List[Tuple[FramePipeline, _Ready]] = []
+    for pipeline, frame in work:
+        try:
+            prepared = pipeline.prepare(frame)
+        except Exception as error:  # noqa: B902 - one camera's failure is not the others'
+            on_error(pipeline, error)
+            continue
+        if prepared is not None:
+            ready.append((pipeline, prepared))
+    groups: Dict[Tuple[int, ...], List[Tuple[FramePipeline, _Ready]]] = {}
+    for item in ready:
+        key = item[1].rgb.shape if batched else (len(groups),)
+        groups.setdefault(key, []).append(item)
+    for group in groups.values():
+        segmenter = group[0][0].segmenter
+        try:
+            results = segmenter.segment_batch(
+                [item.rgb for _, item in group],
+                [FramePipeline._timestamp(item) for _, item in group],
+                [pipeline.camera.index for pipeline, _ in group])
+        except Exception as error:  # noqa: B902
+            for pipeline, _ in group:
+                on_error(pipeline, error)
+            continue
+        for (pipeline, item), result in zip(group, results):
+            try:
+                pipeline.finish(item, result)
+            except Exception as error:  # noqa: B902
+                on_error(pipeline, error)

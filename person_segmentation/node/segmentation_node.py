@@ -16,11 +16,16 @@
 The ROS 2 node: camera images in; mask, overlay, probability, presence, diagnostics out.
 
 This module is only the ROS adapter: it declares the parameters, loads the engine, and sets up
-the subscription, publishers and timers around a ``FramePipeline``, which does the per-frame
-work (convert, segment, publish; node/pipeline.py). The image callback never waits for
-inference: it hands the message to a FrameWorker (newest frame wins, older unprocessed ones are
-dropped and counted) and returns. Bad frames are skipped with a rate-limited warning; the node
-keeps running. ``node/main.py`` starts it.
+the subscriptions, publishers and timers around one ``FramePipeline`` per camera, which does
+the per-frame work (convert, segment, publish; node/pipeline.py). The image callbacks never
+wait for inference: they hand each message to a FrameWorker (newest frame per camera wins,
+older unprocessed ones are dropped and counted; cameras served in turn) and return. Bad frames
+are skipped with a rate-limited warning; the node keeps running. ``node/main.py`` starts it.
+
+The node's life is four steps, which the plain node runs at construction and the managed
+(lifecycle) node of node/managed_node.py runs as its transitions: set up (parameters,
+diagnostics), configure (model, publishers, pipelines), activate (worker, subscriptions);
+deactivate and clean up undo the last two.
 """
 
 from dataclasses import replace
@@ -29,11 +34,13 @@ from typing import List, Optional
 from diagnostic_msgs.msg import DiagnosticArray
 from person_segmentation import names
 from person_segmentation.engine.segmenter import Segmenter
+from person_segmentation.models.files import ModelFileError
 from person_segmentation.node import messages, parameters
+from person_segmentation.node.cameras import Camera, cameras
 from person_segmentation.node.frame_stats import FrameStats
-from person_segmentation.node.frame_worker import FrameWorker
+from person_segmentation.node.frame_worker import Batch, FrameWorker
 from person_segmentation.node.parameters import Settings
-from person_segmentation.node.pipeline import FramePipeline, Outputs
+from person_segmentation.node.pipeline import FramePipeline, Outputs, process_together
 from person_segmentation.node.qos import AUTO, choose_reliability, reliability_name, RELIABLE
 from person_segmentation.node.rate_limited_log import RateLimitedLog
 from rcl_interfaces.msg import SetParametersResult
@@ -48,6 +55,8 @@ from std_msgs.msg import Bool
 
 #: The outputs' QoS: reliable keep-last 2 matches reliable and best-effort subscribers alike.
 OUTPUT_IMAGE_QOS = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
+#: How long stopping waits for the frames in progress (seconds).
+WORKER_STOP_TIMEOUT = 10.0
 
 
 def _input_qos(reliability: str, depth: int) -> QoSProfile:
@@ -58,66 +67,63 @@ def _input_qos(reliability: str, depth: int) -> QoSProfile:
                       durability=DurabilityPolicy.VOLATILE)
 
 
+def failure_reason(error: BaseException) -> str:
+    """Say why the node could not start or configure: the message, or the type and message."""
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    if isinstance(error, (ModelFileError, ValueError, KeyError)):
+        return str(error)
+    return f'{type(error).__name__}: {error}'
+
+
 class PersonSegmentationNode(Node):
     """Segments people in camera images; see docs/node.md for topics and parameters."""
+
+    #: whether this is the managed (lifecycle) node (node/managed_node.py)
+    MANAGED = False
 
     def __init__(self, **kwargs):
         super().__init__(names.NODE_NAME, **kwargs)
         self._worker: Optional[FrameWorker] = None
         self._segmenter: Optional[Segmenter] = None
+        self._pipelines: List[FramePipeline] = []
+        self._qos_timer = None
+        self._active = False
         try:
-            self._configure()
-            self._activate()
+            self._set_up()
+            self._start()
         except BaseException:
             self._stop_worker()
+            self._close_engine()
             super().destroy_node()
             raise
 
+    def _start(self) -> None:
+        """Configure and activate at once (the plain node)."""
+        self._configure()
+        self._activate()
+
     # ------------------------------------------------------------------ set-up
-    def _configure(self) -> None:
-        """Declare the parameters, load the engine, create the outputs and the pipeline."""
+    def _set_up(self) -> None:
+        """Declare the parameters, name the cameras, start diagnostics and parameter checks."""
         self._settings = self._declare_parameters()
+        self._cameras = cameras(self._settings.images, self._settings.cameras,
+                                self._settings.input_compressed)
+        if self._settings.lifecycle and not self.MANAGED:
+            raise ValueError('lifecycle is true: start the node with node/main.py (or '
+                             'managed_node.create_node), which makes it a managed node')
         self._log = self.get_logger()
         # One logger object per severity: rclpy raises "Logger severity cannot be changed
         # between calls" when one call site (RateLimitedLog's) logs at two severities through
         # the same logger object.
         self._warn = RateLimitedLog(rclpy.logging.get_logger(self._log.name).warning)
         self._error = RateLimitedLog(rclpy.logging.get_logger(self._log.name).error)
-        settings = self._settings
-        self._segmenter = Segmenter(
-            model=settings.model or None, preset=settings.preset, threads=settings.threads,
-            strategy=settings.strategy or None, smoothing=settings.smoothing,
-            threshold=settings.threshold, min_region_area=settings.min_region_area or None,
-            model_dir=settings.model_dir or None, backend=settings.backend,
-            device=settings.device)
-        self._apply_presence_rule()
-        self._pipeline = FramePipeline(self._segmenter, self._create_outputs(),
-                                       lambda: self._settings, self._now, self._warn)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        self._watch_parameters()
-
-    def _activate(self) -> None:
-        """Start the worker, subscribe to the camera and start the timers."""
-        settings = self._settings
-        self._compressed = settings.input_compressed
-        self._input_topic = 'image/compressed' if self._compressed else 'image'
-        self._subscription = None
-        self._reliability: Optional[str] = None
-        self._worker = FrameWorker(self._pipeline.process, on_drop=self._pipeline.stats.on_dropped,
-                                   on_error=self._on_worker_error,
-                                   name='person_segmentation_worker')
-        self._update_subscription()
         steady = Clock(clock_type=ClockType.STEADY_TIME)
-        if settings.qos_reliability == AUTO:
-            self._qos_timer = self.create_timer(0.5, self._update_subscription, clock=steady)
-        self._diagnostics_timer = self.create_timer(settings.diagnostics_period,
+        self._diagnostics_timer = self.create_timer(self._settings.diagnostics_period,
                                                     self._publish_diagnostics, clock=steady)
         self._log_timer = self.create_timer(1.0, self._flush_logs, clock=steady)
-        kind = 'CompressedImage' if self._compressed else 'Image'
-        self._log.info(
-            f'{self._segmenter.describe()} ({self._segmenter.backend.selection}); input '
-            f'{self._subscription.topic_name} ({kind}, '
-            f'qos_reliability={settings.qos_reliability})')
+        self._watch_parameters()
 
     def _declare_parameters(self) -> Settings:
         """Declare every parameter (an integer given for a DOUBLE one counts as that number)."""
@@ -130,64 +136,147 @@ class PersonSegmentationNode(Node):
             if spec.is_float and given is not None and given.type_ == Parameter.Type.INTEGER:
                 overrides[spec.name] = Parameter(spec.name, Parameter.Type.DOUBLE,
                                                  float(given.value))
+            default = Parameter.Type.STRING_ARRAY if spec.string_list else spec.default
             values[spec.name] = self.declare_parameter(
-                spec.name, spec.default, parameters.descriptor(spec)).value
+                spec.name, default, parameters.descriptor(spec)).value
         reason = parameters.validate_changes(values)
         if reason:
             raise ValueError(f'invalid parameter: {reason}')
         return Settings().changed(values)
 
-    def _create_outputs(self) -> Outputs:
+    # ------------------------------------------------------------------ configure
+    def _configure(self) -> None:
+        """Load the engine; create each camera's outputs and pipeline."""
+        settings = self._settings
+        self._segmenter = Segmenter(
+            model=settings.model or None, preset=settings.preset, threads=settings.threads,
+            strategy=settings.strategy or None, smoothing=settings.smoothing,
+            threshold=settings.threshold, min_region_area=settings.min_region_area or None,
+            model_dir=settings.model_dir or None, backend=settings.backend,
+            device=settings.device)
+        self._apply_presence_rule()
+        if settings.publish_persons and not messages.DETECTIONS_AVAILABLE:
+            self._log.info(f'vision_msgs is not installed: the ~/{names.PERSONS} output '
+                           '(vision_msgs/Detection2DArray) is off')
+        for camera in self._cameras:
+            self._pipelines.append(FramePipeline(
+                self._segmenter, self._create_outputs(camera), lambda: self._settings,
+                self._now, self._warn, camera))
+
+    @property
+    def _batched(self) -> bool:
+        """Whether the frames several cameras have waiting go to the engine in one call."""
+        return len(self._pipelines) > 1 and self._segmenter.backend.batches_frames
+
+    def _create_outputs(self, camera: Camera) -> Outputs:
         settings = self._settings
 
         def output(enabled: bool, msg_type, name: str, qos):
-            return self.create_publisher(msg_type, f'~/{name}', qos) if enabled else None
+            return self._create_output_publisher(msg_type, camera.output(name), qos) \
+                if enabled else None
 
-        outputs = Outputs(
+        return Outputs(
             mask=output(settings.publish_mask, Image, names.MASK, OUTPUT_IMAGE_QOS),
             probability=output(settings.publish_probability, Image, names.PROBABILITY,
                                OUTPUT_IMAGE_QOS),
             overlay=output(settings.publish_overlay, Image, names.OVERLAY, OUTPUT_IMAGE_QOS),
             person_detected=output(settings.publish_person_detected, Bool,
-                                   names.PERSON_DETECTED, 10))
-        if settings.publish_persons:
-            if messages.DETECTIONS_AVAILABLE:
-                outputs.persons = output(True, messages.Detection2DArray, names.PERSONS, 10)
-            else:
-                self._log.info(f'vision_msgs is not installed: the ~/{names.PERSONS} output '
-                               '(vision_msgs/Detection2DArray) is off')
-        return outputs
+                                   names.PERSON_DETECTED, 10),
+            persons=output(settings.publish_persons and messages.DETECTIONS_AVAILABLE,
+                           messages.Detection2DArray, names.PERSONS, 10))
+
+    def _create_output_publisher(self, msg_type, topic: str, qos):
+        """Create one output's publisher (the managed node's are lifecycle publishers)."""
+        return self.create_publisher(msg_type, topic, qos)
+
+    def _destroy_output_publisher(self, publisher) -> None:
+        self.destroy_publisher(publisher)
+
+    # ------------------------------------------------------------------ activate
+    def _activate(self) -> None:
+        """Start the worker, subscribe to the cameras and start watching their QoS."""
+        settings = self._settings
+        count = len(self._pipelines)
+        self._worker = FrameWorker(self._serve, on_drop=self._on_drop,
+                                   on_error=self._on_worker_error,
+                                   name='person_segmentation_worker', streams=count,
+                                   most=count if self._batched else 1)
+        self._update_subscriptions()
+        if settings.qos_reliability == AUTO:
+            steady = Clock(clock_type=ClockType.STEADY_TIME)
+            self._qos_timer = self.create_timer(0.5, self._update_subscriptions, clock=steady)
+        self._active = True
+        kinds = [(self.resolve_topic_name(p.camera.topic),
+                  'CompressedImage' if p.camera.compressed else 'Image', p.camera.name)
+                 for p in self._pipelines]
+        if len(kinds) == 1 and not kinds[0][2]:
+            inputs = f'input {kinds[0][0]} ({kinds[0][1]}, '
+        else:
+            inputs = 'inputs ' + '; '.join(
+                f'{topic} ({kind}) -> ~/{name}/' for topic, kind, name in kinds) + ' ('
+        batching = ', batched' if self._batched else ''
+        self._log.info(f'{self._segmenter.describe()} ({self._segmenter.backend.selection}); '
+                       f'{inputs}qos_reliability={settings.qos_reliability}{batching})')
+
+    def _deactivate(self) -> bool:
+        """Unsubscribe and stop the worker after its frames; False if it is still running."""
+        self._active = False
+        if self._qos_timer is not None:
+            self.destroy_timer(self._qos_timer)
+            self._qos_timer = None
+        for pipeline in self._pipelines:
+            if pipeline.subscription is not None:
+                self.destroy_subscription(pipeline.subscription)
+            pipeline.subscription, pipeline.reliability = None, None
+        return self._stop_worker()
+
+    def _cleanup(self) -> bool:
+        """Destroy the outputs and release the model; False if a frame is still in progress."""
+        if not self._stop_worker():
+            return False
+        for pipeline in self._pipelines:
+            for publisher in vars(pipeline.outputs).values():
+                if publisher is not None:
+                    self._destroy_output_publisher(publisher)
+        self._pipelines = []
+        self._close_engine()
+        return True
 
     # ------------------------------------------------------------------ QoS
-    def _update_subscription(self) -> None:
-        """(Re-)create the image subscription with the reliability the publishers need."""
+    def _update_subscriptions(self) -> None:
+        for pipeline in self._pipelines:
+            self._update_subscription(pipeline)
+
+    def _update_subscription(self, pipeline: FramePipeline) -> None:
+        """(Re-)create a camera's subscription with the reliability its publishers need."""
         mode = self._settings.qos_reliability
+        topic = pipeline.camera.topic
         offered: List[str] = []
         if mode == AUTO:
             try:
-                infos = self.get_publishers_info_by_topic(self._input_topic)
+                infos = self.get_publishers_info_by_topic(topic)
             except Exception as error:  # noqa: B902 - graph queries fail during shutdown
-                self._warn('graph', f'cannot query publishers of {self._input_topic}: {error}')
+                self._warn('graph', f'cannot query publishers of {topic}: {error}')
                 return
             offered = [reliability_name(info.qos_profile.reliability) for info in infos]
         wanted = choose_reliability(mode, offered)
-        if wanted == self._reliability and self._subscription is not None:
+        if wanted == pipeline.reliability and pipeline.subscription is not None:
             return
-        if self._subscription is not None:
-            self.destroy_subscription(self._subscription)
-        msg_type = CompressedImage if self._compressed else Image
-        self._subscription = self.create_subscription(
-            msg_type, self._input_topic, self._on_image,
+        if pipeline.subscription is not None:
+            self.destroy_subscription(pipeline.subscription)
+        msg_type = CompressedImage if pipeline.camera.compressed else Image
+        pipeline.subscription = self.create_subscription(
+            msg_type, topic, lambda msg, pipeline=pipeline: self._on_image(pipeline, msg),
             _input_qos(wanted, self._settings.qos_depth))
-        if self._reliability is not None or offered:
+        if pipeline.reliability is not None or offered:
             self._log.info(f'image publishers offer {", ".join(sorted(set(offered))) or "-"}: '
-                           f'subscribing to {self._subscription.topic_name} as {wanted}')
-        self._reliability = wanted
+                           f'subscribing to {pipeline.subscription.topic_name} as {wanted}')
+        pipeline.reliability = wanted
 
     @property
     def reliability(self) -> Optional[str]:
-        """Return the reliability the image subscription uses now (reliable / best_effort)."""
-        return self._reliability
+        """Return the reliability the (first) camera's subscription uses now."""
+        return self._pipelines[0].reliability if self._pipelines else None
 
     @property
     def settings(self) -> Settings:
@@ -195,19 +284,24 @@ class PersonSegmentationNode(Node):
         return self._settings
 
     @property
-    def stats(self) -> FrameStats:
-        """Return the frame counters (received, processed, dropped, ...)."""
-        return self._pipeline.stats
+    def pipelines(self) -> List[FramePipeline]:
+        """Return each camera's pipeline (none while no model is loaded)."""
+        return list(self._pipelines)
 
     @property
-    def segmenter(self) -> Segmenter:
-        """Return the engine in use."""
+    def stats(self) -> FrameStats:
+        """Return the (first) camera's frame counters (received, processed, dropped, ...)."""
+        return self._pipelines[0].stats
+
+    @property
+    def segmenter(self) -> Optional[Segmenter]:
+        """Return the engine in use (None while no model is loaded)."""
         return self._segmenter
 
     @property
     def overlays_rendered(self) -> int:
         """Return how many overlays were rendered (only while ~/overlay has subscribers)."""
-        return self._pipeline.overlays_rendered
+        return sum(pipeline.overlays_rendered for pipeline in self._pipelines)
 
     # ------------------------------------------------------------------ parameters
     def _watch_parameters(self) -> None:
@@ -261,23 +355,27 @@ class PersonSegmentationNode(Node):
     def _apply_parameters(self, changed: List[Parameter]) -> None:
         old = self._settings
         settings = self._settings = old.changed({p.name: p.value for p in changed})
-        if settings.threshold != old.threshold:
-            self._segmenter.threshold = settings.threshold
-        if settings.smoothing != old.smoothing:
-            self._segmenter.smoothing = settings.smoothing
+        segmenter = self._segmenter  # None while no model is loaded: configure reads settings
+        if segmenter is not None and settings.threshold != old.threshold:
+            segmenter.threshold = settings.threshold
+        if segmenter is not None and settings.smoothing != old.smoothing:
+            segmenter.smoothing = settings.smoothing
         if (settings.presence_min_area, settings.presence_min_confidence) != (
                 old.presence_min_area, old.presence_min_confidence):
             self._apply_presence_rule()
         if (settings.presence_on_frames, settings.presence_off_frames) != (
                 old.presence_on_frames, old.presence_off_frames):
-            self._pipeline.presence.set_frames(settings.presence_on_frames,
-                                               settings.presence_off_frames)
+            for pipeline in self._pipelines:
+                pipeline.presence.set_frames(settings.presence_on_frames,
+                                             settings.presence_off_frames)
         ours = ', '.join(f'{p.name}={p.value!r}' for p in changed if p.name in parameters.BY_NAME)
         if ours:
             self._log.info(f'parameters changed: {ours}')
 
     def _apply_presence_rule(self) -> None:
         """Give the engine the presence evidence parameters (the preset keeps the rest)."""
+        if self._segmenter is None:
+            return
         self._segmenter.presence_rule = replace(
             self._segmenter.presence_rule, min_area=self._settings.presence_min_area,
             min_confidence=self._settings.presence_min_confidence)
@@ -286,29 +384,77 @@ class PersonSegmentationNode(Node):
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
 
-    def _on_image(self, msg) -> None:
+    def _on_image(self, pipeline: FramePipeline, msg) -> None:
         """Subscription callback: never waits for inference."""
-        self._worker.submit(self._pipeline.frame(msg, self._compressed))
+        worker = self._worker  # None once deactivated (a callback may still be under way)
+        if worker is not None:
+            worker.submit(pipeline.frame(msg, pipeline.camera.compressed), pipeline.camera.index)
 
-    def _on_worker_error(self, error: BaseException) -> None:
+    def _on_drop(self, stream: int) -> None:
+        self._pipelines[stream].stats.on_dropped()
+
+    def _serve(self, batch: Batch) -> None:
+        """Take the worker's turn: the cameras' waiting frames through the one engine."""
+        process_together([(self._pipelines[stream], frame) for stream, frame in batch],
+                         self._batched, self._on_camera_error)
+
+    def _on_camera_error(self, pipeline: FramePipeline, error: BaseException) -> None:
         if not self.context.ok():
             return
-        self._pipeline.stats.on_failed()
-        self._error(f'error:{type(error).__name__}',
-                    f'processing a frame failed: {type(error).__name__}: {error}')
+        pipeline.stats.on_failed()
+        camera = f'{pipeline.camera.name}: ' if pipeline.camera.name else ''
+        self._error(f'error:{camera}{type(error).__name__}',
+                    f'{camera}processing a frame failed: {type(error).__name__}: {error}')
+
+    def _on_worker_error(self, error: BaseException) -> None:
+        if self.context.ok():
+            self._error(f'error:{type(error).__name__}',
+                        f'processing frames failed: {type(error).__name__}: {error}')
 
     # ------------------------------------------------------------------ diagnostics
-    def diagnostic_status(self):
-        """Return the node's current health, as published on /diagnostics."""
+    def _state(self) -> str:
+        """Return the node's state on /diagnostics (the managed node's lifecycle state)."""
+        return messages.RUNNING
+
+    def _problem(self) -> str:
+        """Return what is wrong with the node itself, for /diagnostics ('' when nothing)."""
+        return ''
+
+    def diagnostic_statuses(self) -> list:
+        """
+        Return the node's current health, as published on /diagnostics.
+
+        A plain node with one camera: one status, ``<node>: segmentation`` (as before several
+        cameras or a lifecycle were possible). Otherwise the node's own, ``<node>: node``
+        (state, model, backend), and one per camera, ``<node>: <camera>`` (rates, drops,
+        latency).
+        """
         name = self.get_fully_qualified_name().lstrip('/')
-        return messages.segmentation_status(
-            f'{name}: segmentation', self._pipeline.stats.snapshot(self._now()),
-            self._subscription.topic_name, self._reliability, self._segmenter,
-            self._settings.threads)
+        now = self._now()
+        if not self.MANAGED and not self._cameras[0].name:
+            pipeline = self._pipelines[0]
+            return [messages.segmentation_status(
+                f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
+                self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
+                self._segmenter, self._settings.threads)]
+        segmenter = self._segmenter
+        statuses = [messages.node_status(
+            f'{name}: node', self._state(), segmenter, self._settings.threads,
+            len(self._cameras), segmenter is not None and self._batched, self._problem())]
+        device = str(segmenter.backend.device) if segmenter is not None else ''
+        statuses += [messages.camera_status(
+            f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
+            self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability, device,
+            self._active) for pipeline in self._pipelines]
+        return statuses
+
+    def diagnostic_status(self):
+        """Return the first status of ``diagnostic_statuses`` (the plain one-camera node's)."""
+        return self.diagnostic_statuses()[0]
 
     def _publish_diagnostics(self) -> None:
         self._diagnostics_pub.publish(messages.diagnostic_array(
-            self.get_clock().now().to_msg(), [self.diagnostic_status()]))
+            self.get_clock().now().to_msg(), self.diagnostic_statuses()))
 
     def _flush_logs(self) -> None:
         """Report what the rate limits held back, once their period is over."""
@@ -317,19 +463,24 @@ class PersonSegmentationNode(Node):
 
     # ------------------------------------------------------------------ shutdown
     def _stop_worker(self) -> bool:
-        """Stop the worker after its current frame; False if it is still running."""
+        """Stop the worker after its current frames; False if it is still running."""
         if self._worker is not None:
-            if not self._worker.stop(timeout=10.0):
+            if not self._worker.stop(timeout=WORKER_STOP_TIMEOUT):
                 return False
             self._worker = None
         return True
 
+    def _close_engine(self) -> None:
+        if self._segmenter is not None:
+            self._segmenter.close()
+            self._segmenter = None
+
     def destroy_node(self) -> None:
         """Stop the worker (after its current frame), release the model, destroy the node."""
         if not self._stop_worker():  # never pull the model from under a frame in progress
-            self.get_logger().warning('a frame was still being processed after 10 s; '
-                                      'leaving the model to the process exit')
-        elif self._segmenter is not None:
-            self._segmenter.close()
-            self._segmenter = None
+            self.get_logger().warning(f'a frame was still being processed after '
+                                      f'{WORKER_STOP_TIMEOUT:g} s; leaving the model to the '
+                                      'process exit')
+        else:
+            self._close_engine()
         super().destroy_node()

@@ -119,12 +119,12 @@ class _InProcessNode:
     """PersonSegmentationNode in this process, in its own ROS context and executor thread."""
 
     def __init__(self, options: ReplayOptions):
-        from person_segmentation.node.segmentation_node import PersonSegmentationNode
+        from person_segmentation.node.managed_node import create_node
         self._context = Context()
         rclpy.init(args=node_arguments(options), context=self._context)
         self._error: Optional[BaseException] = None
         try:
-            self._node = PersonSegmentationNode(context=self._context)
+            self._node = create_node(context=self._context)
         except BaseException:
             self._context.try_shutdown()
             raise
