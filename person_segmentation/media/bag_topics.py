@@ -88,8 +88,8 @@ def camera_info_topic(image_topic: str) -> str:
     """Return the camera_info topic of an image topic: its sibling, as image_transport names it."""
     base = image_topic[:-len('/compressed')] if image_topic.endswith('/compressed') \
         else image_topic
-    namespace = base.rsplit('/', 1)[0]
-    return f'{namespace}/camera_info'
+    namespace, slash, _ = base.rpartition('/')
+    return f'{namespace}{slash}camera_info'
 
 
 class DepthTopics(NamedTuple):

@@ -28,7 +28,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 import threading
 import time
-from typing import Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 from person_segmentation.engine.people_3d import DepthSettings, locate_people, People3D
@@ -46,6 +46,7 @@ class DepthOutcome:
     problem: Optional[Problem] = None
     offset: Optional[float] = None  # depth stamp minus colour stamp, seconds
     seconds: float = 0.0  # decoding and measuring
+    note: str = ''  # something to say once (a calibration with lens distortion)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class DepthCounts:
     paired: int = 0  # colour frames measured in depth
     unpaired: Counter = field(default_factory=Counter)  # colour frames without, by kind
     last_problem: str = ''
+    last_kind: str = ''  # why the last frame had no depth; '' when it had
     offsets: deque = field(default_factory=lambda: deque(maxlen=200))  # of the paired, s
     costs: deque = field(default_factory=lambda: deque(maxlen=200))  # decode + measure, s
 
@@ -64,7 +66,7 @@ class DepthCounts:
         """Return the counts with the median pairing offset and cost (NaN before any)."""
         return {'received': self.received, 'camera_infos': self.camera_infos,
                 'paired': self.paired, 'unpaired': dict(self.unpaired),
-                'last_problem': self.last_problem,
+                'last_problem': self.last_problem, 'last_kind': self.last_kind,
                 'offset_p50': float(np.median(self.offsets)) if self.offsets else float('nan'),
                 'cost_p50': float(np.median(self.costs)) if self.costs else float('nan')}
 
@@ -77,6 +79,7 @@ class CameraDepth:
         self.pairing = DepthPairing(tolerance, capacity)
         self._counts = DepthCounts()
         self._lock = threading.Lock()
+        self._distortion_noted = False
 
     def on_depth(self, msg) -> None:
         """Keep a sensor_msgs/Image of depth until its colour frame is processed (cheap)."""
@@ -90,13 +93,15 @@ class CameraDepth:
         with self._lock:
             self._counts.camera_infos += 1
 
-    def measure(self, stamp: int, mask: np.ndarray, settings: DepthSettings,
-                min_area: int = 0) -> DepthOutcome:
+    def measure(self, stamp: int, mask: np.ndarray, regions: Sequence[Any],
+                settings: DepthSettings) -> DepthOutcome:
         """
-        Return the people in 3D of the colour frame stamped ``stamp`` (ns), person ``mask``.
+        Return the people in 3D of the colour frame stamped ``stamp`` (ns), or the problem.
 
-        ``mask`` (nonzero = person) has the colour image's size; ``min_area`` drops regions as
-        the engine's find_regions does, so the people are the engine's regions, in order.
+        ``mask`` (nonzero = person, the colour image's size) and its ``regions`` are the
+        engine's (find_regions: largest first, specks below its minimum area left out); the
+        people are those regions, in that order: the mask is labelled again with their smallest
+        area as the minimum, which keeps exactly them.
         """
         height, width = mask.shape[:2]
         match = self.pairing.match(stamp, width, height)
@@ -107,7 +112,9 @@ class CameraDepth:
         try:
             depth = depth_fields_to_array(msg.encoding, msg.height, msg.width, msg.step,
                                           bool(msg.is_bigendian), msg.data)
-            people = locate_people(mask, depth, match.intrinsics, settings, min_area)
+            people = (locate_people(mask, depth, match.intrinsics, settings,
+                                    min(region.area for region in regions)) if regions
+                      else People3D(people=[], cloud=np.zeros((0, 3), np.float32)))
         except ImageConversionError as error:
             return self._unpaired(DepthOutcome(
                 problem=(f'depth invalid: {error.kind}', f'depth image unusable: {error}'),
@@ -116,17 +123,24 @@ class CameraDepth:
             return self._unpaired(DepthOutcome(problem=('depth size', str(error)),
                                                offset=match.offset))
         seconds = time.perf_counter() - started
+        note = ''
+        if match.intrinsics.distorted and not self._distortion_noted:
+            self._distortion_noted = True
+            note = ('the depth camera_info lists lens distortion (D): depth is back-projected '
+                    'with P as a rectified image, as depth_image_proc does; publish rectified '
+                    '(aligned) depth for exact points')
         with self._lock:
             self._counts.paired += 1
+            self._counts.last_kind = ''
             self._counts.offsets.append(match.offset)
             self._counts.costs.append(seconds)
-        return DepthOutcome(people=people, offset=match.offset, seconds=seconds)
+        return DepthOutcome(people=people, offset=match.offset, seconds=seconds, note=note)
 
     def _unpaired(self, outcome: DepthOutcome) -> DepthOutcome:
         kind, message = outcome.problem
         with self._lock:
             self._counts.unpaired[kind] += 1
-            self._counts.last_problem = message
+            self._counts.last_problem, self._counts.last_kind = message, kind
         return outcome
 
     def snapshot(self) -> Dict[str, object]:
