@@ -24,7 +24,6 @@ import pathlib
 import re
 
 import cv2
-import depth_scenes
 from geometry_msgs.msg import PointStamped
 import numpy as np
 from person_segmentation import names
@@ -246,32 +245,32 @@ class _DepthPeer(SpinningPeer):
 
 
 def test_an_rgbd_bag_plays_its_depth_and_new_outputs_are_recorded(
-        eval_videos_dir, models_dir, tmp_path, capsys, monkeypatch):
+        davis_dir, models_dir, tmp_path, capsys, monkeypatch):
     """
-    Depth and camera_info reach the node's side with each colour frame, as recorded.
+    video_to_bag --depth, then replay: the node measures the real person at its true distance.
 
-    And an output added to names.OUTPUT_TYPES (here one a test peer publishes, standing in for
-    the node's depth outputs) is recorded with no other change.
+    DAVIS lucia frames (854x480) with depth made from their ground truth (the person 1.5 m
+    away, a wall at 4 m behind, 16-bit PNG millimetres). Depth and camera_info reach the node
+    with each colour frame, as recorded (a test peer hears them); its ~/nearest_person and
+    ~/persons_cloud are recorded by --output-bag, at 1.5 m; and an output added to
+    names.OUTPUT_TYPES (here one the peer publishes) is recorded with no other change.
     """
-    frames, count = tmp_path / 'rgb', 5
-    frames.mkdir()
-    capture = cv2.VideoCapture(str(eval_videos_dir / 'bedroom.mp4'))
+    count = 5
+    (tmp_path / 'rgb').mkdir()
+    (tmp_path / 'depth').mkdir()
     depths = []
     for index in range(count):
-        ok, frame = capture.read()
-        assert ok
-        cv2.imwrite(str(frames / f'{index:05d}.png'), cv2.resize(frame, (640, 480)))
-        depths.append(depth_scenes.render(depth_scenes.box_person(), 1.5 + 0.1 * index,
-                                          noise=1.0, dropout=0.1, seed=index).depth)
-    capture.release()
-    depth_folder = tmp_path / 'depth'
-    depth_folder.mkdir()
-    for index, depth in enumerate(depths):
-        cv2.imwrite(str(depth_folder / f'{index:05d}.png'), depth)
+        name = f'{30 + index:05d}'
+        frame = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / f'{name}.jpg'))
+        truth = cv2.imread(str(davis_dir / 'Annotations' / '480p' / 'lucia' / f'{name}.png'),
+                           cv2.IMREAD_GRAYSCALE) > 0
+        cv2.imwrite(str(tmp_path / 'rgb' / f'{index:05d}.png'), frame)
+        depths.append(np.where(truth, 1500, 4000).astype(np.uint16))
+        cv2.imwrite(str(tmp_path / 'depth' / f'{index:05d}.png'), depths[-1])
     bag = tmp_path / 'rgbd_bag'
-    assert video_to_bag.main([str(frames / '%05d.png'), str(bag), '--depth', str(depth_folder),
-                              '--intrinsics', '500,500,320,240', '--fps', str(FPS),
-                              '--start-time', str(START), '--quiet']) == 0
+    assert video_to_bag.main([str(tmp_path / 'rgb' / '%05d.png'), str(bag), '--depth',
+                              str(tmp_path / 'depth'), '--intrinsics', '600,600,427,240',
+                              '--fps', str(FPS), '--start-time', str(START), '--quiet']) == 0
     monkeypatch.setattr(names, 'OUTPUT_TYPES', {**names.OUTPUT_TYPES,
                                                 'test_extra': 'geometry_msgs/msg/PointStamped'})
     monkeypatch.setattr(names, 'OUTPUTS', tuple(names.OUTPUT_TYPES))
@@ -285,8 +284,8 @@ def test_an_rgbd_bag_plays_its_depth_and_new_outputs_are_recorded(
         expected = [int(START * 1e9) + round(i * 1e9 / FPS) for i in range(count)]
         assert ('with depth /camera/camera/aligned_depth_to_color/image_raw and '
                 '/camera/camera/aligned_depth_to_color/camera_info') in captured.err
-        assert re.search(rf'other outputs\s+test_extra {count}$', captured.out, re.MULTILINE), \
-            captured.out
+        assert re.search(rf'other outputs\s+nearest_person {count}, persons_cloud {count}, '
+                         rf'test_extra {count}$', captured.out, re.MULTILINE), captured.out
         with peer.lock:
             assert sorted(peer.images) == sorted(peer.depths) == sorted(peer.infos) == expected
             for index, stamp in enumerate(expected):
@@ -295,10 +294,15 @@ def test_an_rgbd_bag_plays_its_depth_and_new_outputs_are_recorded(
                 assert depth.header.frame_id == peer.images[stamp].header.frame_id == \
                     'camera_color_optical_frame'
                 np.testing.assert_array_equal(
-                    np.frombuffer(bytes(depth.data), '<u2').reshape(480, 640), depths[index])
-                assert list(peer.infos[stamp].k) == [500, 0, 320, 0, 500, 240, 0, 0, 1]
+                    np.frombuffer(bytes(depth.data), '<u2').reshape(480, 854), depths[index])
+                assert list(peer.infos[stamp].k) == [600, 0, 427, 0, 600, 240, 0, 0, 1]
     finally:
         peer.close()
     stamps = _stamps(out_bag)
-    assert stamps['/person_segmentation/test_extra'] == expected
-    assert stamps['/person_segmentation/mask'] == expected
+    for name in ('test_extra', 'mask', 'nearest_person', 'persons_cloud'):
+        assert stamps[f'/person_segmentation/{name}'] == expected, name
+    with AnyReader([out_bag]) as reader:
+        nearest = [reader.deserialize(raw, connection.msgtype).point
+                   for connection, _, raw in reader.messages()
+                   if connection.topic == '/person_segmentation/nearest_person']
+    assert [point.z for point in nearest] == pytest.approx([1.5] * count, abs=1e-6)

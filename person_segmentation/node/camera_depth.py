@@ -94,17 +94,18 @@ class CameraDepth:
             self._counts.camera_infos += 1
 
     def measure(self, stamp: int, mask: np.ndarray, regions: Sequence[Any],
-                settings: DepthSettings) -> DepthOutcome:
+                settings: DepthSettings, wait: float = 0.0) -> DepthOutcome:
         """
         Return the people in 3D of the colour frame stamped ``stamp`` (ns), or the problem.
 
         ``mask`` (nonzero = person, the colour image's size) and its ``regions`` are the
         engine's (find_regions: largest first, specks below its minimum area left out); the
         people are those regions, in that order: the mask is labelled again with their smallest
-        area as the minimum, which keeps exactly them.
+        area as the minimum, which keeps exactly them. ``wait``: seconds to wait at most for
+        depth still on its way (DepthPairing.match).
         """
         height, width = mask.shape[:2]
-        match = self.pairing.match(stamp, width, height)
+        match = self.pairing.match(stamp, width, height, wait)
         if match.problem is not None:
             return self._unpaired(DepthOutcome(problem=match.problem, offset=match.offset))
         started = time.perf_counter()

@@ -272,6 +272,10 @@ class Settings:
     depth_tolerance: float = _row(
         0.03, "Seconds a depth image's stamp may differ from the colour frame's to be paired "
         'with it.', float_range=(0.0, 1.0))
+    depth_wait: float = _row(
+        0.05, 'Seconds a processed frame may wait for its depth image while that may still be on '
+        'its way (the depth stream is alive but behind: aligned depth comes after colour), and '
+        'for the first camera_info; 0 = never wait.', float_range=(0.0, 1.0))
     depth_queue_size: int = _row(
         30, 'Depth images buffered at most per camera while their colour frames wait.',
         read_only=True, int_range=(1, 300))

@@ -199,7 +199,7 @@ class FramePipeline:
         if self.depth is None:
             return None
         outcome = self.depth.measure(stamp_ns(header.stamp), result.mask, result.regions,
-                                     parameters.depth_settings(settings))
+                                     parameters.depth_settings(settings), settings.depth_wait)
         if outcome.note:
             self.warn('depth: note', outcome.note)
         if outcome.problem is not None:

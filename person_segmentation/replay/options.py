@@ -22,6 +22,7 @@ all take them from here.
 from dataclasses import dataclass, field
 from typing import Dict, List
 
+from person_segmentation import names
 from person_segmentation.node import qos
 
 #: publish a frame, wait for all of its outputs, then send the next one
@@ -47,6 +48,9 @@ class ReplayOptions:
     depth: bool = False
     depth_topic: str = '/replay/depth/image'
     depth_info_topic: str = '/replay/depth/camera_info'
+    #: with depth: seconds the first frame's depth and camera_info are sent (every 0.1 s)
+    #: before the frame, while the node's depth readers match the replay's writers
+    depth_settle: float = 1.0
     #: e.g. preset, model, backend, device; what is not given keeps the node's default
     node_parameters: Dict[str, object] = field(default_factory=dict)
     #: variables the replay's process and the node get before they start ROS, e.g. the Fast
@@ -74,6 +78,10 @@ def node_arguments(options: ReplayOptions) -> List[str]:
     """Command-line ROS arguments that connect the node to the replay and set its parameters."""
     args = ['--ros-args', '-r', f'image:={options.input_topic}',
             '-p', 'use_sim_time:=true', '-p', f'qos_reliability:={qos.RELIABLE}']
+    if options.depth:
+        args += ['-r', f'{names.DEPTH_INPUT}:={options.depth_topic}',
+                 '-r', f'{names.DEPTH_INFO_INPUT}:={options.depth_info_topic}',
+                 '-p', 'use_depth:=true']
     for name, value in options.node_parameters.items():
         text = str(value).lower() if isinstance(value, bool) else str(value)
         args += ['-p', f'{name}:={text}']

@@ -230,7 +230,9 @@ class ReplaySession:
             failure = self._node_process.failure()
             if failure:
                 raise self._fail(f'{failure} before it was ready')
-            listening = self._image_pub.get_subscription_count() > 0
+            # and to the depth input: a depth frame published before would be lost
+            listening = all(publisher.get_subscription_count() > 0 for publisher in
+                            (self._image_pub, *self._depth_pubs.values()))
             present = tuple(name for name in FRAME_OUTPUTS
                             if self._subs[name].get_publisher_count() > 0)
             if listening and REQUIRED_OUTPUT in present:
@@ -261,6 +263,24 @@ class ReplaySession:
         self._collector.published(index, frame.stamp_ns)
         self._send(frame)
 
+    def _prime_depth(self, frame: Frame) -> None:
+        """
+        Send the first frame's depth messages for a moment before the frame itself.
+
+        A reader that shows up as matched here may not have matched this process's writer yet:
+        a message sent in between reaches the node late, after a resend, and the first frame
+        would be segmented before its depth or camera_info came. A camera driver publishes
+        them all the time; the node keeps the latest camera_info and pairs depth by stamp, so
+        the repeats change nothing but their arrival.
+        """
+        deadline = time.perf_counter() + self.options.depth_settle
+        while time.perf_counter() < deadline:
+            for message in frame.depth:
+                publisher = self._depth_pubs.get(message.msgtype)
+                if publisher is not None:
+                    publisher.publish(message.data)
+            time.sleep(0.1)
+
     def play(self, frames: Iterable[Frame], on_result: Callable[[FrameResult], None],
              on_extra: Optional[Callable[[ExtraOutput], None]] = None) -> ReplayStats:
         """Publish the frames; hand each complete result, and each extra output, on."""
@@ -290,6 +310,9 @@ class ReplaySession:
         for index, frame in enumerate(frames):
             now = time.perf_counter()
             if started is None:
+                if frame.depth and self._depth_pubs:
+                    self._prime_depth(frame)
+                    now = time.perf_counter()
                 started = now
                 first_stamp = frame.stamp_ns
             if self.options.mode == REALTIME:
