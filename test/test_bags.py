@@ -200,6 +200,9 @@ def test_a_depth_topic_is_never_replayed_as_the_colour_image():
       ('/zed/zed_node/rgb/camera_info', 15)],
      '/zed/zed_node/rgb/image_rect_color',
      ('/zed/zed_node/depth/depth_registered', '/zed/zed_node/rgb/camera_info')),
+    # another camera's depth is not this one's
+    ([('/front/aligned_depth_to_color/image_raw', 30), ('/front/color/image_raw', 30)],
+     '/rear/color/image_raw', None),
     # compressed depth is not read; no depth at all
     ([('/camera/depth/image_raw/compressed', 30)], '/camera/rgb/image_raw', None),
     ([], '/camera/image_raw', None),
@@ -223,6 +226,8 @@ def test_a_named_depth_topic_must_be_a_raw_image_topic():
                                                        "'/flag' for depth"):
         bag_topics.choose_depth_topics(topics, COLOUR, wanted='/flag')
     assert bag_topics.camera_info_topic('/a/b/image_raw/compressed') == '/a/b/camera_info'
+    assert bag_topics.camera_info_topic('depth') == 'camera_info'  # a relative name
+    assert bag_topics.camera_info_topic('front/depth/image') == 'front/depth/camera_info'
 
 
 def _raw(topic, stamp_ns):

@@ -117,10 +117,12 @@ def choose_depth_topics(topics: Iterable[ImageTopic], colour_topic: str,
 
     ``wanted`` names the depth topic (BagTopicError unless it is a raw ``Image`` topic of the
     bag). Otherwise the candidates are the raw ``Image`` topics named as depth (compressed
-    depth is not read), and the rule: the one in the colour topic's own camera namespace (most
-    leading name parts in common: in a bag of several cameras each colour topic gets its
-    camera's depth), then one aligned to colour (``aligned`` or ``registered`` in its name: the
-    node needs depth of the colour image's size), then the most messages, then the first name.
+    depth is not read) that belong to no other camera (a depth topic with more leading name
+    parts in common with another colour topic is that camera's), and the rule: the one in the
+    colour topic's own camera namespace (most leading name parts in common: in a bag of several
+    cameras each colour topic gets its camera's depth), then one aligned to colour
+    (``aligned`` or ``registered`` in its name: the node needs depth of the colour image's
+    size), then the most messages, then the first name.
     Its camera_info is the ``CameraInfo`` topic beside it, else the colour topic's (aligned
     depth shares the colour camera's calibration), else None.
     """
@@ -131,7 +133,11 @@ def choose_depth_topics(topics: Iterable[ImageTopic], colour_topic: str,
             raise BagTopicError(f'{bag} has no {IMAGE_TYPE} topic {wanted!r} for depth')
         chosen = wanted
     else:
-        candidates = [t for t in topics if t.msgtype == IMAGE_TYPE and is_depth_topic(t.name)]
+        colours = [t.name for t in topics if t.msgtype in IMAGE_TYPES
+                   and not is_depth_topic(t.name) and t.name != colour_topic]
+        candidates = [t for t in topics if t.msgtype == IMAGE_TYPE and is_depth_topic(t.name)
+                      and not any(_shared_parts(t.name, other) >
+                                  _shared_parts(t.name, colour_topic) for other in colours)]
         if not candidates:
             return None
 
