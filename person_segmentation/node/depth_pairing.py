@@ -31,7 +31,7 @@ depth after colour, once aligned, and a fast model can be done before it arrives
 first camera_info just after the depth stream started (another topic, another DDS reader).
 message_filters' synchronizers are not used: they deliver only complete sets, so a depth
 stream that stops would silently stop the mask and every other output too (see
-docs/depth_draft.md). Kept free of rclpy: stamps are integer nanoseconds.
+docs/node.md, With a depth camera). Kept free of rclpy: stamps are integer nanoseconds.
 """
 
 from collections import deque
