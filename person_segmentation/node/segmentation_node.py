@@ -436,7 +436,7 @@ class PersonSegmentationNode(Node):
             return [messages.segmentation_status(
                 f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
                 self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
-                self._segmenter, self._settings.threads)]
+                pipeline.input_loss_report(now), self._segmenter, self._settings.threads)]
         segmenter = self._segmenter
         statuses = [messages.node_status(
             f'{name}: node', self._state(), segmenter, self._settings.threads,
@@ -444,8 +444,9 @@ class PersonSegmentationNode(Node):
         device = str(segmenter.backend.device) if segmenter is not None else ''
         statuses += [messages.camera_status(
             f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
-            self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability, device,
-            self._active) for pipeline in self._pipelines]
+            self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
+            pipeline.input_loss_report(now), device, self._active)
+            for pipeline in self._pipelines]
         return statuses
 
     def diagnostic_status(self):
