@@ -33,6 +33,7 @@ from conftest import REPO_ROOT
 import cv2
 import numpy as np
 from person_segmentation import Segmenter
+from person_segmentation.models.backends.shape_cache import SHAPES_KEPT
 from person_segmentation.models.backends.tflite_backend import load_interpreter
 from person_segmentation.models.files import ModelFileError
 from person_segmentation.models.keras_deeplab import build_deeplab, write_h5_weights
@@ -176,13 +177,18 @@ def test_batch_equals_frame_by_frame(models_dir, davis_dir):
 
 
 def test_changing_input_shapes_keep_a_bounded_number_of_networks(models_dir):
-    """Every new input shape builds a network; only the last four are kept (GPU memory)."""
-    backend = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu').backend
-    shapes = [(257, 257 + 8 * k) for k in range(1, 6)]
+    """Every new input shape builds a network; the last SHAPES_KEPT used are kept (memory)."""
+    # (batch_size: a backend of its own, not the one the other tests' Segmenters share)
+    backend = Segmenter('deeplabv3_mnv2_257', backend='keras', device='cpu',
+                        batch_size=7).backend
+    assert backend.networks_built == 0  # nothing at start: 'native' inputs follow the frames
+    shapes = [(257, 257 + 8 * k) for k in range(1, SHAPES_KEPT + 3)]
     for shape in shapes:  # what each new frame size does (the compiled function is lazy)
-        backend._function((1,) + shape + (3,), False)
-    assert list(backend._models) == shapes[-4:]
-    assert {key[0][1:3] for key in backend._functions} == set(shapes[-4:])
+        backend._function((1,) + shape + (3,), 'probability')
+    assert backend._shapes.keys() == shapes[-SHAPES_KEPT:]
+    backend._function((1,) + shapes[-SHAPES_KEPT] + (3,), 'probability')  # used again: kept
+    assert backend.networks_built == len(shapes)
+    backend.close()
 
 
 _JAX_CHECK = r"""

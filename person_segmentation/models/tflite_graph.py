@@ -141,6 +141,16 @@ def io_shapes(content: bytes, name: str = 'the model'):
         raise ValueError(f'{name} is not a readable TFLite model ({error!r})') from None
 
 
+def output_names(content: bytes, name: str = 'the model') -> List[str]:
+    """Return the first subgraph's output tensor names, in order."""
+    model = read_model(content, name)
+    try:
+        graph = model.Subgraphs(0)
+        return [graph.Tensors(int(i)).Name().decode() for i in graph.OutputsAsNumpy()]
+    except Exception as error:  # noqa: B902 - a damaged flatbuffer fails anywhere in the walk
+        raise ValueError(f'{name} is not a readable TFLite model ({error!r})') from None
+
+
 def _vector_position(table, field: int) -> Optional[int]:
     """Return the byte position of the first element of a table's vector ``field``."""
     offset = table.Offset(field)
