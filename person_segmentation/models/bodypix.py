@@ -30,12 +30,13 @@ from typing import Tuple
 import cv2
 import numpy as np
 
-from person_segmentation.models.spec import BODY_PARTS
+from person_segmentation.models.spec import (
+    BODY_PARTS, BODYPIX_PART_HEATMAPS, BODYPIX_SEGMENTS)
 
 #: pixels per output cell; the input's sides are multiples of it
 OUTPUT_STRIDE = 16
 #: the graph's output tensors the engine reads
-SEGMENTS, PART_HEATMAPS = 'float_segments', 'float_part_heatmaps'
+SEGMENTS, PART_HEATMAPS = BODYPIX_SEGMENTS, BODYPIX_PART_HEATMAPS
 #: the 24 body parts, in the order of the part heatmaps' channels (part id = index + 1)
 PART_NAMES = BODY_PARTS
 #: the part heatmaps are upsampled this many times on the grid (every 4th pixel) before their

@@ -28,6 +28,8 @@ NUM_CLASSES = 21
 #: ``ModelSpec.output`` of a BodyPix 2.0 graph: a person logit and 24 body-part logits per
 #: cell of a stride-16 grid (``models.bodypix``)
 BODYPIX_OUTPUT = 'bodypix'
+#: BodyPix's output tensors the engine reads: person logits, body-part logits
+BODYPIX_SEGMENTS, BODYPIX_PART_HEATMAPS = 'float_segments', 'float_part_heatmaps'
 #: BodyPix 2.0's 24 body parts in the order of its part heatmaps' channels (part id = index +
 #: 1 in ``Backend.predict(..., parts=True)``). From tfjs-models body-pix 2.0
 #: (src/part_channels.ts) and google-coral/project-bodypix (pose_engine.py, BODYPIX_PARTS),

@@ -65,7 +65,7 @@ class Backend(ABC):
     @property
     def native_size(self) -> Optional[int]:
         """
-        The short side the 'native' strategy scales a frame to at zoom 1.
+        Return the short side the 'native' strategy scales a frame to at zoom 1.
 
         The model's own input size (DeepLab: what it was trained at), or None: the frame's own
         short side (BodyPix, which runs at the camera's resolution).

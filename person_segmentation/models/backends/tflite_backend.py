@@ -103,7 +103,8 @@ class Runner:
         self.outputs = {d['name']: d for d in self.interpreter.get_output_details()}
 
     def run(self, tiles: np.ndarray, names: Optional[List[str]] = None) -> List[np.ndarray]:
-        """Invoke on uint8 RGB ``tiles`` [N, h, w, 3]; return the named outputs (copies).
+        """
+        Invoke on uint8 RGB ``tiles`` [N, h, w, 3]; return the named outputs (copies).
 
         ``names`` None: the graph's first output.
         """
