@@ -251,19 +251,28 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
             setattr(msg, key, value)
         msg.header.frame_id = 'bench_camera'
         depth = depth_messages(frame) if args.depth else ()
-        sent, start = 0, time.monotonic()
-        while time.monotonic() - start < args.duration:
-            stamp = time.time()
-            msg.header.stamp.sec = int(stamp)
-            msg.header.stamp.nanosec = int((stamp - int(stamp)) * 1e9)
-            if camera.depth_publishers is not None:  # as an RGB-D driver: same stamp
-                for message, publisher in zip(depth, camera.depth_publishers):
-                    message.header = msg.header
-                    publisher.publish(message)
-            camera.publisher.publish(msg)
-            sent += 1
-            time.sleep(max(0.0, start + sent / args.rate - time.monotonic()))
-        elapsed = time.monotonic() - start
+
+        def publish_for(seconds):
+            sent, start = 0, time.monotonic()
+            while time.monotonic() - start < seconds:
+                stamp = time.time()
+                msg.header.stamp.sec = int(stamp)
+                msg.header.stamp.nanosec = int((stamp - int(stamp)) * 1e9)
+                if camera.depth_publishers is not None:  # as an RGB-D driver: same stamp
+                    for message, publisher in zip(depth, camera.depth_publishers):
+                        message.header = msg.header
+                        publisher.publish(message)
+                camera.publisher.publish(msg)
+                sent += 1
+                time.sleep(max(0.0, start + sent / args.rate - time.monotonic()))
+            return sent, time.monotonic() - start
+
+        # warm-up (e.g. a GPU's first frames compile): published, not measured
+        warmup_sent = publish_for(getattr(args, 'warmup', 0.0))[0]
+        with camera.lock:
+            camera.latencies.clear()
+            camera.nearest = 0
+        sent, elapsed = publish_for(args.duration)
         time.sleep(2.0)  # last masks and one more diagnostics message
         with camera.lock:
             latencies = np.array(camera.latencies) * 1e3
@@ -274,11 +283,11 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
         stop_peer(executor, spinner, camera.node, context)
     received = int(diagnostics.get('received frames', -1))
     return {
-        'model': model, 'publisher': reliability, 'sent': sent,
+        'model': model, 'publisher': reliability, 'warm-up sent': warmup_sent, 'sent': sent,
         'node received': received, 'processed': len(latencies),
         'fps': len(latencies) / elapsed,
         'dropped (node)': diagnostics.get('dropped frames', '?'),
-        'not delivered': sent - received if received >= 0 else '?',
+        'not delivered': sent + warmup_sent - received if received >= 0 else '?',
         'p50 ms': float(np.percentile(latencies, 50)) if len(latencies) else float('nan'),
         'p99 ms': float(np.percentile(latencies, 99)) if len(latencies) else float('nan'),
         'node p50 ms': diagnostics.get('latency p50 (ms)', '?'),
@@ -295,6 +304,8 @@ def main(argv=None) -> int:
     """Run every model x reliability case and print a markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.strip().split('\n\n')[0])
     parser.add_argument('--duration', type=float, default=60.0, help='seconds per case')
+    parser.add_argument('--warmup', type=float, default=0.0,
+                        help='seconds published before the measured ones (not counted)')
     parser.add_argument('--rate', type=float, default=30.0, help='frames per second sent')
     parser.add_argument('--width', type=int, default=640)
     parser.add_argument('--height', type=int, default=480)

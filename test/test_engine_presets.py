@@ -128,11 +128,12 @@ def plain513(models_dir):
 def test_presets_name_their_parts(fast, accurate):
     assert fast.preset.name == 'fast' and accurate.preset.name == 'accurate'
     assert accurate.model_name == 'deeplabv3_mnv2_513'
-    assert len(accurate._view_backends) == 2 and accurate._refiner is not None
+    assert len(accurate._view_zooms) == 2 and accurate._refiner is not None
+    assert accurate._refiner.backend is accurate.backend  # one backend for views and crops
     overridden = Segmenter(preset='fast', model='deeplabv3_mnv2_257', strategy='tiles')
     assert (overridden.model_name, overridden.strategy) == ('deeplabv3_mnv2_257', 'tiles')
     plain = Segmenter('deeplabv3_mnv2_257')
-    assert plain.preset is None and not plain.lift_dark and len(plain._view_backends) == 1
+    assert plain.preset is None and not plain.lift_dark and len(plain._view_zooms) == 1
 
 
 def test_fast_preset_quality(fast, davis_dir, pennfudan_dir):

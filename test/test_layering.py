@@ -47,6 +47,7 @@ ALLOWED = {
 #: the ``Backend`` interface of ``models.backends.base``), so a new backend is a local change.
 MODELS_PRIVATE = ('person_segmentation.models.backends.',
                   'person_segmentation.models.keras_deeplab',
+                  'person_segmentation.models.keras_bodypix',
                   'person_segmentation.models.tflite_graph')
 MODELS_INTERFACE = {'person_segmentation.models.backends.base'}
 # The node's rclpy adapter and its start path; the replay tool's runner. The node's messages,

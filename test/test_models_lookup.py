@@ -23,6 +23,8 @@ answers (the last three tests are how callers meet them).
 
 import shutil
 
+import numpy as np
+
 from person_segmentation import Segmenter
 from person_segmentation.models import lookup
 from person_segmentation.models.files import ModelFileError
@@ -93,3 +95,17 @@ def test_model_given_by_path_infers_its_spec(models_dir, tmp_path):
     seg = Segmenter(str(copy))
     assert seg.spec.input_size == 513 and seg.spec.output == 'argmax'
     assert seg.spec.backend == 'tflite' and seg.model_name == 'my_model'
+
+
+def test_a_bodypix_file_given_by_path_runs_as_bodypix(models_dir, tmp_path):
+    """Recognised by its output tensors (its input is not square): BodyPix's settings."""
+    source = models_dir / get_spec('bodypix_mnv1_075').filename
+    if not source.is_file():
+        pytest.skip(f'{source.name} not in {models_dir}')
+    copy = tmp_path / 'people.tflite'
+    shutil.copy(source, copy)
+    spec, _ = lookup.resolve(copy)
+    assert (spec.name, spec.output, spec.strategy, spec.url) == (
+        'people', 'bodypix', 'native', None)
+    seg = Segmenter(str(copy))
+    assert seg.backend.has_parts and seg(np.zeros((96, 128, 3), np.uint8)).mask.shape == (96, 128)

@@ -40,6 +40,7 @@ from person_segmentation.node import parameters as node_parameters
 from person_segmentation.node.cameras import cameras
 from person_segmentation.node.frame_stats import FrameStats, percentiles, RateWindow
 from person_segmentation.node.frame_worker import FrameWorker, LatestFrames
+from person_segmentation.node.input_loss import InputLossReport
 from person_segmentation.node.parameters import Settings
 from person_segmentation.node.pipeline import FramePipeline, Outputs, process_together
 from person_segmentation.node.qos import choose_reliability
@@ -527,10 +528,12 @@ class _Engine:
 
 
 def test_diagnostics_table_and_level():
-    def status_at(stats, now):
+    no_loss = InputLossReport(False, False, 0.0, 30.0, 30.0)
+
+    def status_at(stats, now, loss=no_loss):
         return messages.segmentation_status('ns/person_segmentation: segmentation',
                                             stats.snapshot(now), '/ns/image', 'reliable',
-                                            _Engine(), 2)
+                                            loss, _Engine(), 2)
     stats = FrameStats()
     idle = status_at(stats, 10.0)
     assert idle.level == DiagnosticStatus.WARN and idle.message == 'no images on /ns/image'
@@ -545,6 +548,12 @@ def test_diagnostics_table_and_level():
     assert table['latency p50 (ms)'] == '50.0' and table['processed frames'] == '1'
     assert (table['preset'], table['model'], table['threads']) == (
         'none (model)', 'deeplabv3_mnv2_257', '2')
+    assert (table['camera rate from stamps (Hz)'], table['frames lost before the node (%)']) == (
+        '30.00', '0.0')
+    lossy = status_at(stats, 10.2, InputLossReport(True, True, 2 / 3, 30.0, 10.0))
+    assert lossy.level == DiagnosticStatus.WARN
+    assert lossy.message == ('67% of the camera frames lost before the node: stamps at 30.0 Hz, '
+                             '10.0 Hz arriving')
     assert status_at(stats, 16.0).level == DiagnosticStatus.WARN  # no image for 5 s
 
 

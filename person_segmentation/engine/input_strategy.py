@@ -38,7 +38,8 @@ A plan is built once per frame size and reused, so per-frame work is resizes and
 preallocated buffers.
 """
 
-from typing import Tuple
+import functools
+from typing import Callable, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -54,6 +55,11 @@ MAX_ASPECT = 4.0
 #: zoom asks for more), so the strategy scales it down rather than up (1.75 was the zoom of the
 #: dropped 'grid' strategy; kept so that results stay the same).
 LETTERBOX_MIN_ZOOM = 1.75
+
+
+def fit_deeplab_side(length: float, stride: int) -> int:
+    """Return DeepLab's input side nearest ``length``: ``k * stride + 1`` (Backend.fit_side)."""
+    return max(1, int(round((length - 1) / stride))) * stride + 1
 
 
 def _resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -148,22 +154,21 @@ class _NativePlan:
     """
     The whole frame, short side scaled to ``zoom`` x S, as ONE rectangular input (no tiles).
 
-    Needs a backend whose graph can be reshaped (``output_stride``): both sides are snapped to
-    ``k * stride + 1``, which moves each side by at most half a stride (8 px at 513: < 1.5 %).
-    A zoom below 1 gives a smaller input with the frame's aspect ratio (it used to be padded up
-    to S on each side, which stretched the frame).
+    Needs a backend whose graph takes rectangular inputs: both sides are snapped to the nearest
+    side it takes (``fit_side``; DeepLab: ``k * stride + 1``, which moves each side by at most
+    half a stride: 8 px at 513, < 1.5 %). A zoom below 1 gives a smaller input with the frame's
+    aspect ratio (it used to be padded up to S on each side, which stretched the frame). With
+    ``size`` None (a model that runs at the camera's resolution: BodyPix) the frame's own short
+    side is scaled by ``zoom``.
     """
 
     count = 1
 
-    def __init__(self, height: int, width: int, size: int, stride: int, zoom: float = 1.0):
+    def __init__(self, height: int, width: int, size: Optional[int],
+                 fit_side: Callable[[float], int], zoom: float = 1.0):
         self.height, self.width, self.size = height, width, size
-        scale = size * zoom / min(height, width)
-
-        def snap(length):
-            return max(1, int(round((length * scale - 1) / stride))) * stride + 1
-
-        self.tile_shape = (snap(height), snap(width))
+        scale = size * zoom / min(height, width) if size else zoom  # (bit for bit as before)
+        self.tile_shape = (fit_side(height * scale), fit_side(width * scale))
         self.scale = float(np.sqrt(self.tile_shape[0] * self.tile_shape[1] / (height * width)))
 
     def tiles(self, rgb: np.ndarray, out: np.ndarray) -> None:
@@ -205,10 +210,17 @@ class InputPlan:
     S: more pixels per person at a proportional cost. A frame more than MAX_ASPECT times wider
     than tall (or taller than wide) is letterboxed to MAX_ASPECT, so the model input never
     exceeds the strategy's budget, whatever the frame's shape.
+
+    'native' snaps each side with ``fit_side`` (the backend's ``Backend.fit_side``; given only
+    ``stride``, DeepLab's ``k * stride + 1``). ``frame_sized`` (a backend that runs at the
+    camera's resolution, ``Backend.native_size`` None): 'native' scales the frame's own short
+    side by ``zoom`` instead of scaling it to S; its input then follows the frame's pixels, so
+    it needs no letterbox.
     """
 
     def __init__(self, height: int, width: int, size: int, strategy: str = 'tiles',
-                 stride: int = None, zoom: float = 1.0):
+                 stride: int = None, zoom: float = 1.0,
+                 fit_side: Optional[Callable[[float], int]] = None, frame_sized: bool = False):
         if strategy not in STRATEGIES:
             raise ValueError(f'unknown input strategy {strategy!r}; '
                              f'choose one of {", ".join(STRATEGIES)}')
@@ -221,15 +233,20 @@ class InputPlan:
         self.shape: Tuple[int, int] = (height, width)
         self.size = size
         self._letterbox = None
-        if max(height, width) > MAX_ASPECT * min(height, width):
+        native_frame = strategy == 'native' and frame_sized
+        if max(height, width) > MAX_ASPECT * min(height, width) and not native_frame:
+            # (an input at the frame's own size grows with the frame, not with its aspect)
             self._letterbox = _Letterbox(height, width,
                                          int(np.ceil(size * max(zoom, LETTERBOX_MIN_ZOOM))))
             height, width = self._letterbox.canvas
         if strategy == 'native':
-            if not stride:
+            if fit_side is None and stride:
+                fit_side = functools.partial(fit_deeplab_side, stride=stride)
+            if fit_side is None:
                 raise ValueError("strategy 'native' needs a model whose graph takes rectangular "
-                                 'inputs (a DeepLab TFLite model)')
-            self._plan = _NativePlan(height, width, size, stride, zoom)
+                                 'inputs (a DeepLab or BodyPix TFLite model)')
+            self._plan = _NativePlan(height, width, None if frame_sized else size, fit_side,
+                                     zoom)
         elif strategy == 'tiles':
             self._plan = _TilesPlan(height, width, size, zoom)
         else:

@@ -154,19 +154,20 @@ def merge_windows(probability: np.ndarray, windows: List[Window], window_probabi
 
 
 class Refiner:
-    """Runs refinement crops on a backend the caller owns (square inputs, the model's size)."""
+    """
+    Runs refinement crops on the backend the caller owns (the one its views run on).
+
+    Crops are squares of ``refinement.crop_size`` when the backend takes that size (a graph of
+    rectangular inputs), else of the model's square input size.
+    """
 
     def __init__(self, refinement: Refinement, backend):
         self.refinement = refinement
         self.backend = backend
         self.size = backend.input_size
-        self._reshaped = False  # a reshaped graph takes one input at a time
-        stride = backend.output_stride
-        if refinement.crop_size and stride and (refinement.crop_size - 1) % stride == 0 \
-                and refinement.crop_size != self.size:
-            self.size = refinement.crop_size
-            backend.set_input_shape(self.size, self.size)
-            self._reshaped = True
+        crop = refinement.crop_size
+        if crop and backend.output_stride and backend.takes(crop, crop):
+            self.size = crop
 
     def __call__(self, rgb: np.ndarray, probability: np.ndarray, scale: float) -> np.ndarray:
         """Return ``probability`` refined around small candidates (in place when any)."""
@@ -174,11 +175,6 @@ class Refiner:
         windows, keep = plan_windows(probability, scale, size, self.refinement)
         if not windows:
             return probability
-        tiles = crop_windows(rgb, windows, size)
-        if not self._reshaped:
-            window_probability = self.backend.predict(tiles)
-        else:
-            window_probability = np.concatenate([self.backend.predict(tiles[i:i + 1])
-                                                 for i in range(len(windows))])
+        window_probability = self.backend.predict(crop_windows(rgb, windows, size))
         return merge_windows(probability, windows, window_probability, keep,
                              self.refinement.feather, self.refinement.add_only)

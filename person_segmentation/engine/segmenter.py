@@ -112,15 +112,43 @@ class Segmenter:
                  preset: Optional[str] = None, backend: str = 'auto', device: str = 'auto',
                  **backend_opts):
         check_choice(backend, device)
-        self.preset = presets.choose(preset, model, backend, device)
-        chosen = self.preset
-        if chosen is not None:
-            model = chosen.model if model is None else model
         if int(threads) < 1:
             raise ValueError(f'threads must be at least 1, got {threads}')
         if strategy is not None and strategy not in STRATEGIES:
             raise ValueError(f'unknown input strategy {strategy!r}; choose one of '
                              f'{", ".join(STRATEGIES)}')
+        chosen = presets.choose(preset, model, backend, device)
+        self._configure(chosen, model, model_dir, strategy, zoom)
+        self._smoothing_gate = smoothing_gate
+        #: temporal state per stream (camera): one stream's frames never blend into another's
+        self._smoothers: Dict[Hashable, TemporalSmoother] = {
+            DEFAULT_STREAM: TemporalSmoother(smoothing, gate=smoothing_gate)}
+        self.threshold = threshold
+        self.min_region_area = min_region_area
+        self.threads = int(threads)
+        self._backend_args = (int(threads), backend, device, backend_opts)
+        self.backend = self._new_backend()
+        self._refiner: Optional[Refiner] = None
+        try:
+            if preset in (None, presets.AUTO) and model is None:
+                self._follow_the_backend(model_dir, strategy, zoom)
+            if self.strategy == 'native' and not self.backend.output_stride:
+                if strategy is not None or self.preset is None:
+                    raise ValueError(f"model {self.model_name!r} cannot use strategy 'native' "
+                                     "(its graph does not take rectangular inputs); use 'tiles'")
+                self.strategy = 'tiles'  # a preset's 'native' on a backend that cannot reshape
+            if self.preset is not None and self.preset.refinement is not None:
+                # one backend for every view and the crops: it keeps an input shape each
+                self._refiner = Refiner(self.preset.refinement, self.backend)
+        except BaseException:
+            self.close()
+            raise
+
+    def _configure(self, chosen, model, model_dir, strategy, zoom) -> None:
+        """Set what the preset (or the model alone) decides; validate it before any load."""
+        self.preset = chosen
+        if chosen is not None:
+            model = chosen.model if model is None else model
         self.spec, self.model_path = lookup.resolve(model, model_dir)
         self.model_name = self.spec.name
         # validate everything that needs no model first, so a bad argument loads nothing
@@ -131,51 +159,39 @@ class Segmenter:
             InputPlan(8, 8, 9, 'pad', zoom=self.zoom * view_zoom)
         self.lift_dark = chosen is not None and chosen.lift_dark
         self.presence_rule = chosen.presence if chosen else PresenceRule()
-        self._smoothing_gate = smoothing_gate
-        #: temporal state per stream (camera): one stream's frames never blend into another's
-        self._smoothers: Dict[Hashable, TemporalSmoother] = {
-            DEFAULT_STREAM: TemporalSmoother(smoothing, gate=smoothing_gate)}
-        self.threshold = threshold
-        self.min_region_area = min_region_area
-        self.threads = int(threads)
         self.strategy = strategy or (chosen.strategy if chosen else self.spec.strategy)
         self._plans: List[Optional[InputPlan]] = [None] * len(self._view_zooms)
-        self._backend_args = (self.model_path, int(threads), backend, device, backend_opts)
+
+    def _follow_the_backend(self, model_dir, strategy, zoom) -> None:
+        """
+        Make preset 'auto' the one for the backend actually running, not the one planned.
+
+        'auto' picks the GPU's preset (accurate) when a GPU looks usable; when Keras then fails
+        there and LiteRT took over on the CPU, that preset would run at 0.6 s per frame: use the
+        CPU's preset (fast) and its model instead, and say so in the backend's selection.
+        """
+        if self.backend.name.startswith('keras'):
+            return
+        on_cpu = presets.get(presets.AUTO, 'tflite', 'cpu')
+        if self.preset is on_cpu:
+            return
+        planned, why = self.preset.name, self.backend.selection
+        self.backend.close()
+        self._configure(on_cpu, None, model_dir, strategy, zoom)
+        threads, _, _, options = self._backend_args
+        self._backend_args = (threads, 'tflite', 'cpu', options)
         self.backend = self._new_backend()
-        self._view_backends = [self.backend]
-        self._refiner: Optional[Refiner] = None
-        if self.strategy == 'native' and not self.backend.output_stride:
-            if strategy is not None or chosen is None:
-                self.backend.close()
-                raise ValueError(f"model {self.model_name!r} cannot use strategy 'native' (its "
-                                 "graph does not take rectangular inputs); use 'tiles'")
-            self.strategy = 'tiles'  # a preset's 'native' on a backend that cannot reshape
-        try:
-            self._view_backends += [self._backend_for_another_shape()
-                                    for _ in self._view_zooms[1:]]
-            if chosen is not None and chosen.refinement is not None:
-                self._refiner = Refiner(chosen.refinement, self._backend_for_another_shape())
-        except BaseException:
-            self.close()
-            raise
-
-    def _backend_for_another_shape(self):
-        """
-        Return a backend for a further view or the crops.
-
-        A reshaped graph ('native') holds one input shape, so each needs its own instance of the
-        model; a backend of square inputs takes any batch and is shared (GPU memory).
-        """
-        return self._new_backend() if self.backend.output_stride else self.backend
+        self.backend.selection = f'{why}; preset auto: {on_cpu.name}, not {planned} (LiteRT)'
 
     def _new_backend(self):
-        """Load one instance of the model."""
-        path, threads, backend, device, options = self._backend_args
+        """Load the model: one backend serves every view and the refinement crops."""
+        threads, backend, device, options = self._backend_args
         try:
-            return create_backend(self.spec, path, threads, backend, device, **options)
+            return create_backend(self.spec, self.model_path, threads, backend, device,
+                                  **options)
         except ValueError as error:
-            raise ModelFileError(f'cannot load model {self.model_name!r} from {path}: {error}') \
-                from None
+            raise ModelFileError(f'cannot load model {self.model_name!r} from '
+                                 f'{self.model_path}: {error}') from None
 
     @property
     def smoothing(self) -> float:
@@ -227,11 +243,10 @@ class Segmenter:
         plan, zoom = self._plans[view], self.zoom * self._view_zooms[view]
         if plan is None or plan.shape != (height, width) or plan.strategy != self.strategy \
                 or plan.zoom != zoom:
-            backend = self._view_backends[view]
-            plan = InputPlan(height, width, backend.input_size, self.strategy,
-                             backend.output_stride, zoom)
-            if self.strategy == 'native':
-                backend.set_input_shape(*plan.tile_shape)
+            backend = self.backend
+            plan = InputPlan(height, width, backend.input_size, self.strategy, zoom=zoom,
+                             fit_side=backend.fit_side if backend.output_stride else None,
+                             frame_sized=backend.native_size is None)
             self._plans[view] = plan
         return plan
 
@@ -259,7 +274,7 @@ class Segmenter:
         with batch.measure('preprocess'):
             inputs = [lift_dark(rgb) if self.lift_dark else rgb for rgb in frames]
         by_view = [self._view_probabilities(inputs, view, batch)
-                   for view in range(len(self._view_backends))]
+                   for view in range(len(self._view_zooms))]
         shared = batch.share(len(frames))
         return [self._fuse_and_refine(model_input, [view[index] for view in by_view], shared)
                 for index, model_input in enumerate(inputs)]
@@ -275,7 +290,7 @@ class Segmenter:
             else:  # plan.tiles reuses one buffer: copy out each frame's tiles
                 tiles = np.concatenate([plan.tiles(rgb).copy() for rgb in inputs])
         with times.measure('model'):
-            tile_probability = self._view_backends[view].predict(tiles)
+            tile_probability = self.backend.predict(tiles)
         with times.measure('preprocess'):
             return [plan.merge(tile_probability[index * plan.count:(index + 1) * plan.count])
                     for index in range(len(inputs))]
@@ -366,11 +381,9 @@ class Segmenter:
                 f'{self.backend.device}]')
 
     def close(self) -> None:
-        """Release the backends (each once: views and crops may share one)."""
-        backends = list(getattr(self, '_view_backends', [self.backend]))
-        if getattr(self, '_refiner', None) is not None:
-            backends.append(self._refiner.backend)
-        for backend in {id(backend): backend for backend in backends}.values():
+        """Release the backend (one for every view and the crops)."""
+        backend = getattr(self, 'backend', None)
+        if backend is not None:
             backend.close()
 
     def __repr__(self) -> str:

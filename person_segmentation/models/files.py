@@ -47,13 +47,18 @@ class ModelFileError(Exception):
     """A model file is missing, unreadable, corrupt, or could not be downloaded."""
 
 
+def user_cache_dir() -> pathlib.Path:
+    """Return this package's directory in the user's cache (``$XDG_CACHE_HOME``, ~/.cache)."""
+    xdg = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return pathlib.Path(xdg) / names.PACKAGE
+
+
 def default_model_dir() -> pathlib.Path:
     """Return the cache directory used when no explicit directory is given."""
     env = os.environ.get(ENV_MODEL_DIR)
     if env:
         return pathlib.Path(env).expanduser()
-    xdg = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return pathlib.Path(xdg) / names.PACKAGE / 'models'
+    return user_cache_dir() / 'models'
 
 
 def sha256_of(path: Union[str, os.PathLike]) -> str:

@@ -29,7 +29,8 @@ from typing import Tuple, Union
 
 from person_segmentation.models import registry, tflite_graph
 from person_segmentation.models.files import ModelFileError, resolve_model_file
-from person_segmentation.models.spec import ModelSpec, NUM_CLASSES
+from person_segmentation.models.spec import (
+    BODYPIX_PART_HEATMAPS, BODYPIX_SEGMENTS, ModelSpec, NUM_CLASSES)
 
 KERAS_SUFFIXES = ('.h5', '.keras')
 
@@ -71,8 +72,8 @@ def spec_for_path(path: pathlib.Path) -> ModelSpec:
     try:
         inferred = _tflite_spec(path)
     except ValueError as error:
-        raise ModelFileError(f'{error}. Give a DeepLab Pascal VOC .tflite file or a model '
-                             f'name ({", ".join(registry.model_names())}).') from None
+        raise ModelFileError(f'{error}. Give a DeepLab Pascal VOC or BodyPix 2.0 .tflite file '
+                             f'or a model name ({", ".join(registry.model_names())}).') from None
     for base in registry.TFLITE_MODELS:
         if (base.filename, base.input_size, base.output) == (
                 path.name, inferred.input_size, inferred.output):
@@ -83,7 +84,13 @@ def spec_for_path(path: pathlib.Path) -> ModelSpec:
 
 def _tflite_spec(path: pathlib.Path) -> ModelSpec:
     """Build a ModelSpec for a .tflite file from its input and output tensors."""
-    inputs, outputs = tflite_graph.io_shapes(path.read_bytes(), str(path))
+    content = path.read_bytes()
+    inputs, outputs = tflite_graph.io_shapes(content, str(path))
+    names = tflite_graph.output_names(content, str(path))
+    if {BODYPIX_SEGMENTS, BODYPIX_PART_HEATMAPS} <= set(names):  # BodyPix 2.0, any input size
+        return dataclasses.replace(registry.BODYPIX, name=path.stem, filename=path.name,
+                                   url=None, sha256=None, size_bytes=path.stat().st_size,
+                                   description=f'BodyPix 2.0 from {path} (by its outputs)')
     if len(inputs) != 1 or len(outputs) < 1:
         raise ValueError(f'{path}: expected one image input, got {len(inputs)} inputs')
     shape = inputs[0]

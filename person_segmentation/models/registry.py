@@ -23,14 +23,35 @@ no framework.
 
 from typing import Tuple
 
-from person_segmentation.models.spec import ModelSpec
+from person_segmentation.models.spec import BODYPIX_OUTPUT, ModelSpec
 
-# --- DeepLab v3 TFLite models: downloaded on first use, checked against a pinned sha256 -----
+# --- TFLite models (DeepLab v3, BodyPix 2.0): downloaded on first use, checked against a
+# pinned sha256 -----------------------------------------------------------------------------
 
 _TFLITE_GPU_URL = ('https://storage.googleapis.com/download.tensorflow.org/models/tflite/gpu/'
                    'deeplabv3_257_mv_gpu.tflite')
 _CORAL_URL = ('https://github.com/google-coral/test_data/raw/'
               '104342d2d3480b3e66203073dac24f4e2dbb4c41/')
+
+_BODYPIX_COMMIT = 'a46c428d729741c82f64550d742b2c65fe92999b'
+
+#: Google's BodyPix 2.0, trained on people: a person mask and 24 body parts, many people per
+#: frame, at any input size of multiples of 16 (the frame's own: no stretching, no letterbox).
+BODYPIX = ModelSpec(
+    name='bodypix_mnv1_075',
+    filename='bodypix_mobilenet_v1_075_720_1280_16_quant.tflite',
+    url=(f'https://github.com/google-coral/project-bodypix/raw/{_BODYPIX_COMMIT}/models/'
+         'bodypix_mobilenet_v1_075_720_1280_16_quant.tflite'),
+    sha256='6abaed4ad9080cafd327d0f03fd23f0c46d4409b75b6e23abde9a35582067696',
+    size_bytes=1500824,
+    backend='tflite',
+    input_size=512,  # no trained square size: the 'tiles'/'pad' side and crops (a 16 multiple)
+    output=BODYPIX_OUTPUT,
+    strategy='native',
+    description=('BodyPix 2.0 MobileNetV1 x0.75, output stride 16, uint8 quantised: person '
+                 "probability and 24 body parts at the frame's own size (sides rounded to 16)"),
+    licence='Apache-2.0 (google-coral/project-bodypix)',
+)
 
 TFLITE_MODELS: Tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -44,6 +65,7 @@ TFLITE_MODELS: Tuple[ModelSpec, ...] = (
         output='logits',
         strategy='native',
         description='DeepLab v3 MobileNetV2, float32, 257x257, Pascal VOC logits (fastest)',
+        licence='Apache-2.0 (TensorFlow Lite hosted models)',
     ),
     ModelSpec(
         name='deeplabv3_mnv2_513',
@@ -56,6 +78,7 @@ TFLITE_MODELS: Tuple[ModelSpec, ...] = (
         output='argmax',
         strategy='native',
         description='DeepLab v3 MobileNetV2, uint8 quantised, 513x513, class ids (best quality)',
+        licence='Apache-2.0 (google-coral/test_data)',
     ),
     ModelSpec(
         name='deeplabv3_mnv2_dm05_513',
@@ -68,7 +91,9 @@ TFLITE_MODELS: Tuple[ModelSpec, ...] = (
         output='argmax',
         strategy='native',
         description='DeepLab v3 MobileNetV2 depth 0.5, uint8 quantised, 513x513, class ids',
+        licence='Apache-2.0 (google-coral/test_data)',
     ),
+    BODYPIX,
 )
 
 
@@ -100,6 +125,7 @@ XCEPTION = ModelSpec(
                  f'published: download {PIXELLIB_XCEPTION_URL} (or {BONLIME_XCEPTION_URL}) '
                  'by hand into the model cache directory'),
     options={'architecture': 'xception', 'output_stride': 8},
+    licence='MIT (PixelLib; keras-deeplab-v3-plus)',
 )
 
 MOBILENETV2 = ModelSpec(
@@ -116,6 +142,7 @@ MOBILENETV2 = ModelSpec(
                  'Pascal VOC logits. No checksum is published: download '
                  f'{BONLIME_MOBILENETV2_URL} by hand into the model cache directory'),
     options={'architecture': 'mobilenetv2', 'output_stride': 8},
+    licence='MIT (keras-deeplab-v3-plus)',
 )
 
 KERAS_MODELS: Tuple[ModelSpec, ...] = (XCEPTION, MOBILENETV2)

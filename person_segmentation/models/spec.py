@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-What the package needs to know about one model: ``ModelSpec``, and the Pascal VOC class layout.
+What the package needs to know about one model: ``ModelSpec``, Pascal VOC's and BodyPix's labels.
 
 Kept apart from the list of named models (``registry``) so that backends and file handling can
 describe a model found on disk without depending on that list.
@@ -24,6 +24,31 @@ from typing import Mapping, Optional
 
 PERSON_CLASS = 15  # Pascal VOC: background=0, ..., person=15
 NUM_CLASSES = 21
+
+#: ``ModelSpec.output`` of a BodyPix 2.0 graph: a person logit and 24 body-part logits per
+#: cell of a stride-16 grid (``models.bodypix``)
+BODYPIX_OUTPUT = 'bodypix'
+#: BodyPix's output tensors the engine reads: person logits, body-part logits
+BODYPIX_SEGMENTS, BODYPIX_PART_HEATMAPS = 'float_segments', 'float_part_heatmaps'
+#: BodyPix 2.0's 24 body parts in the order of its part heatmaps' channels (part id = index +
+#: 1 in ``Backend.predict(..., parts=True)``). From tfjs-models body-pix 2.0
+#: (src/part_channels.ts) and google-coral/project-bodypix (pose_engine.py, BODYPIX_PARTS),
+#: which agree; 'left' is the person's own left (on someone facing the camera, the image's
+#: right), as rendered on DAVIS frames (test/test_models_bodypix.py).
+BODY_PARTS = (
+    'left_face', 'right_face',
+    'left_upper_arm_front', 'left_upper_arm_back',
+    'right_upper_arm_front', 'right_upper_arm_back',
+    'left_lower_arm_front', 'left_lower_arm_back',
+    'right_lower_arm_front', 'right_lower_arm_back',
+    'left_hand', 'right_hand',
+    'torso_front', 'torso_back',
+    'left_upper_leg_front', 'left_upper_leg_back',
+    'right_upper_leg_front', 'right_upper_leg_back',
+    'left_lower_leg_front', 'left_lower_leg_back',
+    'right_lower_leg_front', 'right_lower_leg_back',
+    'left_feet', 'right_feet',
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +62,9 @@ class ModelSpec:
     size_bytes: Optional[int]
     backend: str  # 'tflite' or 'keras'
     input_size: int  # square model input side in pixels
-    output: str  # 'logits' (softmax gives a probability) or 'argmax' (class ids only)
+    #: 'logits' (softmax gives a probability), 'argmax' (class ids only) or BODYPIX_OUTPUT
+    output: str
     strategy: str  # default input strategy, see person_segmentation.engine.input_strategy
     description: str = ''
+    licence: str = ''  # of the weights file, as its publisher states it
     options: Mapping[str, object] = field(default_factory=dict)  # backend-specific

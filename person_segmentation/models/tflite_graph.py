@@ -22,8 +22,9 @@ schema module does the parsing, so no TensorFlow and no interpreter are needed. 
 returns new model bytes; the file on disk is never touched.
 """
 
+import os
 import sys
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
@@ -68,6 +69,46 @@ def read_model(content: bytes, name: str = 'the model'):
     return model_class.GetRootAs(content, 0)
 
 
+class GraphFile:
+    """
+    One .tflite file opened for reading: its Model, single subgraph, op kinds and tensor types.
+
+    What the Keras weight readers (DeepLab, BodyPix) both start from. Every problem opening it
+    (unreadable, not a TFLite flatbuffer, several subgraphs) is an ``error(message)``, the
+    caller's exception type, naming the file; ``network`` names what the graph should be.
+    """
+
+    def __init__(self, path, error: Callable[[str], Exception] = ValueError,
+                 network: str = 'the model'):
+        self.path = os.fspath(path)
+        self.schema = schema()
+        try:
+            with open(self.path, 'rb') as handle:
+                content = handle.read()
+        except OSError as failure:
+            raise error(f'{self.path}: cannot read ({failure})') from None
+        try:
+            self.model = read_model(content, self.path)
+        except ValueError as failure:
+            raise error(str(failure)) from None
+        if self.model.SubgraphsLength() != 1:
+            raise error(f'{self.path}: {self.model.SubgraphsLength()} subgraphs; {network} '
+                        'has one')
+        self.graph = self.model.Subgraphs(0)
+        names = {value: key for key, value in vars(self.schema.BuiltinOperator).items()
+                 if not key.startswith('_')}
+        #: the op kind name ('CONV_2D', ...) of each operator-code entry of the file
+        self.op_names = [names.get(code, f'custom op {code}')
+                         for code in operator_codes(self.model)]
+        types = self.schema.TensorType
+        self.dtypes = {types.FLOAT32: np.float32, types.UINT8: np.uint8, types.INT8: np.int8,
+                       types.INT32: np.int32}
+
+    def kind(self, op) -> str:
+        """Return an operator's kind name, e.g. 'DEPTHWISE_CONV_2D'."""
+        return self.op_names[op.OpcodeIndex()]
+
+
 def operator_codes(model) -> List[int]:
     """Return the builtin operator code of each of the model's operator-code entries."""
     codes = []
@@ -96,6 +137,16 @@ def io_shapes(content: bytes, name: str = 'the model'):
             return [[int(v) for v in graph.Tensors(int(i)).ShapeAsNumpy()] for i in indices]
 
         return shapes(graph.InputsAsNumpy()), shapes(graph.OutputsAsNumpy())
+    except Exception as error:  # noqa: B902 - a damaged flatbuffer fails anywhere in the walk
+        raise ValueError(f'{name} is not a readable TFLite model ({error!r})') from None
+
+
+def output_names(content: bytes, name: str = 'the model') -> List[str]:
+    """Return the first subgraph's output tensor names, in order."""
+    model = read_model(content, name)
+    try:
+        graph = model.Subgraphs(0)
+        return [graph.Tensors(int(i)).Name().decode() for i in graph.OutputsAsNumpy()]
     except Exception as error:  # noqa: B902 - a damaged flatbuffer fails anywhere in the walk
         raise ValueError(f'{name} is not a readable TFLite model ({error!r})') from None
 

@@ -32,6 +32,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PointStamped
 import numpy as np
 from person_segmentation.media.image_conversion import array_to_fields
+from person_segmentation.node.input_loss import InputLossReport
 from sensor_msgs.msg import Image, PointCloud2, PointField
 from std_msgs.msg import Bool, Header
 
@@ -202,18 +203,26 @@ def _ms(seconds: float) -> str:
     return 'nan' if seconds != seconds else f'{seconds * 1e3:.1f}'
 
 
-def _camera_health(snapshot: Mapping[str, float], input_topic: str) -> Tuple[int, str]:
-    """(level, message) of one camera: WARN while no image came or none could be processed."""
+def _camera_health(snapshot: Mapping[str, float], input_topic: str,
+                   loss: InputLossReport) -> Tuple[int, str]:
+    """
+    Return (level, message) of one camera.
+
+    WARN while no image came, none could be processed, or a sustained share of the camera's
+    frames is lost before the node (``loss``: ``input_loss.InputLossReport``).
+    """
     since = snapshot['seconds_since_input']
     if snapshot['received'] == 0 or not since <= NO_INPUT_WARN_SECONDS:
         return DiagnosticStatus.WARN, f'no images on {input_topic}'
     if snapshot['processed'] == 0:
         return DiagnosticStatus.WARN, 'images received but none processed (see the log)'
+    if loss.warn:
+        return DiagnosticStatus.WARN, loss.message()
     return DiagnosticStatus.OK, 'segmenting'
 
 
-def _camera_table(snapshot: Mapping[str, float], input_topic: str,
-                  reliability: str) -> Dict[str, str]:
+def _camera_table(snapshot: Mapping[str, float], input_topic: str, reliability: str,
+                  loss: InputLossReport) -> Dict[str, str]:
     """One camera's input, rates, frame counts and latency."""
     return {
         'input topic': input_topic,
@@ -229,6 +238,7 @@ def _camera_table(snapshot: Mapping[str, float], input_topic: str,
         'latency p50 (ms)': _ms(snapshot['latency_p50']),
         'latency p95 (ms)': _ms(snapshot['latency_p95']),
         'inference p50 (ms)': _ms(snapshot['inference_p50']),
+        **loss.values(),
     }
 
 
@@ -283,7 +293,7 @@ def _status(name: str, hardware_id: str, level: int, message: str,
 
 
 def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: str,
-                        reliability: str, segmenter, threads: int,
+                        reliability: str, loss: InputLossReport, segmenter, threads: int,
                         depth: Optional[Mapping[str, Any]] = None) -> DiagnosticStatus:
     """
     Return the one camera's DiagnosticStatus: health, rates, counts, latency and the engine.
@@ -293,14 +303,15 @@ def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: s
     it has a depth input. WARN while no image came for NO_INPUT_WARN_SECONDS or none could be
     processed, or the last frame had no usable depth; else OK.
     """
-    level, message = _depth_health(depth, _camera_health(snapshot, input_topic))
+    level, message = _depth_health(depth, _camera_health(snapshot, input_topic, loss))
     return _status(name, str(segmenter.backend.device), level, message,
-                   {**_camera_table(snapshot, input_topic, reliability), **_depth_table(depth),
+                   {**_camera_table(snapshot, input_topic, reliability, loss),
+                    **_depth_table(depth),
                     **_engine_table(segmenter, threads)})
 
 
 def camera_status(name: str, snapshot: Mapping[str, float], input_topic: str,
-                  reliability: str, hardware_id: str, active: bool,
+                  reliability: str, loss: InputLossReport, hardware_id: str, active: bool,
                   depth: Optional[Mapping[str, Any]] = None) -> DiagnosticStatus:
     """
     Return one camera's DiagnosticStatus in a node with several cameras or a lifecycle.
@@ -309,10 +320,11 @@ def camera_status(name: str, snapshot: Mapping[str, float], input_topic: str,
     ``node_status``). Health as in ``segmentation_status`` while ``active``; OK with
     'inactive' while the node is not.
     """
-    level, message = (_depth_health(depth, _camera_health(snapshot, input_topic)) if active
-                      else (DiagnosticStatus.OK, 'inactive: not subscribed'))
+    level, message = (_depth_health(depth, _camera_health(snapshot, input_topic, loss))
+                      if active else (DiagnosticStatus.OK, 'inactive: not subscribed'))
     return _status(name, hardware_id, level, message,
-                   {**_camera_table(snapshot, input_topic, reliability), **_depth_table(depth)})
+                   {**_camera_table(snapshot, input_topic, reliability, loss),
+                    **_depth_table(depth)})
 
 
 #: a managed node's states (lifecycle_msgs/State labels) and that of a plain node

@@ -43,6 +43,7 @@ from person_segmentation.node.camera_depth import CameraDepth, DepthOutcome
 from person_segmentation.node.cameras import Camera, cameras
 from person_segmentation.node.depth_pairing import stamp_ns
 from person_segmentation.node.frame_stats import FrameStats
+from person_segmentation.node.input_loss import InputLossDetector, InputLossReport
 from person_segmentation.node.parameters import Settings
 from person_segmentation.node.rate_limited_log import RateLimitedLog
 from person_segmentation.node.staleness import stale_reason
@@ -102,6 +103,8 @@ class FramePipeline:
         first = settings()
         self.camera = camera if camera is not None else cameras((), (), first.input_compressed)[0]
         self.stats = FrameStats()
+        #: frames lost before the node: the camera's rate from the header stamps vs arrivals
+        self.input_loss = InputLossDetector()
         self.presence = PresenceHysteresis(first.presence_on_frames, first.presence_off_frames)
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
         #: the node's subscription for this camera and the reliability it uses (None: none)
@@ -122,7 +125,15 @@ class FramePipeline:
         """Stamp an arriving message with its arrival (node and steady clock) and count it."""
         received = self._now()
         self.stats.on_received(received)
+        self.input_loss.on_message(messages.stamp_seconds(msg.header.stamp), received)
         return Frame(msg, compressed, received, time.monotonic())
+
+    def input_loss_report(self, now: float) -> InputLossReport:
+        """Judge the loss before the node at node-clock ``now``; log once when it begins."""
+        report = self.input_loss.assess(now)
+        if report.changed and report.warn:
+            self.warn('input loss', report.log_line())
+        return report
 
     def process(self, frame: Frame) -> None:
         """Skip a stale or malformed frame with a warning, else segment it and publish."""

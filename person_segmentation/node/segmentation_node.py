@@ -495,7 +495,8 @@ class PersonSegmentationNode(Node):
             return [messages.segmentation_status(
                 f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
                 self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
-                self._segmenter, self._settings.threads, self._depth_snapshot(pipeline))]
+                pipeline.input_loss_report(now), self._segmenter, self._settings.threads,
+                self._depth_snapshot(pipeline))]
         segmenter = self._segmenter
         statuses = [messages.node_status(
             f'{name}: node', self._state(), segmenter, self._settings.threads,
@@ -503,8 +504,9 @@ class PersonSegmentationNode(Node):
         device = str(segmenter.backend.device) if segmenter is not None else ''
         statuses += [messages.camera_status(
             f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
-            self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability, device,
-            self._active, self._depth_snapshot(pipeline)) for pipeline in self._pipelines]
+            self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
+            pipeline.input_loss_report(now), device, self._active,
+            self._depth_snapshot(pipeline)) for pipeline in self._pipelines]
         return statuses
 
     def _depth_snapshot(self, pipeline: FramePipeline) -> Optional[dict]:

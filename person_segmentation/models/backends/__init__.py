@@ -25,11 +25,13 @@ TensorFlow.
 """
 
 import logging
+import threading
 from typing import Optional, Tuple
 
 from person_segmentation.models import devices
 from person_segmentation.models.backends.base import Backend
 from person_segmentation.models.files import ModelFileError
+from person_segmentation.models.spec import BODYPIX_OUTPUT
 
 LOG = logging.getLogger(__name__)
 BACKENDS = ('auto', 'tflite', 'keras')
@@ -74,14 +76,48 @@ def choose_backend(spec, backend: str = 'auto', device: str = 'auto',
 
 
 def _load(spec, path, threads, backend, device, opts) -> Backend:
+    bodypix = spec.output == BODYPIX_OUTPUT
     if backend == 'tflite':
+        if bodypix:
+            from person_segmentation.models.backends.tflite_bodypix_backend import (
+                TFLiteBodyPixBackend)
+            return TFLiteBodyPixBackend(path, threads=threads, input_size=spec.input_size,
+                                        **opts)
         from person_segmentation.models.backends.tflite_backend import TFLiteBackend
         return TFLiteBackend(path, threads=threads, **opts)
     if backend == 'keras':
-        from person_segmentation.models.backends.keras_backend import KerasBackend
-        return KerasBackend(spec, path, threads=threads, device=device, **opts)
+        return _shared_keras(spec, path, threads, device, opts, bodypix)
     raise ValueError(f'model {spec.name!r} names unknown backend {backend!r} '
                      "(known: 'tflite', 'keras')")
+
+
+#: Keras backends in use, by what they were made of: one per process and model, shared by
+#: every Segmenter (its weights read once, one copy on the GPU); LiteRT ones are per Segmenter
+#: (an interpreter serves one thread, and costs little memory)
+_KERAS_IN_USE = {}
+_KERAS_LOCK = threading.Lock()
+
+
+def _shared_keras(spec, path, threads, device, opts, bodypix) -> Backend:
+    """Return the process's Keras backend for these settings, made on first use."""
+    from person_segmentation.models.backends.keras_backend import (
+        KerasBackend, KerasBodyPixBackend)
+    key = (spec.name, str(path), int(threads), device, tuple(sorted(
+        (name, repr(value)) for name, value in opts.items())))
+    with _KERAS_LOCK:
+        instance = _KERAS_IN_USE.get(key)
+        if instance is not None and not instance.closed:
+            return instance.retain()
+        kind = KerasBodyPixBackend if bodypix else KerasBackend
+        instance = kind(spec, path, threads=threads, device=device, **opts)
+        _KERAS_IN_USE[key] = instance
+
+        def forget():
+            with _KERAS_LOCK:
+                if _KERAS_IN_USE.get(key) is instance:
+                    del _KERAS_IN_USE[key]
+        instance._on_last_close = forget
+        return instance
 
 
 def create_backend(spec, path, threads: int = 2, backend: str = 'auto', device: str = 'auto',

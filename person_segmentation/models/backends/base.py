@@ -15,21 +15,27 @@
 """
 The interface every inference backend implements, so model details stay out of the callers.
 
-A backend turns a batch of square RGB uint8 tiles at the model's input size into a per-pixel
-person probability at that same size. Normalisation, dtype, threading and device placement are
-the backend's business; tiling, resizing back to the frame and smoothing are the Segmenter's.
+A backend turns a batch of RGB uint8 model inputs into a per-pixel person probability at the
+same size (and, for models that have them, body-part labels). Normalisation, dtype, threading,
+device placement and what is kept per input shape are the backend's business; fitting frames
+to inputs, resizing back to the frame and smoothing are the Segmenter's. One backend instance
+serves every view and refinement crop of a Segmenter: ``predict`` takes any input shape the
+model takes (``takes``), whatever the previous call's was.
 """
 
 from abc import ABC, abstractmethod
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
+#: what ``predict`` returns: probability [N, H, W], or with ``parts=True`` (probability, parts)
+Prediction = Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]
+
 
 class Backend(ABC):
-    """A loaded model that maps RGB tiles to person probability."""
+    """A loaded model that maps RGB inputs to person probability (and body parts)."""
 
-    #: square input side in pixels that ``predict`` expects
+    #: square input side in pixels: the 'tiles' and 'pad' strategies' input, refinement crops
     input_size: int
     #: short backend name for logs and /diagnostics, e.g. 'tflite' or 'keras-tensorflow'
     name: str
@@ -37,7 +43,9 @@ class Backend(ABC):
     device: str
     #: True when the probability is only 0/1 (argmax-only models)
     binary_output: bool = False
-    #: True when ``predict`` takes the tiles of several frames in one call (for any strategy)
+    #: True when ``predict(..., parts=True)`` gives body-part labels (BodyPix; not DeepLab)
+    has_parts: bool = False
+    #: True when ``predict`` takes the inputs of several frames in one call (for any strategy)
     batches_frames: bool = False
     #: frames per ``predict`` call worth batching (a GPU backend: several; a CPU one: 1)
     preferred_batch: int = 1
@@ -47,21 +55,70 @@ class Backend(ABC):
     @property
     def output_stride(self) -> Optional[int]:
         """
-        Stride of the logits grid when the graph takes rectangular inputs, else None.
+        Stride of the output grid when the graph takes rectangular inputs, else None.
 
-        A backend that returns a stride must implement ``set_input_shape``; the engine's
-        'native' strategy (one aspect-kept input per frame) needs both.
+        A backend with a stride takes every ``fit_side``-aligned input shape; the engine's
+        'native' strategy (one aspect-kept input per frame) needs it.
         """
         return None
 
-    def set_input_shape(self, height: int, width: int) -> None:
-        """Take one ``height`` x ``width`` input per call from now on (see ``output_stride``)."""
-        raise ValueError(f'{self.name} backend takes square {self.input_size}x{self.input_size} '
-                         f'inputs only, not {width}x{height}')
+    @property
+    def native_size(self) -> Optional[int]:
+        """
+        Return the short side the 'native' strategy scales a frame to at zoom 1.
+
+        The model's own input size (DeepLab: what it was trained at), or None: the frame's own
+        short side (BodyPix, which runs at the camera's resolution).
+        """
+        return self.input_size
+
+    def fit_side(self, length: float) -> int:
+        """
+        Return the input side the graph takes nearest to ``length`` pixels (at least one cell).
+
+        DeepLab's rule (the default): ``k * output_stride + 1``, whose output grid has a cell on
+        the first and the last pixel. Raise ValueError for a graph of square inputs only.
+        """
+        stride = self.output_stride
+        if not stride:
+            raise ValueError(f'{self.name} backend takes square {self.input_size}x'
+                             f'{self.input_size} inputs only')
+        return max(1, int(round((length - 1) / stride))) * stride + 1
+
+    def takes(self, height: int, width: int) -> bool:
+        """Tell whether ``predict`` accepts ``height`` x ``width`` inputs."""
+        if (height, width) == (self.input_size, self.input_size):
+            return True
+        return bool(self.output_stride) and (
+            self.fit_side(height), self.fit_side(width)) == (height, width)
+
+    def check_inputs(self, tiles) -> np.ndarray:
+        """Return ``tiles`` as an array; ValueError unless uint8 RGB [N, H, W, 3] it takes."""
+        tiles = np.asarray(tiles)
+        if tiles.ndim != 4 or tiles.shape[3] != 3 or tiles.dtype != np.uint8:
+            raise ValueError(f'expected uint8 RGB inputs [N, H, W, 3], got {tiles.dtype} '
+                             f'{tiles.shape}')
+        if not self.takes(*tiles.shape[1:3]):
+            raise ValueError(f'{self.name} backend cannot take a {tiles.shape[2]}x'
+                             f'{tiles.shape[1]} input ({self.input_rule()})')
+        return tiles
+
+    def input_rule(self) -> str:
+        """Say which input sizes the model takes, for error messages."""
+        if not self.output_stride:
+            return f'square {self.input_size}x{self.input_size} only'
+        return (f'sides of k x {self.output_stride} + 1 pixels, or the square '
+                f'{self.input_size}x{self.input_size}')
 
     @abstractmethod
-    def predict(self, tiles: np.ndarray) -> np.ndarray:
-        """Return float32 [N, S, S] person probability for uint8 RGB tiles [N, S, S, 3]."""
+    def predict(self, tiles: np.ndarray, parts: bool = False) -> Prediction:
+        """
+        Return float32 [N, H, W] person probability for uint8 RGB inputs [N, H, W, 3].
+
+        With ``parts=True`` (``has_parts`` backends only) return ``(probability, parts)``,
+        parts uint8 [N, H, W]: the body part (1..24) each pixel most likely belongs to,
+        everywhere; whether the pixel is a person at all is the caller's mask.
+        """
 
     def close(self) -> None:
         """Release resources (interpreters, device memory); the default does nothing."""

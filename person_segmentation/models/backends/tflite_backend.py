@@ -13,11 +13,16 @@
 # limitations under the License.
 
 """
-Run the DeepLab TFLite models on LiteRT and turn their output into person probability.
+Run the .tflite models on LiteRT: one interpreter per input shape, shared by every caller.
 
-The hosted DeepLab models come in two kinds: the float 257x257 model returns 21 logits per pixel,
-and the quantised 513x513 Coral models end in an ARG_MAX op (class ids only). Both compute their
-logits on a 33x33 grid (output stride 8 or 16) and then upsample them bilinearly
+``LiteRTBackend`` keeps an allocated interpreter per input shape (``ShapeCache``: the views
+at two zooms, the refinement crops and cameras of other sizes alternate shapes, and building an
+interpreter costs 30-50 ms), so one instance serves a whole Segmenter. ``TFLiteBackend`` runs
+the DeepLab Pascal VOC models on it; ``tflite_bodypix_backend`` runs BodyPix.
+
+The hosted DeepLab models come in two kinds: the float 257x257 model returns 21 logits per
+pixel, and the quantised 513x513 Coral models end in an ARG_MAX op (class ids only). Both
+compute their logits on a 33x33 grid (output stride 8 or 16) and then upsample them bilinearly
 (align-corners) to the input size; the quantised ones then take the argmax.
 
 At load time the backend trims that tail off the graph (``tflite_graph.trim_logits_tail``; in
@@ -35,7 +40,7 @@ softmax of the logits, or, for class ids only, a 0/1 probability (1.0 where the 
 """
 
 import pathlib
-from typing import Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -43,6 +48,7 @@ import numpy as np
 from person_segmentation.models import tflite_graph
 from person_segmentation.models.backends.base import Backend
 from person_segmentation.models.backends.litert_messages import to_logging
+from person_segmentation.models.backends.shape_cache import ShapeCache
 from person_segmentation.models.spec import NUM_CLASSES, PERSON_CLASS
 
 
@@ -71,6 +77,93 @@ def _allocate(interpreter) -> None:
         interpreter.allocate_tensors()
 
 
+class Runner:
+    """One interpreter for one input shape; allocated for a batch size on first use."""
+
+    def __init__(self, interpreter, height: int, width: int, normalise=None):
+        self.interpreter = interpreter
+        self.shape = (height, width)
+        self.input = interpreter.get_input_details()[0]
+        #: output details by tensor name, in the graph's order
+        self.outputs: Dict[str, dict] = {d['name']: d for d in interpreter.get_output_details()}
+        self._normalise = normalise  # uint8 tiles -> the float input, into a buffer
+        self._batch = None
+        self._feed = None
+
+    def ensure_batch(self, batch: int) -> None:
+        """Allocate the tensors for ``batch`` inputs (nothing to do when they already are)."""
+        if batch == self._batch:
+            return
+        self._batch = None  # until allocated: a failure here must not leave a stale size
+        self.interpreter.resize_tensor_input(self.input['index'], [batch, *self.shape, 3])
+        _allocate(self.interpreter)
+        if self._normalise is not None:
+            self._feed = np.empty((batch, *self.shape, 3), np.float32)
+        self._batch = batch
+        self.outputs = {d['name']: d for d in self.interpreter.get_output_details()}
+
+    def run(self, tiles: np.ndarray, names: Optional[List[str]] = None) -> List[np.ndarray]:
+        """
+        Invoke on uint8 RGB ``tiles`` [N, h, w, 3]; return the named outputs (copies).
+
+        ``names`` None: the graph's first output.
+        """
+        self.ensure_batch(tiles.shape[0])
+        feed = tiles if self._normalise is None else self._normalise(tiles, self._feed)
+        self.interpreter.set_tensor(self.input['index'], feed)
+        self.interpreter.invoke()
+        names = names or [next(iter(self.outputs))]
+        return [self.interpreter.get_tensor(self.outputs[name]['index']) for name in names]
+
+
+class LiteRTBackend(Backend):
+    """A .tflite model on LiteRT (CPU, XNNPACK) with one interpreter per input shape kept."""
+
+    name = 'tflite'
+    #: the input shape whose interpreter takes batches (allocated per batch size on use); every
+    #: other shape's interpreter is allocated for one input when built, so a shape that cannot
+    #: be allocated (out of memory) is never kept
+    batched_shape: Optional[Tuple[int, int]] = None
+
+    def __init__(self, path, threads: int = 2):
+        self.path = pathlib.Path(path)
+        self.threads = max(1, int(threads))
+        self._content = self.path.read_bytes()
+        self.device = f'cpu ({self.threads} threads, LiteRT XNNPACK)'
+        self._shapes: ShapeCache[Runner] = ShapeCache(self._build)
+
+    def _graph(self, height: int, width: int) -> Optional[bytes]:
+        """Return the model bytes for ``height`` x ``width`` inputs (None: the file as it is)."""
+        return self._content
+
+    def _normalisation(self, runner_input):
+        """Return ``(tiles, buffer) -> float input`` for a float input tensor, else None."""
+        return None
+
+    def _build(self, shape: Tuple[int, int]) -> Runner:
+        height, width = shape
+        content = self._graph(height, width)
+        interpreter = load_interpreter(self.path, self.threads, content)
+        tensor = interpreter.get_input_details()[0]
+        runner = Runner(interpreter, height, width, self._normalisation(tensor))
+        if shape != self.batched_shape:
+            runner.ensure_batch(1)
+        return runner
+
+    def runner(self, height: int, width: int) -> Runner:
+        """Return the interpreter for ``height`` x ``width`` inputs (built once, kept LRU)."""
+        return self._shapes.get((height, width))
+
+    @property
+    def interpreters_built(self) -> int:
+        """Return how many interpreters this backend has built (one per new input shape)."""
+        return self._shapes.builds
+
+    def close(self) -> None:
+        """Drop the interpreters."""
+        self._shapes.clear()
+
+
 def _upsample2x_align_corners(grid: np.ndarray) -> np.ndarray:
     """Exact 2x align-corners bilinear upsampling of [N, h, w, C] to [N, 2h-1, 2w-1, C]."""
     n, h, w, c = grid.shape
@@ -81,45 +174,49 @@ def _upsample2x_align_corners(grid: np.ndarray) -> np.ndarray:
     return out
 
 
-class TFLiteBackend(Backend):
-    """A DeepLab Pascal VOC TFLite model on LiteRT (CPU, XNNPACK), batched over tiles."""
+def _deeplab_normalise(tiles: np.ndarray, feed: np.ndarray) -> np.ndarray:
+    """Normalise like DeepLab's float model: RGB in [-1, 1]."""
+    np.multiply(tiles, 1.0 / 127.5, out=feed, casting='unsafe')
+    feed -= 1.0
+    return feed
+
+
+class TFLiteBackend(LiteRTBackend):
+    """
+    A DeepLab Pascal VOC TFLite model on LiteRT, any 'native' input shape and square batches.
+
+    The file's own square input takes a batch of tiles in one invoke; a rectangular input
+    (``k * output_stride + 1`` per side) runs a reshaped graph, one input per invoke.
+    """
 
     def __init__(self, path, threads: int = 2, trim: bool = True):
-        self.path = pathlib.Path(path)
-        self.threads = max(1, int(threads))
-        content = self.path.read_bytes()
-        self._content = content
+        super().__init__(path, threads)
         self._trim = trim
-        self.input_shape = None  # (height, width) of a rectangular input, see set_input_shape
-        trimmed = None
-        if trim:
-            try:
-                trimmed = tflite_graph.trim_logits_tail(content)
-            except Exception:  # noqa: B902 - not a DeepLab-shaped graph: run it as it is
-                trimmed = None
-        self.trimmed = trimmed is not None
-        if trimmed is not None:
-            self._interpreter = load_interpreter(self.path, self.threads, trimmed[0])
-        else:
-            self._interpreter = load_interpreter(self.path, self.threads)
-        self._input = self._interpreter.get_input_details()[0]
-        shape = [int(v) for v in self._input['shape']]
+        inputs, _ = tflite_graph.io_shapes(self._content, str(self.path))
+        shape = [int(v) for v in inputs[0]] if len(inputs) == 1 else []
         if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
             raise ValueError(f'{self.path}: input shape {shape} is not [1, S, S, 3]')
         self.input_size = shape[1]
-        self._float_input = self._input['dtype'] == np.float32
-        self._output = self._interpreter.get_output_details()[0]
-        out_shape = [int(v) for v in self._output['shape']]
+        self.batched_shape = (self.input_size, self.input_size)
+        self._square = None
+        if trim:
+            try:
+                trimmed = tflite_graph.trim_logits_tail(self._content)
+            except Exception:  # noqa: B902 - not a DeepLab-shaped graph: run it as it is
+                trimmed = None
+            self._square = trimmed[0] if trimmed else None
+        self.trimmed = self._square is not None
+        runner = self.runner(self.input_size, self.input_size)  # checks the file is usable
+        self._float_input = runner.input['dtype'] == np.float32
+        output = next(iter(runner.outputs.values()))
+        out_shape = [int(v) for v in output['shape']]
         self._logits = len(out_shape) == 4 and out_shape[-1] == NUM_CLASSES
         if not self._logits and len(out_shape) != 3:
             raise ValueError(f'{self.path}: output shape {out_shape} is neither logits '
                              f'[1, H, W, {NUM_CLASSES}] nor class ids [1, H, W]')
-        scale, zero = self._output['quantization']
+        scale, zero = output['quantization']
         self._quant = (float(scale), int(zero)) if scale else None
         self.binary_output = not self._logits
-        self.name = 'tflite'
-        self.device = f'cpu ({self.threads} threads, LiteRT XNNPACK)'
-        self._batch = 0
 
     @property
     def output_stride(self) -> Optional[int]:
@@ -134,16 +231,9 @@ class TFLiteBackend(Backend):
             self._stride = patched[1] if patched else None
         return self._stride
 
-    def set_input_shape(self, height: int, width: int) -> None:
-        """
-        Rebuild the interpreter for a rectangular ``height`` x ``width`` input (one frame).
-
-        Both sides must be ``k * output_stride + 1``. Raise ValueError when the graph cannot.
-        All or nothing: when building or allocating the new interpreter fails (out of memory,
-        say), the previous one stays in use, so frames of the previous shape keep working.
-        """
-        if (height, width) == self.input_shape:
-            return
+    def _graph(self, height: int, width: int) -> Optional[bytes]:
+        if (height, width) == (self.input_size, self.input_size):
+            return self._square  # trimmed, or None: the file itself
         patched = tflite_graph.reshape_input(self._content, height, width)
         if patched is None:
             raise ValueError(f'{self.path.name} cannot take a {width}x{height} input '
@@ -152,53 +242,25 @@ class TFLiteBackend(Backend):
         if self._trim:
             trimmed = tflite_graph.trim_logits_tail(content)
             content = trimmed[0] if trimmed else content
-        interpreter = load_interpreter(self.path, self.threads, content)
-        tensor = interpreter.get_input_details()[0]
-        interpreter.resize_tensor_input(tensor['index'], [1, height, width, 3])
-        _allocate(interpreter)
-        feed = np.empty((1, height, width, 3),
-                        np.float32 if self._float_input else tensor['dtype'])
-        self._interpreter, self._input, self._feed = interpreter, tensor, feed
-        self._output = interpreter.get_output_details()[0]
-        self.input_shape = (height, width)
-        self._batch = None
+        return content
 
-    def _ensure_batch(self, batch: int) -> None:
-        if self.input_shape is not None:
-            return
-        if batch != self._batch:
-            size = self.input_size
-            self._batch = None  # until allocated: a failure here must not leave a stale size
-            self._interpreter.resize_tensor_input(self._input['index'], [batch, size, size, 3])
-            _allocate(self._interpreter)
-            self._feed = np.empty((batch, size, size, 3),
-                                  np.float32 if self._float_input else self._input['dtype'])
-            self._batch = batch
+    def _normalisation(self, runner_input):
+        return _deeplab_normalise if runner_input['dtype'] == np.float32 else None
 
-    def _prepare(self, tiles: np.ndarray) -> np.ndarray:
-        if self._float_input:
-            # DeepLab normalisation: RGB in [-1, 1]
-            np.multiply(tiles, 1.0 / 127.5, out=self._feed, casting='unsafe')
-            self._feed -= 1.0
-            return self._feed
-        return tiles
-
-    def predict(self, tiles: np.ndarray) -> np.ndarray:
-        """Return float32 [N, S, S] person probability for uint8 RGB tiles [N, S, S, 3]."""
-        tiles = np.asarray(tiles)
-        height, width = self.input_shape or (self.input_size, self.input_size)
-        if tiles.ndim != 4 or tiles.shape[1:] != (height, width, 3) or (
-                self.input_shape is not None and tiles.shape[0] != 1):
-            raise ValueError(f'expected tiles [N, {height}, {width}, 3], got {tiles.shape}')
-        if tiles.dtype != np.uint8:
-            raise ValueError(f'expected uint8 RGB tiles, got {tiles.dtype}')
-        self._ensure_batch(tiles.shape[0])
-        self._interpreter.set_tensor(self._input['index'], self._prepare(tiles))
-        self._interpreter.invoke()
-        raw = self._interpreter.get_tensor(self._output['index'])
+    def predict(self, tiles: np.ndarray, parts: bool = False) -> np.ndarray:
+        """Return float32 [N, H, W] person probability for uint8 RGB inputs [N, H, W, 3]."""
+        if parts:
+            raise ValueError(f'{self.path.name} is a DeepLab model: it has no body parts')
+        tiles = self.check_inputs(tiles)
+        height, width = tiles.shape[1:3]
+        runner = self.runner(height, width)
+        if (height, width) == (self.input_size, self.input_size):
+            raw = runner.run(tiles)[0]
+        else:  # a reshaped graph runs one input per invoke
+            raw = np.concatenate([runner.run(tiles[i:i + 1])[0] for i in range(len(tiles))])
         if not self._logits:
-            return self._to_input_size((raw == PERSON_CLASS).astype(np.float32))
-        return self._to_input_size(self._softmax_person(raw))
+            return self._to_input_size((raw == PERSON_CLASS).astype(np.float32), height, width)
+        return self._to_input_size(self._softmax_person(raw), height, width)
 
     def _softmax_person(self, raw: np.ndarray) -> np.ndarray:
         """Person softmax of [N, h, w, 21] logits, on a grid of at most ~65x65."""
@@ -217,9 +279,9 @@ class TFLiteBackend(Backend):
             np.exp(logits, out=logits)
         return 1.0 / logits.sum(axis=-1)
 
-    def _to_input_size(self, prob: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _to_input_size(prob: np.ndarray, height: int, width: int) -> np.ndarray:
         """Upsample [N, gh, gw] to the input size with align-corners geometry (the model's)."""
-        height, width = self.input_shape or (self.input_size, self.input_size)
         if prob.shape[1:] == (height, width):
             return prob
         warp = np.array([[(width - 1) / (prob.shape[2] - 1), 0, 0],
@@ -229,7 +291,3 @@ class TFLiteBackend(Backend):
             cv2.warpAffine(prob[i], warp, (width, height), dst=out[i], flags=cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE)
         return out
-
-    def close(self) -> None:
-        """Drop the interpreter."""
-        self._interpreter = None

@@ -34,7 +34,6 @@ generated schema module; no TensorFlow is needed.
 
 from dataclasses import dataclass
 import math
-import os
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -132,39 +131,19 @@ def layer_name(tensor_name: str) -> str:
     return parts[0]
 
 
-class _Graph:
+class _Graph(tflite_graph.GraphFile):
     """One .tflite flatbuffer with its tensors' producers and consumers; errors name the op."""
 
     def __init__(self, path):
-        self.path = os.fspath(path)
-        self.schema = tflite_graph.schema()
-        try:
-            with open(self.path, 'rb') as handle:
-                content = handle.read()
-        except OSError as error:
-            raise WeightFileError(f'{self.path}: cannot read ({error})') from None
-        if len(content) < 8 or not self.schema.Model.ModelBufferHasIdentifier(content, 0):
-            raise WeightFileError(f'{self.path} is not a TFLite flatbuffer (no TFL3 identifier)')
-        self.model = self.schema.Model.GetRootAs(content, 0)
-        if self.model.SubgraphsLength() != 1:
-            raise WeightFileError(f'{self.path}: {self.model.SubgraphsLength()} subgraphs; a '
-                                  'BodyPix graph has one')
-        self.graph = self.model.Subgraphs(0)
-        names = {value: key for key, value in vars(self.schema.BuiltinOperator).items()
-                 if not key.startswith('_')}
-        codes = tflite_graph.operator_codes(self.model)
+        super().__init__(path, WeightFileError, 'a BodyPix graph')
         self.ops = [self.graph.Operators(i) for i in range(self.graph.OperatorsLength())]
-        self.kinds = [names.get(codes[op.OpcodeIndex()], f'custom op {codes[op.OpcodeIndex()]}')
-                      for op in self.ops]
+        self.kinds = [self.kind(op) for op in self.ops]
         self.producer, self.consumers = {}, {}
         for index, op in enumerate(self.ops):
             for tensor in op.InputsAsNumpy():
                 self.consumers.setdefault(int(tensor), []).append(index)
             for tensor in op.OutputsAsNumpy():
                 self.producer[int(tensor)] = index
-        types = self.schema.TensorType
-        self.dtypes = {types.FLOAT32: np.float32, types.UINT8: np.uint8, types.INT8: np.int8,
-                       types.INT32: np.int32}
         self.used = set()
 
     def tensor_name(self, index: int) -> str:

@@ -32,7 +32,6 @@ never a silently wrong model. The flatbuffer is parsed with LiteRT's generated s
 """
 
 from dataclasses import dataclass
-import os
 from typing import Dict, Tuple
 
 import numpy as np
@@ -101,32 +100,11 @@ def expected_activation(name: str):
     return 'relu6'
 
 
-class _Reader:
+class _Reader(tflite_graph.GraphFile):
     """Walks one .tflite flatbuffer; every problem is a WeightFileError naming the file."""
 
     def __init__(self, path):
-        self.path = os.fspath(path)
-        self.schema = tflite_graph.schema()
-        try:
-            with open(self.path, 'rb') as handle:
-                content = handle.read()
-        except OSError as error:
-            raise WeightFileError(f'{self.path}: cannot read ({error})') from None
-        try:
-            self.model = tflite_graph.read_model(content, self.path)
-        except ValueError as error:
-            raise WeightFileError(str(error)) from None
-        if self.model.SubgraphsLength() != 1:
-            raise WeightFileError(f'{self.path}: {self.model.SubgraphsLength()} subgraphs; a '
-                                  'DeepLab graph has one')
-        self.graph = self.model.Subgraphs(0)
-        names = {value: key for key, value in vars(self.schema.BuiltinOperator).items()
-                 if not key.startswith('_')}
-        self.op_names = [names.get(code, f'custom op {code}')
-                         for code in tflite_graph.operator_codes(self.model)]
-        types = self.schema.TensorType
-        self.dtypes = {types.FLOAT32: np.float32, types.UINT8: np.uint8, types.INT8: np.int8,
-                       types.INT32: np.int32}
+        super().__init__(path, WeightFileError, 'a DeepLab graph')
 
     def quantisation(self, tensor) -> Tuple[float, int]:
         """Return (scale, zero point) of a per-tensor quantised tensor, or (None, 0)."""
@@ -215,7 +193,7 @@ def read_tflite_deeplab(path) -> TFLiteDeepLab:
     convolutions, quantised = {}, False
     for index in range(reader.graph.OperatorsLength()):
         op = reader.graph.Operators(index)
-        kind = reader.op_names[op.OpcodeIndex()]
+        kind = reader.kind(op)
         if kind in ('CONV_2D', 'DEPTHWISE_CONV_2D'):
             layer, conv, was_quantised = reader.convolution(op, kind)
             if layer in convolutions:
