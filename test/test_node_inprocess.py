@@ -518,7 +518,9 @@ def test_staleness_is_judged_by_arrival_by_default(harness, photo):
 
 
 def test_a_frame_that_waited_too_long_in_the_node_is_skipped(harness, photo):
-    big = rgb_to_fields(cv2.resize(photo, (2560, 1440)), 'rgb8')  # 0.1-1 s of work
+    # 8 MP: converting, segmenting and publishing it takes far longer than max_age (0.2-2 s),
+    # also on an idle machine (2560x1440 took less than the 50 ms below + the next frame's trip)
+    big = rgb_to_fields(cv2.resize(photo, (3840, 2160)), 'rgb8')
     small = rgb_to_fields(photo[:120, :160], 'rgb8')
     assert harness.set_parameters(max_age=0.03)[0].successful
     try:
