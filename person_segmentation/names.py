@@ -39,4 +39,5 @@ OVERLAY = 'overlay'  # sensor_msgs/Image bgr8
 PROBABILITY = 'probability'  # sensor_msgs/Image mono8 or 32FC1
 PERSON_DETECTED = 'person_detected'  # std_msgs/Bool
 PERSONS = 'persons'  # vision_msgs/Detection2DArray (where vision_msgs is installed)
-OUTPUTS = (MASK, OVERLAY, PROBABILITY, PERSON_DETECTED, PERSONS)
+PARTS = 'parts'  # sensor_msgs/Image mono8 body-part labels (BodyPix; while subscribed)
+OUTPUTS = (MASK, OVERLAY, PROBABILITY, PERSON_DETECTED, PERSONS, PARTS)

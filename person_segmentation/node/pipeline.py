@@ -63,6 +63,7 @@ class Outputs:
     overlay: Any = None  # also needs get_subscription_count(): rendered only when watched
     person_detected: Any = None
     persons: Any = None
+    parts: Any = None  # also needs get_subscription_count(): computed only when watched
 
 
 @dataclass
@@ -100,6 +101,7 @@ class FramePipeline:
         self.input_loss = InputLossDetector()
         self.presence = PresenceHysteresis(first.presence_on_frames, first.presence_off_frames)
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
+        self.parts_published = 0  # only while ~/parts has subscribers (and the model has parts)
         #: the node's subscription for this camera and the reliability it uses (None: none)
         self.subscription: Any = None
         self.reliability: Optional[str] = None
@@ -129,7 +131,12 @@ class FramePipeline:
         ready = self.prepare(frame)
         if ready is not None:
             self.finish(ready, self.segmenter(ready.rgb, self._timestamp(ready),
-                                              self.camera.index))
+                                              self.camera.index, parts=self.wants_parts()))
+
+    def wants_parts(self) -> bool:
+        """Tell whether ~/parts has subscribers (body parts cost 2-6 ms a frame)."""
+        parts = self.outputs.parts
+        return parts is not None and parts.get_subscription_count() > 0
 
     def prepare(self, frame: Frame) -> Optional[_Ready]:
         """Return the frame converted for the engine, or None: skipped as stale or malformed."""
@@ -188,6 +195,9 @@ class FramePipeline:
                 messages.flag(self.presence.update(result.person_present)))
         if outputs.persons is not None:
             outputs.persons.publish(messages.detections(header, result.regions))
+        if outputs.parts is not None and result.parts is not None:
+            outputs.parts.publish(messages.image(header, result.parts, 'mono8'))
+            self.parts_published += 1
 
 
 def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
@@ -221,7 +231,8 @@ def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
             results = segmenter.segment_batch(
                 [item.rgb for _, item in group],
                 [FramePipeline._timestamp(item) for _, item in group],
-                [pipeline.camera.index for pipeline, _ in group])
+                [pipeline.camera.index for pipeline, _ in group],
+                parts=any(pipeline.wants_parts() for pipeline, _ in group))
         except Exception as error:  # noqa: B902
             for pipeline, _ in group:
                 on_error(pipeline, error)
