@@ -15,7 +15,7 @@
 """The dark-frame lift: dark frames brightened mildly and monotonically, others left untouched."""
 
 import numpy as np
-from person_segmentation.engine.exposure import lift_dark, MIN_GAMMA, mean_luma, TARGET_LUMA
+from person_segmentation.engine.exposure import lift_dark, mean_luma, MIN_GAMMA, TARGET_LUMA
 import pytest
 
 

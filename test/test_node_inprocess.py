@@ -555,7 +555,7 @@ def test_malformed_parameter_requests_are_refused_and_the_node_lives_on(harness,
 
 @pytest.fixture
 def bodypix_node(harness, models_dir):
-    """A node with the fast preset (BodyPix: body parts) beside the harness's, in its context."""
+    """Start a node with the fast preset (BodyPix: body parts) beside the harness's."""
     namespace = f'{NS}/bodypix'
     node = PersonSegmentationNode(context=harness.context, namespace=namespace,
                                   parameter_overrides=[

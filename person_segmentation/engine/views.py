@@ -34,8 +34,9 @@ from typing import Optional
 
 import numpy as np
 
-#: probabilities are clipped to [EPS, 1 - EPS] before their logit (float32: |logit| <= 15.9)
-EPS = 1e-7
+#: probabilities are clipped to [EPS, 1 - EPS] before their logit: |logit| <= 13.9, the same
+#: bound on both sides (1 - EPS is exact in float32); BodyPix's own logits lie in -14.6..8.4
+EPS = 2.0 ** -20
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ A backend turns a batch of RGB uint8 model inputs into a per-pixel person probab
 same size (and, for models that have them, body-part labels). Normalisation, dtype, threading,
 device placement and what is kept per input shape are the backend's business; fitting frames
 to inputs, resizing back to the frame and smoothing are the Segmenter's. One backend instance
-serves every view and refinement crop of a Segmenter: ``predict`` takes any input shape the
+serves every view of a Segmenter (and its mirror): ``predict`` takes any input shape the
 model takes (``takes``), whatever the previous call's was.
 """
 
@@ -37,7 +37,7 @@ GridPrediction = Tuple[np.ndarray, Dict[str, np.ndarray]]
 class Backend(ABC):
     """A loaded model that maps RGB inputs to person probability (and body parts)."""
 
-    #: square input side in pixels: the 'tiles' and 'pad' strategies' input, refinement crops
+    #: square input side in pixels: the 'tiles' and 'pad' strategies' input
     input_size: int
     #: short backend name for logs and /diagnostics, e.g. 'tflite' or 'keras-tensorflow'
     name: str

@@ -19,7 +19,7 @@ Weight sources: the DeepLab v3 MobileNetV2 ``.tflite`` files the LiteRT backend 
 ``keras_deeplab.weights_tflite``: float or dequantised uint8 weights, width and output stride
 taken from the file), the PixelLib / keras-deeplab-v3-plus ``.h5`` files (batch norm folded at
 load time), and the BodyPix ``.tflite`` (``keras_bodypix``). The file is read once per backend;
-one backend serves every view and refinement crop of a Segmenter, and ``create_backend`` shares
+one backend serves every view of a Segmenter's model, and ``create_backend`` shares
 it between the Segmenters of a process (``retain``/``close`` count the users).
 
 Networks are built per input shape on first use (fully convolutional: the weights are the same

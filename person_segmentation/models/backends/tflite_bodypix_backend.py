@@ -39,7 +39,7 @@ class TFLiteBodyPixBackend(LiteRTBackend):
 
     def __init__(self, path, threads: int = 2, input_size: int = 512):
         super().__init__(path, threads)
-        #: the 'tiles' and 'pad' strategies' square and the crops' (the spec's input_size)
+        #: the 'tiles' and 'pad' strategies' square (the spec's input_size)
         self.input_size = bodypix.fit_side(input_size)
         names = tflite_graph.output_names(self._content, str(self.path))
         missing = [name for name in (bodypix.SEGMENTS, bodypix.PART_HEATMAPS)
