@@ -47,6 +47,7 @@ PERSON_DETECTED = 'person_detected'
 PERSONS = 'persons'  # where vision_msgs is installed
 NEAREST_PERSON = 'nearest_person'  # with a depth input
 PERSONS_CLOUD = 'persons_cloud'  # with a depth input
+PARTS = 'parts'  # mono8 body-part labels (BodyPix models; computed only while subscribed)
 #: output name -> its ROS message type (package/msg/Type)
 OUTPUT_TYPES = {
     MASK: 'sensor_msgs/msg/Image',
@@ -56,5 +57,6 @@ OUTPUT_TYPES = {
     PERSONS: 'vision_msgs/msg/Detection2DArray',
     NEAREST_PERSON: 'geometry_msgs/msg/PointStamped',
     PERSONS_CLOUD: 'sensor_msgs/msg/PointCloud2',
+    PARTS: 'sensor_msgs/msg/Image',
 }
 OUTPUTS = tuple(OUTPUT_TYPES)

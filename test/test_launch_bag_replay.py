@@ -186,7 +186,7 @@ def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     # a relative name that is no output of the node was recorded (waited for) without a word
     ({'record_topics': 'mask maks'}, r"record_topics: 'maks' is not an output of the node "
                                      r'\(mask, overlay, probability, person_detected, persons, '
-                                     r'nearest_person, persons_cloud\)'),
+                                     r'nearest_person, persons_cloud, parts\)'),
     ({'viewer_topic': 'overlays'}, "viewer_topic: 'overlays' is not an output"),
 ])
 def test_bad_arguments_are_named(raw_bag, values, message):

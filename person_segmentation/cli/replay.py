@@ -35,7 +35,8 @@ from typing import Optional
 
 from person_segmentation import exit_codes, names
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
-from person_segmentation.cli.engine_options import add_engine_options, NAMES as ENGINE_OPTIONS
+from person_segmentation.cli.engine_options import (add_engine_options, NAMES as ENGINE_OPTIONS,
+                                                    offline_preset)
 from person_segmentation.launch_support import fastdds
 from person_segmentation.launch_support.arguments import ConfigError
 from person_segmentation.media import bags
@@ -104,9 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def node_parameters(args) -> dict:
-    """Return the node parameters the command line sets: --param, then the engine options."""
+    """
+    Return the node parameters the command line sets: --param, then the engine options.
+
+    An offline tool's preset unless one is given (``engine_options.offline_preset``): the
+    node's own default is 'auto', fast on a CPU.
+    """
     params = _parse_params(args.param)
     params.update({name: getattr(args, name) for name in ENGINE_OPTIONS if getattr(args, name)})
+    params['preset'] = offline_preset(params.get('preset'), params.get('model'))
     return params
 
 

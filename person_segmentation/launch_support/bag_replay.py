@@ -45,8 +45,10 @@ from person_segmentation.media.bag_topics import (BagTopicError, camera_info_top
 
 LAUNCH_FILE = 'bag_replay.launch.py'
 
-#: the node's outputs recorded with record:=true unless record_topics says otherwise
-DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS if name != names.OVERLAY)
+#: the node's outputs recorded with record:=true unless record_topics says otherwise: not the
+#: two the node computes only while they have subscribers (a recorder would make it pay for them)
+DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS
+                              if name not in (names.OVERLAY, names.PARTS))
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
 MCAP_PACKAGE = 'rosbag2_storage_mcap'

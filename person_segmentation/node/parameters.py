@@ -30,7 +30,6 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from person_segmentation.engine import presets
 from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.people_3d import DepthSettings
-from person_segmentation.engine.presence import PresenceRule
 from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.backends import BACKENDS
 from person_segmentation.models.devices import DEVICE_HELP, parse_device
@@ -104,16 +103,16 @@ class ParameterSpec:
         return value
 
 
-def _choice_list(choices) -> str:
-    return ', '.join(choice or '""' for choice in choices)
-
-
 def _greater_than_zero(why: str = '') -> Rule:
     def rule(name, value):
         if float(value) <= 0.0:
             return f'{name} must be greater than 0{why}, got {value}'
         return None
     return rule
+
+
+def _choice_list(choices) -> str:
+    return ', '.join(choice or '""' for choice in choices)
 
 
 def _rgb(name, value):
@@ -210,8 +209,8 @@ class Settings:
         '', "How frames are fitted to the model input; empty: the preset's.", read_only=True,
         choices=('',) + tuple(STRATEGIES))
     threshold: float = _row(
-        0.5, 'Person probability at or above which a pixel is in the mask, in (0, 1].',
-        float_range=(0.0, 1.0), rule=_greater_than_zero(' (every pixel would be a person)'))
+        0.0, 'Person probability at or above which a pixel is in the mask, in (0, 1]; 0: the '
+        "preset's (fast 0.55, accurate 0.5; a model alone 0.5).", float_range=(0.0, 1.0))
     smoothing: float = _row(
         0.0, 'Temporal smoothing of the probability: weight of the past frames in [0, 0.99]; '
         '0 = off.', float_range=(0.0, 0.99))
@@ -227,12 +226,14 @@ class Settings:
         0, 'Outline thickness of person regions in the overlay (pixels, 0 = none).',
         int_range=(0, 50))
     presence_min_area: float = _row(
-        PresenceRule.min_area, 'A person region is evidence of presence from this many pixels '
-        "at the model's input resolution (frame pixels x scale^2; not a share of the frame).",
-        float_range=(0.0, 1000000.0))
+        0.0, 'A person region is evidence of presence from this many pixels at the '
+        "model's input resolution (frame pixels x scale^2; not a share of the frame); 0: the "
+        "preset's (64; 128 for a DeepLab model alone).", float_range=(0.0, 1000000.0))
     presence_min_confidence: float = _row(
-        PresenceRule.min_confidence, 'A person region is evidence of presence from this mean '
-        'probability, in (0, 1].', float_range=(0.0, 1.0), rule=_greater_than_zero())
+        0.0, 'A person region is evidence of presence from this mean probability, in (0, 1]; '
+        'with BodyPix also from 0.10 less when 6 of its 17 pose keypoints lie under it. '
+        "0: the preset's (fast 0.70, accurate 0.75; a DeepLab model alone 0.6).",
+        float_range=(0.0, 1.0))
     presence_on_frames: int = _row(
         1, 'person_detected becomes true after this many frames in a row with a person '
         'present.', int_range=(1, 1000))
@@ -330,6 +331,9 @@ class Settings:
     publish_persons_cloud: bool = _row(
         True, 'Publish ~/persons_cloud (sensor_msgs/PointCloud2) with a depth input.',
         read_only=True)
+    publish_parts: bool = _row(
+        True, 'Publish ~/parts (mono8 body-part labels 0-24; BodyPix models only; computed only '
+        'while it has subscribers).', read_only=True)
     diagnostics_period: float = _row(1.0, 'Seconds between /diagnostics messages.',
                                      read_only=True, float_range=(0.1, 60.0))
     lifecycle: bool = _row(

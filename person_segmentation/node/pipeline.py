@@ -70,6 +70,7 @@ class Outputs:
     persons: Any = None
     nearest_person: Any = None  # with a depth input
     persons_cloud: Any = None  # with a depth input
+    parts: Any = None  # also needs get_subscription_count(): computed only when watched
 
 
 @dataclass
@@ -107,6 +108,7 @@ class FramePipeline:
         self.input_loss = InputLossDetector()
         self.presence = PresenceHysteresis(first.presence_on_frames, first.presence_off_frames)
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
+        self.parts_published = 0  # only while ~/parts has subscribers (and the model has parts)
         #: the node's subscription for this camera and the reliability it uses (None: none)
         self.subscription: Any = None
         self.reliability: Optional[str] = None
@@ -140,7 +142,12 @@ class FramePipeline:
         ready = self.prepare(frame)
         if ready is not None:
             self.finish(ready, self.segmenter(ready.rgb, self._timestamp(ready),
-                                              self.camera.index))
+                                              self.camera.index, parts=self.wants_parts()))
+
+    def wants_parts(self) -> bool:
+        """Tell whether ~/parts has subscribers (body parts cost 2-6 ms a frame)."""
+        parts = self.outputs.parts
+        return parts is not None and parts.get_subscription_count() > 0
 
     def prepare(self, frame: Frame) -> Optional[_Ready]:
         """Return the frame converted for the engine, or None: skipped as stale or malformed."""
@@ -203,6 +210,9 @@ class FramePipeline:
         if outputs.persons is not None:
             outputs.persons.publish(messages.detections(header, result.regions,
                                                         _points(result.regions, outcome)))
+        if outputs.parts is not None and result.parts is not None:
+            outputs.parts.publish(messages.image(header, result.parts, 'mono8'))
+            self.parts_published += 1
 
     def _measure_depth(self, header, result: SegmentationResult,
                        settings: Settings) -> Optional[DepthOutcome]:
@@ -263,7 +273,8 @@ def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
             results = segmenter.segment_batch(
                 [item.rgb for _, item in group],
                 [FramePipeline._timestamp(item) for _, item in group],
-                [pipeline.camera.index for pipeline, _ in group])
+                [pipeline.camera.index for pipeline, _ in group],
+                parts=any(pipeline.wants_parts() for pipeline, _ in group))
         except Exception as error:  # noqa: B902
             for pipeline, _ in group:
                 on_error(pipeline, error)

@@ -162,13 +162,16 @@ class PersonSegmentationNode(Node):
         self._segmenter = Segmenter(
             model=settings.model or None, preset=settings.preset, threads=settings.threads,
             strategy=settings.strategy or None, smoothing=settings.smoothing,
-            threshold=settings.threshold, min_region_area=settings.min_region_area or None,
+            threshold=settings.threshold or None, min_region_area=settings.min_region_area or None,
             model_dir=settings.model_dir or None, backend=settings.backend,
             device=settings.device)
         self._apply_presence_rule()
         if settings.publish_persons and not messages.DETECTIONS_AVAILABLE:
             self._log.info(f'vision_msgs is not installed: the ~/{names.PERSONS} output '
                            '(vision_msgs/Detection2DArray) is off')
+        if settings.publish_parts and not self._segmenter.has_parts:
+            self._log.info(f'model {self._segmenter.model_name} has no body parts (BodyPix has '
+                           f'them, DeepLab not): the ~/{names.PARTS} output is off')
         for camera in self._cameras:
             pipeline = FramePipeline(self._segmenter, self._create_outputs(camera),
                                      lambda: self._settings, self._now, self._warn, camera)
@@ -201,7 +204,9 @@ class PersonSegmentationNode(Node):
             nearest_person=output(depth and settings.publish_nearest_person, PointStamped,
                                   names.NEAREST_PERSON, 10),
             persons_cloud=output(depth and settings.publish_persons_cloud, PointCloud2,
-                                 names.PERSONS_CLOUD, OUTPUT_IMAGE_QOS))
+                                 names.PERSONS_CLOUD, OUTPUT_IMAGE_QOS),
+            parts=output(settings.publish_parts and self._segmenter.has_parts, Image, names.PARTS,
+                         OUTPUT_IMAGE_QOS))
 
     def _create_output_publisher(self, msg_type, topic: str, qos):
         """Create one output's publisher (the managed node's are lifecycle publishers)."""
@@ -412,7 +417,7 @@ class PersonSegmentationNode(Node):
         settings = self._settings = old.changed({p.name: p.value for p in changed})
         segmenter = self._segmenter  # None while no model is loaded: configure reads settings
         if segmenter is not None and settings.threshold != old.threshold:
-            segmenter.threshold = settings.threshold
+            segmenter.threshold = settings.threshold or None  # 0: the preset's
         if segmenter is not None and settings.smoothing != old.smoothing:
             segmenter.smoothing = settings.smoothing
         if (settings.presence_min_area, settings.presence_min_confidence) != (
@@ -432,12 +437,21 @@ class PersonSegmentationNode(Node):
             self._log.info(f'parameters changed: {ours}')
 
     def _apply_presence_rule(self) -> None:
-        """Give the engine the presence evidence parameters (the preset keeps the rest)."""
+        """
+        Give the engine the presence parameters; 0 keeps the preset's value.
+
+        ``presence_min_area`` is the rule's ``min_area``; ``presence_min_confidence`` its
+        ``min_confidence`` (evidence alone), the keypoint band moving with it
+        (``PresenceRule.with_confidence``).
+        """
         if self._segmenter is None:
             return
-        self._segmenter.presence_rule = replace(
-            self._segmenter.presence_rule, min_area=self._settings.presence_min_area,
-            min_confidence=self._settings.presence_min_confidence)
+        settings, rule = self._settings, self._segmenter.default_presence_rule
+        if settings.presence_min_area:
+            rule = replace(rule, min_area=settings.presence_min_area)
+        if settings.presence_min_confidence:
+            rule = rule.with_confidence(settings.presence_min_confidence)
+        self._segmenter.presence_rule = rule
 
     # ------------------------------------------------------------------ input
     def _now(self) -> float:
