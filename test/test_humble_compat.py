@@ -181,10 +181,10 @@ def test_live_parameters_work_without_a_post_set_callback(models_dir):
         assert accepted.successful, accepted.reason
         assert node.segmenter.threshold == 0.8
         # In range for the descriptor (which ROS checks itself); refused by our own rule.
-        (rejected,) = node.set_parameters([Parameter('presence_min_confidence', value=0.0)])
+        (rejected,) = node.set_parameters([Parameter('depth_max', value=0.0)])
         assert not rejected.successful
-        assert 'presence_min_confidence must be greater than 0' in rejected.reason
-        assert node.get_parameter('presence_min_confidence').value > 0.0
+        assert 'depth_max must be greater than 0' in rejected.reason, rejected.reason
+        assert node.get_parameter('depth_max').value > 0.0
         (rejected,) = node.set_parameters([Parameter('threshold', value=1.5)])
         assert not rejected.successful and node.segmenter.threshold == 0.8
     finally:

@@ -295,9 +295,9 @@ def test_frames_of_several_cameras_share_one_call_where_the_backend_batches(mode
     calls = []
     segment_batch = node.segmenter.segment_batch
 
-    def counting(frames, timestamps=None, streams=None):
+    def counting(frames, timestamps=None, streams=None, parts=None):
         calls.append(list(streams))
-        return segment_batch(frames, timestamps, streams)
+        return segment_batch(frames, timestamps, streams, parts=parts)
     node.segmenter.segment_batch = counting
     out = f'{NS}_keras/person_segmentation'
     cameras = Cameras(out, names=('camera_0', 'none', 'camera_1'))  # front, side
