@@ -67,8 +67,8 @@ def test_extra_outputs_are_handed_on_once_per_frame_and_never_waited_for():
 
 def test_every_output_named_beyond_the_frames_is_an_extra(monkeypatch):
     """A new output needs only its name and type in names.py to be subscribed and recorded."""
-    assert extra_outputs() == (names.PERSONS, names.NEAREST_PERSON, names.PERSONS_CLOUD,
-                                  names.PARTS)
+    assert extra_outputs() == (
+        names.PERSONS, names.NEAREST_PERSON, names.PERSONS_CLOUD, names.PARTS)
     monkeypatch.setattr(names, 'OUTPUT_TYPES', {
         **names.OUTPUT_TYPES, 'people_3d': 'vision_msgs/msg/Detection3DArray'})
     monkeypatch.setattr(names, 'OUTPUTS', tuple(names.OUTPUT_TYPES))
