@@ -17,16 +17,18 @@ Write picture files (PNG, JPEG, CSV beside them) whole or not at all.
 
 The demo's contact sheet and the README's pictures are looked at, not checked: a file cut short
 by an error, a full disk or Ctrl-C could pass for a result. So every file goes to a temporary
-name in its own directory first and is renamed over the target only once it is complete.
+name in its own directory first and is renamed over the target only once it is complete
+(``atomic_files``).
 """
 
 import os
 import pathlib
-import tempfile
 from typing import Sequence, Union
 
 import cv2
 import numpy as np
+
+from person_segmentation.atomic_files import replace_when_complete
 
 PathLike = Union[str, os.PathLike]
 
@@ -37,23 +39,9 @@ class ImageWriteError(Exception):
 
 def write_bytes_atomic(path: PathLike, data: bytes) -> pathlib.Path:
     """Write ``data`` to ``path`` through a temporary file in its directory and a rename."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.partial', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    with replace_when_complete(path) as out:
+        out.write(data)
+    return pathlib.Path(path)
 
 
 def encode_image(bgr: np.ndarray, suffix: str, params: Sequence[int] = ()) -> bytes:
