@@ -19,18 +19,7 @@ import numpy as np
 from person_segmentation.media import contact_sheet
 from person_segmentation.media.video import VideoReadError
 import pytest
-
-
-def _frames(path):
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return frames
+from video_frames import read_all
 
 
 def _cells(sheet, count, columns, cell_size):
@@ -63,7 +52,7 @@ def test_tile_places_images_in_rows_with_gaps():
 
 def test_sheet_of_a_real_video(eval_videos_dir, tmp_path):
     video = eval_videos_dir / 'bedroom.mp4'  # 960x540, 200 frames
-    frames = _frames(video)
+    frames = read_all(video)[1]
     sheet = contact_sheet.write_contact_sheet(video, tmp_path / 'sheet.png')
     assert sheet.frames == [0, 25, 50, 75, 100, 124, 149, 174, 199] and sheet.frame_count == 200
     image = cv2.imread(str(sheet.path))
@@ -86,7 +75,7 @@ def test_truncated_recording_uses_the_frames_that_decode(tmp_path):
     writer.release()
     with open(path, 'r+b') as stream:
         stream.truncate(int(path.stat().st_size * 0.6))
-    decoded = len(_frames(path))
+    decoded = len(read_all(path)[1])
     assert 0 < decoded < 20
     sheet = contact_sheet.write_contact_sheet(path, tmp_path / 'sheet.png', cells=4, columns=2,
                                               cell_width=80)
