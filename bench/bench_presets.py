@@ -28,10 +28,11 @@ fps) and prints:
   the same for the node's ``~/person_detected`` (its hysteresis: on after 1, off after 3);
 - ms per frame (median, this machine; the load is printed).
 
-Every named model also runs plainly (configuration = its name; a model whose weights file is not
-here is skipped with the reason). ``--json`` keeps the run (``preset_results``: per sequence J,
-people found, presence, ms, and the ms per 640x480 frame) for the README's tables and picture;
-``--plot`` draws the quality-vs-speed chart from it (``preset_chart``, CSV beside the PNG).
+Every named model also runs plainly (configuration = its name, unless one above runs it; a model
+whose weights file is not here is skipped with the reason). ``--json`` keeps the run
+(``preset_results``: per sequence J, people found, presence, ms, and the ms per 640x480 frame)
+for the README's tables and picture; ``--plot`` draws the quality-vs-speed chart from it
+(``preset_chart``, CSV beside the PNG).
 
     .venv/bin/python -m bench.bench_presets [--configs fast accurate before513 before257 ...]
         [--sets davis pennfudan camvid people_free vtest vtest_timing] [--stride N]
@@ -59,7 +60,9 @@ CONFIGS = {
     'before513': {'model': 'deeplabv3_mnv2_513'},  # ffd9055: the tools' default
     'before257': {'model': 'deeplabv3_mnv2_257'},  # ffd9055: the node's default
 }
-CONFIGS.update({name: {'model': name} for name in model_names()})  # each model plainly
+#: every named model plainly, under its own name unless a configuration above runs it already
+CONFIGS.update({name: {'model': name} for name in model_names()
+                if {'model': name} not in CONFIGS.values()})
 SHARE_ON, SHARE_OFF = 0.002, 0.001  # ffd9055's person_detected (share of the frame)
 HEIGHT_BINS = ((0, 25), (25, 50), (50, 100), (100, 100000))
 MIN_PERSON_AREA = 20

@@ -47,11 +47,12 @@ PRESET_MARKER, MODEL_MARKER = '*', 'o'
 
 
 def label(config: str, settings: dict) -> str:
-    """Name a configuration by what runs: 'preset fast' or the model's name."""
-    if 'preset' in settings:
+    """Name a configuration by what runs: 'preset fast', a model's name (plainly), else itself."""
+    if set(settings) == {'preset'}:
         return f'preset {settings["preset"]}'
-    model = settings.get('model', config)
-    return model if model == config else f'{config} ({model})'
+    if set(settings) == {'model'}:
+        return settings['model']
+    return config
 
 
 def chart_rows(summary: dict) -> List[dict]:

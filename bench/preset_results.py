@@ -80,8 +80,9 @@ def _sequence_summary(records: List[dict], dataset: str, video: bool, config: st
     return {'frames': len(records), 'video': video,
             'J': float(np.mean(scored)) if scored else None,
             'people_found': found,
-            'present': list(presence['present'][:4]), 'detected': list(presence['detected'][:4]),
-            'entry_delays': presence['present'][4] if video else [],
+            'present': [int(n) for n in presence['present'][:4]],
+            'detected': [int(n) for n in presence['detected'][:4]],
+            'entry_delays': [int(n) for n in presence['present'][4]] if video else [],
             'ms_median': float(np.median([r['ms'] for r in records])) if records else None}
 
 

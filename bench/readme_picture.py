@@ -38,6 +38,7 @@ fetches it); its copyright file puts it under the OpenCV licence, Apache-2.0 AND
 
 import argparse
 from dataclasses import dataclass
+import inspect
 import io
 import pathlib
 import sys
@@ -71,6 +72,8 @@ LICENCE = 'OpenCV sample, Apache-2.0 AND BSD-3-Clause'
 #: so a rainbow keeps each limb's front and back, left and right, close in hue)
 PART_COLOURS = (np.array([matplotlib.colormaps['rainbow'](i / (len(BODY_PARTS) - 1))[:3]
                           for i in range(len(BODY_PARTS))]) * 255).round().astype(np.uint8)
+#: engines that give body parts are asked for them per call (``Segmenter(...)(rgb, parts=True)``)
+ASKS_FOR_PARTS = 'parts' in inspect.signature(Segmenter.__call__).parameters
 BLOB_COLOURS = (np.array([matplotlib.colormaps['tab10'](i)[:3] for i in range(10)])
                 * 255).round().astype(np.uint8)
 
@@ -136,8 +139,9 @@ def segment(rgb: np.ndarray, config: str, run: Optional[dict], repeats: int,
             threads: int = 2) -> Row:
     """Run one configuration on the frame; ms from ``run`` when given, else timed here."""
     segmenter = Segmenter(threads=threads, **CONFIGS[config])
+    options = {'parts': True} if ASKS_FOR_PARTS else {}
     try:
-        result = segmenter(rgb)
+        result = segmenter(rgb, **options)
         if run is not None:
             ms = run['configs'][config]['ms_per_640x480']
         else:
@@ -145,7 +149,7 @@ def segment(rgb: np.ndarray, config: str, run: Optional[dict], repeats: int,
             for _ in range(repeats):
                 segmenter.reset()
                 start = time.perf_counter()
-                segmenter(rgb)
+                segmenter(rgb, **options)
                 times.append((time.perf_counter() - start) * 1e3)
             ms = float(np.median(times))
     finally:

@@ -33,7 +33,9 @@ from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.models.spec import BODY_PARTS
 import pytest
 
-CONFIGS = ['deeplabv3_mnv2_257', 'bodypix_mnv1_075', 'deeplabv3plus_mobilenetv2']
+MODELS = ['deeplabv3_mnv2_257', 'bodypix_mnv1_075', 'deeplabv3plus_mobilenetv2']
+#: the bench_presets configurations that run them plainly
+CONFIGS = [next(c for c, s in bench_presets.CONFIGS.items() if s == {'model': m}) for m in MODELS]
 #: README picture of ``CONFIGS[:2]`` from a 960x540 video: 3 panels of 320x180 per row
 PICTURE_SIZE = (3 * 320 + 2 * readme_picture.GAP,
                 readme_picture.TITLE_H + 2 * (readme_picture.CAPTION_H + 180)
@@ -55,11 +57,11 @@ def run(models_dir, davis_dir, pennfudan_dir, camvid_dir, tmp_path_factory):
 def test_run_json_keeps_every_configuration(run):
     _, _, summary = run
     assert list(summary['configs']) == CONFIGS
-    skipped = summary['configs']['deeplabv3plus_mobilenetv2']
+    skipped = summary['configs'][CONFIGS[2]]
     assert 'deeplabv3_mobilenetv2_tf_dim_ordering_tf_kernels.h5' in skipped['skipped']
-    for config in CONFIGS[:2]:
+    for config, model in zip(CONFIGS[:2], MODELS):
         entry = summary['configs'][config]
-        assert entry['skipped'] is None and entry['settings'] == {'model': config}
+        assert entry['skipped'] is None and entry['settings'] == {'model': model}
         assert 1 < entry['ms_per_640x480'] < 10000
         assert set(entry['sequences']) == {
             'davis/parkour', 'davis/lucia', 'davis/hike', 'pennfudan/labelled',
@@ -72,8 +74,8 @@ def test_run_json_keeps_every_configuration(run):
         assert entry['J']['Penn-Fudan labelled'] == entry['sequences']['pennfudan/labelled']['J']
         assert 0.5 < entry['J']['DAVIS'] < 1 and 0 <= entry['J']['CamVid'] <= 1
     # the person-trained model outlines the DAVIS people better than the 257 model
-    assert summary['configs']['bodypix_mnv1_075']['J']['DAVIS'] > \
-        summary['configs']['deeplabv3_mnv2_257']['J']['DAVIS']
+    assert summary['configs'][CONFIGS[1]]['J']['DAVIS'] > \
+        summary['configs'][CONFIGS[0]]['J']['DAVIS']
 
 
 def test_chart_png_and_its_numbers(run):
@@ -89,6 +91,7 @@ def test_chart_png_and_its_numbers(run):
     assert lines[0].startswith(f'# bench_presets run: commit {summary["commit"]}')
     rows = list(csv.DictReader(lines[1:]))
     assert [r['config'] for r in rows] == CONFIGS[:2]  # the skipped model has no row
+    assert [r['label'] for r in rows] == MODELS[:2]
     for row in rows:
         entry = summary['configs'][row['config']]
         assert float(row['ms_per_640x480']) == pytest.approx(entry['ms_per_640x480'], abs=5e-4)
@@ -133,14 +136,14 @@ def test_readme_picture_of_a_real_frame(run, eval_videos_dir, tmp_path, capsys):
     # the caption: each configuration's person count on this frame and the run's ms
     rgb = readme_picture.read_frame(video, 40)
     top = readme_picture.TITLE_H
-    for row, config in enumerate(CONFIGS[:2]):
-        segmenter = Segmenter(model=config)
+    for row, (config, model) in enumerate(zip(CONFIGS, MODELS[:2])):
+        segmenter = Segmenter(model=model)
         result = segmenter(rgb)
         segmenter.close()
         ms = summary['configs'][config]['ms_per_640x480']
         people = len(result.regions)
         assert people >= 1
-        assert (f'{config}: {people} {"person" if people == 1 else "people"}, {ms:.0f} ms per '
+        assert (f'{model}: {people} {"person" if people == 1 else "people"}, {ms:.0f} ms per '
                 f'640x480 frame') in out
         # panels: the node's overlay, then the mask, at 320x180
         y = top + row * (readme_picture.CAPTION_H + 180) + readme_picture.CAPTION_H
