@@ -72,6 +72,9 @@ LICENCE = 'OpenCV sample, Apache-2.0 AND BSD-3-Clause'
 #: so a rainbow keeps each limb's front and back, left and right, close in hue)
 PART_COLOURS = (np.array([matplotlib.colormaps['rainbow'](i / (len(BODY_PARTS) - 1))[:3]
                           for i in range(len(BODY_PARTS))]) * 255).round().astype(np.uint8)
+#: the legend's groups of parts: (shown name, word of the part names it gathers)
+PART_GROUPS = (('head', 'face'), ('arms', 'arm'), ('hands', 'hand'), ('torso', 'torso'),
+               ('legs', 'leg'), ('feet', 'feet'))
 #: engines that give body parts are asked for them per call (``Segmenter(...)(rgb, parts=True)``)
 ASKS_FOR_PARTS = 'parts' in inspect.signature(Segmenter.__call__).parameters
 BLOB_COLOURS = (np.array([matplotlib.colormaps['tab10'](i)[:3] for i in range(10)])
@@ -195,7 +198,20 @@ def compose(rows: Sequence[Row], footer: Sequence[str], timed_here: bool) -> np.
         top += panel_size[1]
     for line, text in enumerate(footer):
         draw.text((4, top + 4 + line * (FONT_SIZE + 2)), text, fill=(60, 60, 60), font=small)
+    if all(r.has_parts for r in rows):
+        _legend(draw, (columns - 1) * (PANEL_WIDTH + GAP), TITLE_H + CAPTION_H // 2, small)
     return np.asarray(canvas)
+
+
+def _legend(draw, left: int, y: int, font) -> None:
+    """Draw the part groups as colour chips with names above the parts column's first panel."""
+    step = PANEL_WIDTH // len(PART_GROUPS)
+    for index, (name, word) in enumerate(PART_GROUPS):
+        ids = [i for i, part in enumerate(BODY_PARTS) if word in part.split('_')]
+        colour = tuple(int(c) for c in PART_COLOURS[ids[len(ids) // 2]])
+        x = left + index * step + 4
+        draw.rectangle((x, y - 5, x + 10, y + 5), fill=colour)
+        draw.text((x + 14, y), name, fill=(0, 0, 0), font=font, anchor='lm')
 
 
 def encode(rgb: np.ndarray, suffix: str) -> bytes:
