@@ -23,9 +23,9 @@ Keras backend (the GPU path) gives LiteRT's masks. On DAVIS frames resized to 64
    model alone: BodyPix at the frame's size (480x640 input), at long side 800 (zoom 1.25) and
    960 (zoom 1.5), and ``deeplabv3_mnv2_513`` plainly (513x689), interleaved frame by frame in
    one process so the ratio holds under load;
-2. the parts: ``predict(parts=True)`` over ``predict()`` at 640x480, and ``part_labels`` on a 4x
-   grid (what the backends do) against the argmax at every pixel: ms and agreement inside the
-   person;
+2. the parts: ``predict(parts=True)`` over ``predict()`` at 640x480, ``part_labels`` on a 4x
+   grid (what the backends do) and ``frame_part_labels`` (the engine's: inside the person's box
+   at half resolution) against the argmax at every pixel: ms and agreement inside the person;
 3. Keras on the CPU against LiteRT through the Segmenter on every ``--step``-th DAVIS frame:
    person-mask IoU mean and worst, part agreement inside both masks::
 
@@ -92,9 +92,10 @@ def speed(frames, args):
 
 
 def parts(segmenter, frames, args):
-    """Cost of the parts at 640x480, and the 4x grid against every pixel's argmax."""
+    """Time the parts at 640x480: the 4x grid and the engine's box against every pixel."""
     backend = segmenter.backend
     with_parts, without, labels4, labels16, agreement = [], [], [], [], []
+    in_box, box_agreement = [], []
     for repeat in range(args.repeats):
         rgb, truth = frames[repeat % len(frames)]
         rgb = np.ascontiguousarray(cv2.resize(rgb, (640, 480), interpolation=cv2.INTER_AREA))
@@ -115,15 +116,22 @@ def parts(segmenter, frames, args):
         start = time.perf_counter()
         fine = bodypix.part_labels(heatmaps, 480, 640, upsampling=16)
         labels16.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        boxed = bodypix.frame_part_labels(heatmaps[0], (480, 640), truth)
+        in_box.append(time.perf_counter() - start)
         if truth.any():
             agreement.append(np.mean(coarse[0][truth] == fine[0][truth]))
+            box_agreement.append(np.mean(boxed[truth] == fine[0][truth]))
     print('\n## Body parts at 640x480 (LiteRT; ms, median)\n')
     print('| predict() | predict(parts=True) | part_labels 4x grid + nearest | part_labels '
-          'every pixel | agreement inside the person (4x vs every pixel) |')
-    print('| --- | --- | --- | --- | --- |')
+          'every pixel | agreement inside the person (4x vs every pixel) | frame_part_labels '
+          "(the engine's: the person's box at half resolution) | its agreement |")
+    print('| --- | --- | --- | --- | --- | --- | --- |')
     print(f'| {1e3 * np.median(without):.1f} | {1e3 * np.median(with_parts):.1f} | '
           f'{1e3 * np.median(labels4):.2f} | {1e3 * np.median(labels16):.2f} | '
-          f'{np.mean(agreement):.4f} (worst frame {np.min(agreement):.4f}) |')
+          f'{np.mean(agreement):.4f} (worst frame {np.min(agreement):.4f}) | '
+          f'{1e3 * np.median(in_box):.2f} | {np.mean(box_agreement):.4f} (worst frame '
+          f'{np.min(box_agreement):.4f}) |')
 
 
 def keras_equality(frames, args):

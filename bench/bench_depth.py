@@ -42,7 +42,7 @@ import numpy as np
 from person_segmentation.engine.people_3d import (DepthSettings, label_people, locate_people,
                                                   measure_people)
 from person_segmentation.media.depth_image import depth_fields_to_array
-from person_segmentation.node.cloud_message import xyz_cloud
+from person_segmentation.node.messages import xyz_cloud
 
 depth_scenes = load_test_helper('depth_scenes')
 INTRINSICS, render = depth_scenes.INTRINSICS, depth_scenes.render

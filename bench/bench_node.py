@@ -20,11 +20,16 @@ For each model (or ``preset:NAME``) and publisher reliability it starts
 the current time as header stamp, and measures processed frames per second, drops, end-to-end
 latency (header stamp -> mask received here) p50/p99, the node's own stamp-to-publish latency
 from /diagnostics, and the node's peak RSS. Target: the fast preset with a reliable camera
->= 25 fps and p50 <= 30 ms.
+>= 25 fps and p50 <= 30 ms. With ``--depth`` the camera is an RGB-D one: each frame also comes
+with an aligned 16UC1 depth image (the person 1.5 m away before a wall at 4 m, from the frame's
+own mask) and its camera_info, the node runs with ``use_depth``, and the frames answered on
+~/nearest_person and the node's depth cost p50 (/diagnostics) are added.
 
     .venv/bin/python -m bench.bench_node --duration 60
     .venv/bin/python -m bench.bench_node --duration 10 --models preset:fast deeplabv3_mnv2_257 \
         --reliability reliable
+    .venv/bin/python -m bench.bench_node --duration 30 --models preset:fast --reliability \
+        reliable --depth
 
 Tests do not time anything; numbers come from here. Report ``uptime`` load with them.
 """
@@ -41,6 +46,7 @@ import time
 from bench.paths import REPO_ROOT, SHARED
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PointStamped
 import numpy as np
 from person_segmentation import names
 from person_segmentation.media.image_conversion import array_to_fields
@@ -48,7 +54,7 @@ from person_segmentation.node import qos
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 
 MODELS = ('preset:fast', 'deeplabv3_mnv2_257', 'deeplabv3_mnv2_513')
 
@@ -75,16 +81,41 @@ def node_executable():
                                                   'person_segmentation.node.main']
 
 
-def node_command(model: str, threads: int, backend: str = 'auto', device: str = 'auto'):
+def node_command(model: str, threads: int, backend: str = 'auto', device: str = 'auto',
+                 depth: bool = False):
     """
     Return the node command line (``node_executable`` with its parameters).
 
-    ``model`` is a model name, or ``preset:NAME`` for the node's preset parameter.
+    ``model`` is a model name, or ``preset:NAME`` for the node's preset parameter; ``depth``
+    gives the node its depth input (use_depth).
     """
     kind, _, name = model.rpartition(':')
     choice = f'preset:={name}' if kind == 'preset' else f'model:={model}'
     return node_executable() + ['--ros-args', '-p', choice, '-p', f'threads:={threads}',
-                                '-p', f'backend:={backend}', '-p', f'device:={device}']
+                                '-p', f'backend:={backend}', '-p', f'device:={device}'] + \
+        (['-p', 'use_depth:=true'] if depth else [])
+
+
+def depth_messages(frame: np.ndarray):
+    """Return an aligned 16UC1 depth Image of ``frame`` and its CameraInfo (fx = fy = 525)."""
+    from person_segmentation import Segmenter
+
+    height, width = frame.shape[:2]
+    models = SHARED / 'models'
+    segmenter = Segmenter('deeplabv3_mnv2_257', threads=1,
+                          model_dir=str(models) if models.is_dir() else None)
+    try:
+        person = segmenter(frame).mask > 0
+    finally:
+        segmenter.close()
+    depth = Image()
+    for key, value in array_to_fields(np.where(person, 1500, 4000).astype(np.uint16),
+                                      '16UC1').items():
+        setattr(depth, key, value)
+    info = CameraInfo(width=width, height=height, distortion_model='plumb_bob', d=[0.0] * 5)
+    info.k = [525.0, 0.0, width / 2, 0.0, 525.0, height / 2, 0.0, 0.0, 1.0]
+    info.p = [525.0, 0.0, width / 2, 0.0, 0.0, 525.0, height / 2, 0.0, 0.0, 0.0, 1.0, 0.0]
+    return depth, info
 
 
 def _proc_mb(pid: int, name: str, key: str) -> float:
@@ -132,12 +163,23 @@ def stop_peer(executor, spinner, node, context) -> None:
 class Camera:
     """The bench side: publishes frames, receives masks and diagnostics."""
 
-    def __init__(self, context, reliability: str):
+    def __init__(self, context, reliability: str, depth: bool = False):
         self.node = rclpy.create_node('bench_camera', context=context)
         policy = (ReliabilityPolicy.RELIABLE if reliability == qos.RELIABLE
                   else ReliabilityPolicy.BEST_EFFORT)
         self.publisher = self.node.create_publisher(
             Image, 'image', QoSProfile(depth=1, reliability=policy))
+        self.depth_publishers = None
+        self.nearest = 0
+        if depth:
+            self.depth_publishers = (
+                self.node.create_publisher(Image, names.DEPTH_INPUT,
+                                           QoSProfile(depth=1, reliability=policy)),
+                self.node.create_publisher(CameraInfo, names.DEPTH_INFO_INPUT,
+                                           QoSProfile(depth=1, reliability=policy)))
+            self.node.create_subscription(
+                PointStamped, f'/person_segmentation/{names.NEAREST_PERSON}', self._on_nearest,
+                QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
         self.reliability = policy
         self.lock = threading.Lock()
         self.latencies = []
@@ -154,6 +196,10 @@ class Camera:
         with self.lock:
             self.latencies.append(now - stamp)
             self.mask_times.append(now)
+
+    def _on_nearest(self, msg):
+        with self.lock:
+            self.nearest += 1
 
     def _on_diagnostics(self, msg):
         for status in msg.status:
@@ -173,12 +219,12 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get('PYTHONPATH')]))
     if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
         env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
-    command = node_command(model, args.threads, args.backend, args.device)
+    command = node_command(model, args.threads, args.backend, args.device, args.depth)
     process = subprocess.Popen(command, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     context = rclpy.Context()
     rclpy.init(context=context)
-    camera = Camera(context, reliability)
+    camera = Camera(context, reliability, args.depth)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(camera.node)
     spinner = threading.Thread(target=executor.spin, daemon=True)
@@ -204,6 +250,7 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
         for key, value in fields.items():
             setattr(msg, key, value)
         msg.header.frame_id = 'bench_camera'
+        depth = depth_messages(frame) if args.depth else ()
 
         def publish_for(seconds):
             sent, start = 0, time.monotonic()
@@ -211,6 +258,10 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
                 stamp = time.time()
                 msg.header.stamp.sec = int(stamp)
                 msg.header.stamp.nanosec = int((stamp - int(stamp)) * 1e9)
+                if camera.depth_publishers is not None:  # as an RGB-D driver: same stamp
+                    for message, publisher in zip(depth, camera.depth_publishers):
+                        message.header = msg.header
+                        publisher.publish(message)
                 camera.publisher.publish(msg)
                 sent += 1
                 time.sleep(max(0.0, start + sent / args.rate - time.monotonic()))
@@ -220,6 +271,7 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
         warmup_sent = publish_for(getattr(args, 'warmup', 0.0))[0]
         with camera.lock:
             camera.latencies.clear()
+            camera.nearest = 0
         sent, elapsed = publish_for(args.duration)
         time.sleep(2.0)  # last masks and one more diagnostics message
         with camera.lock:
@@ -242,6 +294,9 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
         'node p95 ms': diagnostics.get('latency p95 (ms)', '?'),
         'peak RSS MB': peak[0],
         'exit': process.returncode,
+        **({'with nearest_person': camera.nearest,
+            'depth cost p50 ms': diagnostics.get('depth cost p50 (ms)', '?')}
+           if args.depth else {}),
     }
 
 
@@ -260,6 +315,8 @@ def main(argv=None) -> int:
     parser.add_argument('--models', nargs='+', default=list(MODELS))
     parser.add_argument('--reliability', nargs='+', default=['reliable', 'best_effort'],
                         choices=[qos.RELIABLE, qos.BEST_EFFORT])
+    parser.add_argument('--depth', action='store_true',
+                        help='an RGB-D camera: aligned depth and camera_info with each frame')
     args = parser.parse_args(argv)
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     frame = load_frame(args.width, args.height)

@@ -15,12 +15,14 @@
 """
 Quality, presence and speed of the presets on every evaluation set, per dataset and sequence.
 
-For each configuration (the presets, and the defaults of commit ffd9055 for comparison: the 257
-and 513 models plainly, presence from a 0.2 % share of the frame) it runs ``Segmenter`` over
-every sequence of ``eval_sets`` (``reset()`` between sequences; videos with timestamps at 10
-fps) and prints:
+For each configuration (the presets; plain BodyPix at the frame's own size; and the defaults of
+commit ffd9055 for comparison: the 257 and 513 models plainly, presence from a 0.2 % share of
+the frame) it runs ``Segmenter`` over every sequence of ``eval_sets`` (``reset()`` between
+sequences; videos with timestamps at 10 fps) and prints:
 
 - J per sequence (|mask & truth| / |mask | truth|; 1 where both are empty), and the means;
+- J per half of the split the presets were chosen on (``eval_sets.half``: A chooses, B
+  confirms), and presence per half;
 - recall of people by height: a person (a ground-truth connected component of >= 20 px; a
   Penn-Fudan instance) is *found* when the mask covers >= 25 % of their pixels;
 - presence: frames with a person in view flagged by ``result.person_present``, people-free
@@ -57,6 +59,7 @@ from tqdm import tqdm
 CONFIGS = {
     'fast': {'preset': 'fast'},
     'accurate': {'preset': 'accurate'},
+    'bodypix': {'model': 'bodypix_mnv1_075'},  # plainly, at the frame's own size
     'before513': {'model': 'deeplabv3_mnv2_513'},  # ffd9055: the tools' default
     'before257': {'model': 'deeplabv3_mnv2_257'},  # ffd9055: the node's default
 }
@@ -102,7 +105,8 @@ def run_sequence(segmenter, sequence, config, stride):
         ms = (time.perf_counter() - start) * 1e3
         mask = result.mask > 0
         share_on = np.count_nonzero(mask) / mask.size >= (SHARE_OFF if share_on else SHARE_ON)
-        record = {'present': frame.present, 'ms': ms,
+        record = {'present': frame.present, 'ms': ms, 'name': frame.name,
+                  'half': eval_sets.half(sequence.dataset, sequence.name, frame.name),
                   'flag': share_on if config.startswith('before') else result.person_present}
         if frame.truth is not None:
             union = np.count_nonzero(mask | frame.truth)
@@ -138,6 +142,7 @@ def presence_stats(records, off_frames=3):
                 delays.append(0 if start < i else later - i)
         out[key] = (tp, sum(1 for r in records if r['present']), fp,
                     sum(1 for r in records if r['present'] is False), delays)
+        out[key + '_series'] = series
     return out
 
 
@@ -186,6 +191,7 @@ def main(argv=None):
           f'threads {args.threads}')
     measured = [c for c in args.configs if c not in skipped]
     _print_quality(results, measured, sequences)
+    _print_halves(results, measured, sequences)
     _print_presence(results, measured, sequences)
     if args.json or args.plot:
         summary = preset_results.summarize(results, args.configs, sequences, CONFIGS, speeds,
@@ -235,27 +241,71 @@ def _print_quality(results, configs, sequences):
         print(f'| {config} | ' + ' | '.join(cells) + ' |')
 
 
+#: (column, dataset, sequences, half) of the J-by-half table
+HALF_COLUMNS = (
+    ('DAVIS A (parkour, hike)', 'davis', None, 'A'), ('DAVIS B (lucia)', 'davis', None, 'B'),
+    ('PF labelled A (PennPed)', 'pennfudan', ('labelled',), 'A'),
+    ('PF labelled B (FudanPed)', 'pennfudan', ('labelled',), 'B'),
+    ('PF all A', 'pennfudan', None, 'A'), ('PF all B', 'pennfudan', None, 'B'),
+    ('CamVid A (0001TP, 0016E5)', 'camvid', None, 'A'),
+    ('CamVid B (0006R0, Seq05VD)', 'camvid', None, 'B'),
+    ('vtest A (0-397)', 'vtest', ('vtest',), 'A'), ('vtest B', 'vtest', ('vtest',), 'B'),
+    ('vtest_far A (0-43)', 'vtest', ('vtest_far',), 'A'),
+    ('vtest_far B', 'vtest', ('vtest_far',), 'B'))
+
+
+def _print_halves(results, configs, sequences):
+    """J per half of the split: mean of the half's sequences (Penn-Fudan: of its images)."""
+    print('\n## J per half (A: choosing, B: confirming; eval_sets.half)')
+    print('| config | ' + ' | '.join(column for column, *_ in HALF_COLUMNS) + ' |')
+    print('|' + ' --- |' * (len(HALF_COLUMNS) + 1))
+    for config in configs:
+        cells = []
+        for _, dataset, names, half in HALF_COLUMNS:
+            means = []
+            for s in sequences:
+                if s.dataset != dataset or (names and s.name not in names):
+                    continue
+                js = [r['J'] for r in results[config, s.dataset, s.name]
+                      if 'J' in r and r['half'] == half]
+                if js:
+                    means.append(js if dataset == 'pennfudan' else [np.mean(js)])
+            pooled = [j for js in means for j in js]
+            cells.append(f'{np.mean(pooled):.3f}' if pooled else '-')
+        print(f'| {config} | ' + ' | '.join(cells) + ' |')
+
+
 def _print_presence(results, configs, sequences):
     print('\n## presence: frames with a person flagged / people-free frames flagged / delay')
     print('| config | signal | ' + ' | '.join(f'{s.dataset}/{s.name}' for s in sequences) +
-          ' | with people | people-free | entries raised within 2 frames | max delay |')
-    print('|' + ' --- |' * (len(sequences) + 6))
+          ' | with people | people-free | entries raised within 2 frames | max delay |'
+          ' people-free A | people-free B |')
+    print('|' + ' --- |' * (len(sequences) + 8))
     for config in configs:
         for signal in ('present', 'detected'):
             cells, totals, delays = [], np.zeros(4, int), []
+            by_half = {'A': np.zeros(2, int), 'B': np.zeros(2, int)}
             for s in sequences:
                 # the share rule had no off delay; stills have no time to debounce over
                 off_frames = 3 if s.video and not config.startswith('before') else 1
-                tp, pos, fp, neg, d = presence_stats(results[config, s.dataset, s.name],
-                                                     off_frames)[signal]
+                records = results[config, s.dataset, s.name]
+                stats = presence_stats(records, off_frames)
+                tp, pos, fp, neg, d = stats[signal]
                 totals += (tp, pos, fp, neg)
+                for half in by_half:  # flags of that half's people-free frames
+                    series = stats[signal + '_series']
+                    by_half[half] += (
+                        sum(f for f, r in zip(series, records)
+                            if r['present'] is False and r['half'] == half),
+                        sum(1 for r in records if r['present'] is False and r['half'] == half))
                 delays += d if s.video else []  # stills have no 'coming into view'
                 cells.append(' '.join(x for x in (f'{tp}/{pos}' if pos else '',
                                                   f'fp {fp}/{neg}' if neg else '') if x))
             within = f'{sum(d <= 2 for d in delays)}/{len(delays)}' if delays else '-'
             print(f'| {config} | {signal} | ' + ' | '.join(cells) +
                   f' | {totals[0] / max(totals[1], 1):.3f} | {totals[2] / max(totals[3], 1):.4f}'
-                  f' | {within} | {max(delays) if delays else "-"} |')
+                  f' | {within} | {max(delays) if delays else "-"} | ' +
+                  ' | '.join(f'{a}/{b}' for a, b in by_half.values()) + ' |')
 
 
 if __name__ == '__main__':

@@ -15,9 +15,13 @@
 """
 Speed benchmark: ms per frame by stage for each model, and segment_video against PixelLib.
 
-Part 1 times ``Segmenter`` on real 640x480 and 854x480 frames, split into pre-processing
-(resize and tiling), model (LiteRT invoke and softmax), post-processing (merging tiles,
-smoothing, threshold, regions) and rendering (overlay and RGB->BGR). Part 2 runs
+Part 1 times ``Segmenter`` on real 640x480 and 854x480 frames (a person filling most of the
+frame's height), split into pre-processing (lift, resize, tiling, mirror averaging, fusing
+views), model (LiteRT invoke and softmax or sigmoid), the second model of the ``accurate`` preset
+(it runs on frames with a person >= 25 % of the short side tall, as here), post-processing
+(weak blobs, smoothing, threshold, regions, presence), body parts (with ``--parts``) and rendering
+(overlay and RGB->BGR). ``--models`` takes model names and ``preset:fast`` / ``preset:accurate``,
+each in one process, one after the other, so their ratios hold under the same load. Part 2 runs
 ``segment_video`` end to end (a subprocess: interpreter start, model load, decode, encode) on a
 640x480 clip and, when the PixelLib baseline environment is ready (``scripts/pixellib_reference``
 builds it in ``.cache/pixellib-venv``),
@@ -25,6 +29,8 @@ PixelLib's own ``process_video_pascalvoc`` on the same clip; otherwise it prints
 reference (~1.2 s/frame), clearly marked as not measured here.
 
     .venv/bin/python -m bench.bench_speed [--models ...] [--repeat 20] [--clip-frames 30]
+    .venv/bin/python -m bench.bench_speed --models preset:fast preset:accurate bodypix_mnv1_075 \
+        deeplabv3_mnv2_513 --parts --skip-video
 """
 
 import argparse
@@ -50,7 +56,16 @@ PIXELLIB_VENV = REPO_ROOT / '.cache' / 'pixellib-venv'
 PIXELLIB_PYTHON = PIXELLIB_VENV / 'bin' / 'python'
 PIXELLIB_READY = PIXELLIB_VENV / '.ready'
 PIXELLIB_REFERENCE_S = 1.2  # documented in ../shared/baselines/pixellib/README.md
-STAGES = ('preprocess', 'model', 'postprocess', 'render')
+STAGES = ('preprocess', 'model', 'second_opinion', 'postprocess', 'parts', 'render')
+PRESET = 'preset:'
+
+
+def engine_arguments(name):
+    """Return the Segmenter's keyword arguments for a model name or ``preset:NAME``."""
+    if name.startswith(PRESET):
+        return {'preset': name[len(PRESET):]}
+    return {'model': name}
+
 
 PIXELLIB_DRIVER = """
 import json, sys, time, os
@@ -89,9 +104,10 @@ def test_frames():
     return {'640x480': np.ascontiguousarray(rgb[:, 107:747]), '854x480': rgb}
 
 
-def stage_times(model, strategy, rgb, repeat, threads, zoom=1.0):
+def stage_times(model, strategy, rgb, repeat, threads, zoom=None, parts=False):
     """Return the median ms of each stage and of the total over ``repeat`` frames."""
-    segmenter = Segmenter(model, threads=threads, strategy=strategy, smoothing=0.3, zoom=zoom)
+    segmenter = Segmenter(threads=threads, strategy=strategy, smoothing=0.3, zoom=zoom,
+                          parts=parts, **engine_arguments(model))
     rows = []
     for index in range(repeat + 3):
         result = segmenter(rgb, timestamp=index / 30.0)
@@ -99,8 +115,8 @@ def stage_times(model, strategy, rgb, repeat, threads, zoom=1.0):
         cv2.cvtColor(render_overlay(rgb, result.mask), cv2.COLOR_RGB2BGR)
         render = (time.perf_counter() - start) * 1e3
         if index >= 3:
-            rows.append([result.timings['preprocess'], result.timings['model'],
-                         result.timings['postprocess'], render])
+            rows.append([result.timings.get(stage, 0.0) for stage in STAGES[:-1]] + [render])
+    segmenter.close()
     rows = np.array(rows)
     totals = rows.sum(axis=1)
     return np.median(rows, axis=0), float(np.median(totals)), float(np.min(totals))
@@ -117,9 +133,11 @@ def make_clip(path, frames):
 
 def run_segment_video(clip, out_dir, model, threads, strategy=None):
     """Run segment_video in a subprocess; return (wall s, steady fps from its summary)."""
+    engine = [arg for name, value in engine_arguments(model).items()
+              for arg in (f'--{name}', value)]
     command = [sys.executable, '-m', 'person_segmentation.cli.segment_video', str(clip),
-               str(out_dir / f'{model}.mp4'), '--model', model, '--threads', str(threads),
-               '--no-progress'] + (['--strategy', strategy] if strategy else [])
+               str(out_dir / f'{model.replace(":", "_")}.mp4'), '--threads', str(threads),
+               '--no-progress'] + engine + (['--strategy', strategy] if strategy else [])
     start = time.perf_counter()
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -156,6 +174,8 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--clip-frames', type=int, default=30)
     parser.add_argument('--pixellib-frames', type=int, default=6)
+    parser.add_argument('--parts', action='store_true',
+                        help='also time each model with body parts (BodyPix)')
     parser.add_argument('--skip-stages', action='store_true')
     parser.add_argument('--skip-video', action='store_true')
     args = parser.parse_args(argv)
@@ -170,12 +190,13 @@ def main(argv=None):
         for model in args.models:
             for strategy in args.strategies:
                 for size, rgb in frames.items():
-                    stages, total, best = stage_times(model, strategy, rgb, args.repeat,
-                                                      args.threads)
-                    shown = strategy or 'default'
-                    print(f'| {model} | {shown} | {size} | ' +
-                          ' | '.join(f'{v:.1f}' for v in stages) +
-                          f' | {total:.1f} | {best:.1f} | {1e3 / total:.1f} |', flush=True)
+                    for parts in (False, True) if args.parts else (False,):
+                        stages, total, best = stage_times(model, strategy, rgb, args.repeat,
+                                                          args.threads, parts=parts)
+                        shown = (strategy or 'default') + (' + parts' if parts else '')
+                        print(f'| {model} | {shown} | {size} | ' +
+                              ' | '.join(f'{v:.1f}' for v in stages) +
+                              f' | {total:.1f} | {best:.1f} | {1e3 / total:.1f} |', flush=True)
     if args.skip_video:
         return 0
     with tempfile.TemporaryDirectory(prefix='bench_speed_') as tmp:

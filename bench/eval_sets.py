@@ -213,6 +213,25 @@ def _vtest_frames(kind: str) -> Iterator[Frame]:
 
 SETS = ('davis', 'pennfudan', 'camvid', 'people_free', 'vtest', 'vtest_timing')
 
+#: The split every preset setting was chosen on (issue 19, written before measuring): half A
+#: chooses, half B confirms. Per sequence, except Penn-Fudan (PennPed A, FudanPed B), vtest
+#: (frames 0-397 A), vtest_far (mosaics 0-43 A) and vtest_plate (the plate A, plate_far B).
+HALF_A = {'parkour', 'hike', '0001TP', '0016E5', 'vtest_q00', 'vtest_q11', 'parkour_left',
+          'hike_left', 'hike_right'}
+
+
+def half(dataset: str, sequence: str, frame: str) -> str:
+    """Return 'A' (choosing) or 'B' (confirming) for one frame of the split."""
+    if dataset == 'pennfudan':
+        return 'A' if frame.startswith('PennPed') else 'B'
+    if sequence == 'vtest':
+        return 'A' if int(frame) <= 397 else 'B'
+    if sequence == 'vtest_far':
+        return 'A' if int(frame) <= 43 else 'B'
+    if sequence == 'vtest_plate':
+        return 'A' if frame == 'plate' else 'B'
+    return 'A' if sequence in HALF_A else 'B'
+
 
 def sequences(sets=SETS) -> List[Sequence]:
     """Return the sequences of ``sets`` whose data is present (vtest only with vtest.avi)."""

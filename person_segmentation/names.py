@@ -31,12 +31,32 @@ PARAMS_FILE = 'person_segmentation.yaml'
 #: Fast DDS profile with a shared-memory segment large enough for camera images
 FASTDDS_PROFILE_FILE = 'fastdds_large_images.xml'
 
+# The one camera's depth inputs (remappable; the launch files and replay remap them), used
+# with the node's use_depth parameter.
+DEPTH_INPUT = 'depth/image'  # sensor_msgs/Image aligned to the colour image: 16UC1 or 32FC1
+DEPTH_INFO_INPUT = 'depth/camera_info'  # sensor_msgs/CameraInfo of the depth image
+
 # The node's outputs, each published as ``~/<name>`` (in the node's private namespace, so a
 # namespace or a node-name remap moves them all). Every module that subscribes to, records or
-# publishes them uses these names.
-MASK = 'mask'  # sensor_msgs/Image mono8
-OVERLAY = 'overlay'  # sensor_msgs/Image bgr8
-PROBABILITY = 'probability'  # sensor_msgs/Image mono8 or 32FC1
-PERSON_DETECTED = 'person_detected'  # std_msgs/Bool
-PERSONS = 'persons'  # vision_msgs/Detection2DArray (where vision_msgs is installed)
-OUTPUTS = (MASK, OVERLAY, PROBABILITY, PERSON_DETECTED, PERSONS)
+# publishes them uses these names; a new output added to OUTPUT_TYPES is also subscribed to
+# and recorded by ``replay --output-bag`` and recorded by the bag-replay launch.
+MASK = 'mask'  # mono8
+OVERLAY = 'overlay'  # bgr8
+PROBABILITY = 'probability'  # mono8, or 32FC1
+PERSON_DETECTED = 'person_detected'
+PERSONS = 'persons'  # where vision_msgs is installed
+NEAREST_PERSON = 'nearest_person'  # with a depth input
+PERSONS_CLOUD = 'persons_cloud'  # with a depth input
+PARTS = 'parts'  # mono8 body-part labels (BodyPix models; computed only while subscribed)
+#: output name -> its ROS message type (package/msg/Type)
+OUTPUT_TYPES = {
+    MASK: 'sensor_msgs/msg/Image',
+    OVERLAY: 'sensor_msgs/msg/Image',
+    PROBABILITY: 'sensor_msgs/msg/Image',
+    PERSON_DETECTED: 'std_msgs/msg/Bool',
+    PERSONS: 'vision_msgs/msg/Detection2DArray',
+    NEAREST_PERSON: 'geometry_msgs/msg/PointStamped',
+    PERSONS_CLOUD: 'sensor_msgs/msg/PointCloud2',
+    PARTS: 'sensor_msgs/msg/Image',
+}
+OUTPUTS = tuple(OUTPUT_TYPES)

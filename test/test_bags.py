@@ -16,8 +16,9 @@
 
 import cv2
 import numpy as np
-from person_segmentation.media import bag_storage, bags
+from person_segmentation.media import bag_storage, bag_topics, bags
 from person_segmentation.media.bag_formats import humble_metadata
+from person_segmentation.media.frame_source import attach_nearest, Frame
 import pytest
 from rosbags.typesys import get_typestore, Stores
 
@@ -149,3 +150,100 @@ def test_unknown_distribution_and_unexpected_version_are_refused(tmp_path):
         bags.AtomicBagWriter(tmp_path / 'bag', ros_distro='foxy')
     with pytest.raises(ValueError, match='expected rosbag2 metadata version 8, got 9'):
         humble_metadata({'version': 9})
+
+
+def test_camera_info_and_16uc1_depth_are_written_as_humble_reads_them():
+    humble = get_typestore(Stores.ROS2_HUMBLE)
+    for msgtype in ('sensor_msgs/msg/CameraInfo', 'sensor_msgs/msg/RegionOfInterest'):
+        assert humble.generate_msgdef(msgtype, ros_version=2) == \
+            bags.TYPESTORE.generate_msgdef(msgtype, ros_version=2), msgtype
+    depth = np.array([[0, 1, 65535], [1500, 4000, 2]], np.uint16)
+    msg = bags.image_message(depth, 5, 'optical')
+    assert (msg.encoding, msg.step, msg.width, msg.height) == ('16UC1', 6, 3, 2)
+    back = bags.TYPESTORE.deserialize_cdr(bags.TYPESTORE.serialize_cdr(msg, bags.IMAGE_TYPE),
+                                          bags.IMAGE_TYPE)
+    np.testing.assert_array_equal(bags.image_to_array(back), depth)
+
+
+COLOUR = '/camera/camera/color/image_raw'
+ALIGNED = '/camera/camera/aligned_depth_to_color/image_raw'
+
+
+def _topics(*rows):
+    return [bag_topics.ImageTopic(name, msgtype, count) for name, msgtype, count in rows]
+
+
+def test_a_depth_topic_is_never_replayed_as_the_colour_image():
+    """Failed on the old code: the aligned depth topic sorts first and was chosen."""
+    topics = _topics((ALIGNED, bags.IMAGE_TYPE, 30), (COLOUR, bags.IMAGE_TYPE, 30),
+                     ('/camera/camera/aligned_depth_to_color/camera_info',
+                      bag_topics.CAMERA_INFO_TYPE, 30))
+    assert bag_topics.choose_image_topic(topics)[0].name == COLOUR
+    with pytest.raises(bag_topics.BagTopicError,
+                       match=r'the bag has no colour image topic .*not named as depth\); its '
+                             r'topics: /camera/camera/aligned_depth_to_color/camera_info'):
+        bag_topics.choose_image_topic(topics[:1] + topics[2:])
+
+
+@pytest.mark.parametrize('rows, colour, want', [
+    # realsense2_camera: aligned before raw depth, camera_info beside the depth
+    ([(ALIGNED, 30), ('/camera/camera/depth/image_rect_raw', 60),
+      ('/camera/camera/aligned_depth_to_color/camera_info', 30)],
+     COLOUR, (ALIGNED, '/camera/camera/aligned_depth_to_color/camera_info')),
+    # two cameras: each colour topic gets its own camera's depth
+    ([('/front/aligned_depth_to_color/image_raw', 30),
+      ('/rear/aligned_depth_to_color/image_raw', 40),
+      ('/rear/aligned_depth_to_color/camera_info', 40)],
+     '/front/color/image_raw', ('/front/aligned_depth_to_color/image_raw', None)),
+    # ZED: depth_registered, with only the colour camera's camera_info: aligned depth uses it
+    ([('/zed/zed_node/depth/depth_registered', 15),
+      ('/zed/zed_node/rgb/camera_info', 15)],
+     '/zed/zed_node/rgb/image_rect_color',
+     ('/zed/zed_node/depth/depth_registered', '/zed/zed_node/rgb/camera_info')),
+    # another camera's depth is not this one's
+    ([('/front/aligned_depth_to_color/image_raw', 30), ('/front/color/image_raw', 30)],
+     '/rear/color/image_raw', None),
+    # compressed depth is not read; no depth at all
+    ([('/camera/depth/image_raw/compressed', 30)], '/camera/rgb/image_raw', None),
+    ([], '/camera/image_raw', None),
+])
+def test_the_depth_topic_of_a_colour_topic(rows, colour, want):
+    topics = _topics(*[(name, bag_topics.CAMERA_INFO_TYPE if name.endswith('camera_info')
+                        else bags.COMPRESSED_IMAGE_TYPE if name.endswith('compressed')
+                        else bags.IMAGE_TYPE, count) for name, count in rows],
+                     (colour, bags.IMAGE_TYPE, 30))
+    found = bag_topics.choose_depth_topics(topics, colour)
+    assert (found and found[:2]) == want
+    if want and len([r for r in rows if 'depth' in r[0]]) > 1:
+        assert found.reason.startswith('2 depth topics')
+
+
+def test_a_named_depth_topic_must_be_a_raw_image_topic():
+    topics = _topics((COLOUR, bags.IMAGE_TYPE, 3), ('/flag', bags.BOOL_TYPE, 3))
+    assert bag_topics.choose_depth_topics(topics, COLOUR, wanted=COLOUR) == \
+        bag_topics.DepthTopics(COLOUR, None, '')
+    with pytest.raises(bag_topics.BagTopicError, match='has no sensor_msgs/msg/Image topic '
+                                                       "'/flag' for depth"):
+        bag_topics.choose_depth_topics(topics, COLOUR, wanted='/flag')
+    assert bag_topics.camera_info_topic('/a/b/image_raw/compressed') == '/a/b/camera_info'
+    assert bag_topics.camera_info_topic('depth') == 'camera_info'  # a relative name
+    assert bag_topics.camera_info_topic('front/depth/image') == 'front/depth/camera_info'
+
+
+def _raw(topic, stamp_ns):
+    return bags.RawMessage(topic, bags.IMAGE_TYPE, stamp_ns, b'')
+
+
+def test_each_depth_message_goes_with_the_nearest_colour_frame_once():
+    """Colour at 10 Hz; depth at 5 Hz, 20 ms late, plus one before and one after the frames."""
+    colour = [Frame(stamp, None, 'cam') for stamp in range(1000, 1600, 100)]
+    depth = [_raw('/d', stamp) for stamp in (900, 1020, 1220, 1420, 1700)]
+    info = [_raw('/i', 1000)]  # a static camera_info, recorded once
+    attached = list(attach_nearest(colour, [info, depth]))
+    assert [frame.stamp_ns for frame in attached] == list(range(1000, 1600, 100))
+    assert [[(m.topic, m.stamp_ns) for m in frame.depth] for frame in attached] == [
+        [('/i', 1000), ('/d', 900), ('/d', 1020)], [], [('/d', 1220)], [], [('/d', 1420)],
+        [('/d', 1700)]]
+    # a message half-way between two frames goes with the earlier one
+    halves = list(attach_nearest(colour[:2], [[_raw('/d', 1050), _raw('/d', 1051)]]))
+    assert [[m.stamp_ns for m in frame.depth] for frame in halves] == [[1050], [1051]]

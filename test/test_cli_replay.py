@@ -24,16 +24,21 @@ import pathlib
 import re
 
 import cv2
+from geometry_msgs.msg import PointStamped
+import numpy as np
+from person_segmentation import names
 from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.launch_support.config_files import package_config
 from person_segmentation.launch_support.fastdds import PROFILES_VARIABLE
 from person_segmentation.media import bags
 from person_segmentation.names import FASTDDS_PROFILE_FILE
 from person_segmentation.replay.options import ReplayOptions
-from person_segmentation.replay.runner import ReplaySession
+from person_segmentation.replay.runner import reliable_qos, ReplaySession
 import pytest
+from ros_helpers import SpinningPeer
 from rosbag2_humble_rules import bag_problems
 from rosbags.highlevel import AnyReader
+from sensor_msgs.msg import CameraInfo, Image
 
 FRAMES = 12
 START = 1700000000.0
@@ -209,3 +214,95 @@ def test_preset_and_model_reach_the_node_as_parameters():
         ['in.mp4', '--preset', 'fast', '--device', 'cpu', '--param', 'threshold:=0.6'])
     assert replay.node_parameters(parsed) == {'threshold': '0.6', 'preset': 'fast',
                                               'device': 'cpu'}
+
+
+class _DepthPeer(SpinningPeer):
+    """Hears what the replay publishes for the node, and answers frames on an extra output."""
+
+    def __init__(self, extra: str):
+        super().__init__('depth_peer')
+        self.images, self.depths, self.infos = {}, {}, {}
+        qos = reliable_qos(50)
+        self.node.create_subscription(Image, '/replay/image', self._on_image, qos)
+        self.node.create_subscription(Image, '/replay/depth/image',
+                                      lambda msg: self._keep(self.depths, msg), qos)
+        self.node.create_subscription(CameraInfo, '/replay/depth/camera_info',
+                                      lambda msg: self._keep(self.infos, msg), qos)
+        self._extra = self.node.create_publisher(PointStamped, f'/person_segmentation/{extra}',
+                                                 qos)
+        self.start()
+
+    def _keep(self, found: dict, msg) -> None:
+        with self.lock:
+            found.setdefault(bags.stamp_to_ns(msg.header.stamp), msg)
+
+    def _on_image(self, msg) -> None:
+        self._keep(self.images, msg)
+        answer = PointStamped()
+        answer.header = msg.header
+        answer.point.z = 1.5
+        self._extra.publish(answer)
+
+
+def test_an_rgbd_bag_plays_its_depth_and_new_outputs_are_recorded(
+        davis_dir, models_dir, tmp_path, capsys, monkeypatch):
+    """
+    video_to_bag --depth, then replay: the node measures the real person at its true distance.
+
+    DAVIS lucia frames (854x480) with depth made from their ground truth (the person 1.5 m
+    away, a wall at 4 m behind, 16-bit PNG millimetres). Depth and camera_info reach the node
+    with each colour frame, as recorded (a test peer hears them); its ~/nearest_person and
+    ~/persons_cloud are recorded by --output-bag, at 1.5 m; and an output added to
+    names.OUTPUT_TYPES (here one the peer publishes) is recorded with no other change.
+    """
+    count = 5
+    (tmp_path / 'rgb').mkdir()
+    (tmp_path / 'depth').mkdir()
+    depths = []
+    for index in range(count):
+        name = f'{30 + index:05d}'
+        frame = cv2.imread(str(davis_dir / 'JPEGImages' / '480p' / 'lucia' / f'{name}.jpg'))
+        truth = cv2.imread(str(davis_dir / 'Annotations' / '480p' / 'lucia' / f'{name}.png'),
+                           cv2.IMREAD_GRAYSCALE) > 0
+        cv2.imwrite(str(tmp_path / 'rgb' / f'{index:05d}.png'), frame)
+        depths.append(np.where(truth, 1500, 4000).astype(np.uint16))
+        cv2.imwrite(str(tmp_path / 'depth' / f'{index:05d}.png'), depths[-1])
+    bag = tmp_path / 'rgbd_bag'
+    assert video_to_bag.main([str(tmp_path / 'rgb' / '%05d.png'), str(bag), '--depth',
+                              str(tmp_path / 'depth'), '--intrinsics', '600,600,427,240',
+                              '--fps', str(FPS), '--start-time', str(START), '--quiet']) == 0
+    monkeypatch.setattr(names, 'OUTPUT_TYPES', {**names.OUTPUT_TYPES,
+                                                'test_extra': 'geometry_msgs/msg/PointStamped'})
+    monkeypatch.setattr(names, 'OUTPUTS', tuple(names.OUTPUT_TYPES))
+    peer = _DepthPeer('test_extra')
+    try:
+        out_bag = tmp_path / 'out'
+        status = replay.main([str(bag), '--no-video', '--output-bag', str(out_bag), '--model',
+                              'deeplabv3_mnv2_257', '--quiet'])
+        captured = capsys.readouterr()
+        assert status == 0, captured.err
+        expected = [int(START * 1e9) + round(i * 1e9 / FPS) for i in range(count)]
+        assert ('with depth /camera/camera/aligned_depth_to_color/image_raw and '
+                '/camera/camera/aligned_depth_to_color/camera_info') in captured.err
+        assert re.search(rf'other outputs\s+nearest_person {count}, persons_cloud {count}, '
+                         rf'test_extra {count}$', captured.out, re.MULTILINE), captured.out
+        with peer.lock:
+            assert sorted(peer.images) == sorted(peer.depths) == sorted(peer.infos) == expected
+            for index, stamp in enumerate(expected):
+                depth = peer.depths[stamp]
+                assert depth.encoding == '16UC1'
+                assert depth.header.frame_id == peer.images[stamp].header.frame_id == \
+                    'camera_color_optical_frame'
+                np.testing.assert_array_equal(
+                    np.frombuffer(bytes(depth.data), '<u2').reshape(480, 854), depths[index])
+                assert list(peer.infos[stamp].k) == [600, 0, 427, 0, 600, 240, 0, 0, 1]
+    finally:
+        peer.close()
+    stamps = _stamps(out_bag)
+    for name in ('test_extra', 'mask', 'nearest_person', 'persons_cloud'):
+        assert stamps[f'/person_segmentation/{name}'] == expected, name
+    with AnyReader([out_bag]) as reader:
+        nearest = [reader.deserialize(raw, connection.msgtype).point
+                   for connection, _, raw in reader.messages()
+                   if connection.topic == '/person_segmentation/nearest_person']
+    assert [point.z for point in nearest] == pytest.approx([1.5] * count, abs=1e-6)

@@ -19,6 +19,7 @@ Stamps are in nanoseconds; a 30 Hz camera's frames are 33.3 ms apart.
 """
 
 import threading
+import time
 
 from builtin_interfaces.msg import Time
 from person_segmentation.node.depth_pairing import DepthPairing, stamp_ns
@@ -191,3 +192,49 @@ def test_arguments_are_validated():
         DepthPairing(tolerance=-0.1)
     with pytest.raises(ValueError, match='capacity'):
         DepthPairing(capacity=0)
+
+
+def _match_in_thread(pairing, stamp, wait):
+    found = []
+    thread = threading.Thread(target=lambda: found.append(pairing.match(stamp, 640, 480, wait)),
+                              daemon=True)
+    thread.start()
+    return thread, found
+
+
+def test_a_frame_waits_for_its_depth_still_on_the_way():
+    """Aligned depth comes after colour: the worker may be done with the frame before it."""
+    pairing = _pairing()
+    pairing.add_depth(T0 - 33 * MS, 640, 480, 'previous')
+    assert pairing.match(T0, 640, 480).problem[0] == 'stale depth'  # without waiting
+    thread, found = _match_in_thread(pairing, T0, wait=60.0)
+    time.sleep(0.2)  # the worker is waiting by now (a match without waiting would be done)
+    pairing.add_depth(T0, 640, 480, 'this frame')
+    thread.join(20.0)
+    assert not thread.is_alive() and found[0].depth == 'this frame'
+
+
+def test_a_dead_depth_stream_or_another_problem_is_not_waited_for():
+    """Waiting 60 s would fail the join: only depth that may still come is waited for."""
+    pairing = _pairing()
+    pairing.add_depth(T0 - 2000 * MS, 640, 480, 'two seconds old')  # the stream stopped
+    thread, found = _match_in_thread(pairing, T0, wait=60.0)
+    thread.join(20.0)
+    assert not thread.is_alive() and found[0].problem[0] == 'stale depth'
+    pairing.add_depth(T0, 320, 240, 'another size')
+    thread, found = _match_in_thread(pairing, T0, wait=60.0)
+    thread.join(20.0)
+    assert not thread.is_alive() and found[0].problem[0] == 'depth size'
+    thread, found = _match_in_thread(_pairing(), T0, wait=60.0)  # no depth ever: not waited
+    thread.join(20.0)
+    assert not thread.is_alive() and found[0].problem[0] == 'no depth'
+
+
+def test_the_first_camera_info_is_waited_for_when_depth_has_just_started():
+    pairing = _pairing(info=False)
+    pairing.add_depth(T0, 640, 480, 'depth')
+    thread, found = _match_in_thread(pairing, T0, wait=60.0)
+    time.sleep(0.2)
+    pairing.set_camera_info(_info())
+    thread.join(20.0)
+    assert not thread.is_alive() and found[0].depth == 'depth' and found[0].problem is None

@@ -13,7 +13,9 @@
 # limitations under the License.
 
 """
-A Segmenter runs its views and refinement crops on ONE backend; Keras ones are per process.
+A Segmenter runs every view of its model on ONE backend, a second model on its own.
+
+Keras backends are per process and model.
 
 Before, a preset with two views and crops loaded its model three times (three LiteRT
 backends, or three Keras networks each reading and dequantising the weights and holding them
@@ -46,40 +48,48 @@ def loads(monkeypatch):
     return calls
 
 
-def test_a_preset_loads_its_model_once(models_dir, loads):
+def test_a_preset_loads_each_model_once(models_dir, loads):
     seg = Segmenter(preset='accurate', backend='tflite')
-    assert loads == ['deeplabv3_mnv2_513']  # before: three (two views, the crops)
-    assert seg._refiner.backend is seg.backend
-    for frame in _frames(2, 360, 480) + _frames(2, 480, 640) + _frames(1, 360, 480):
+    # before: three loads of one model (two views, the crops); now BodyPix for both views and
+    # their mirrors, and the second model, each once
+    assert loads == ['bodypix_mnv1_075', 'deeplabv3_mnv2_513']
+    assert seg.second_backend is not seg.backend
+    for frame in _frames(2, 360, 480) + _frames(2, 360, 640) + _frames(1, 360, 480):
         seg(frame)
-    # two views per frame size and the crops' square: built once each, then reused
+    # two views per frame shape (a mirror has its view's shape; 4:3 and 16:9 differ): built
+    # once each, then reused
     built = seg.backend.interpreters_built
-    seg(_frames(1, 480, 640)[0])
+    seg(_frames(1, 360, 640)[0])
     seg(_frames(1, 360, 480)[0])
-    assert seg.backend.interpreters_built == built <= 5
+    assert seg.backend.interpreters_built == built == 4
     seg.close()
 
 
 def test_keras_reads_the_weights_once_per_process(models_dir, loads, monkeypatch):
-    """Views, crops and a second Segmenter share one Keras backend; nothing built at start."""
+    """Views, mirrors and a second Segmenter share one Keras backend per model."""
+    import person_segmentation.models.keras_bodypix as keras_bodypix
     reads = []
-    read = keras_deeplab.read_tflite_deeplab
-    monkeypatch.setattr(keras_deeplab, 'read_tflite_deeplab',
-                        lambda path: reads.append(path) or read(path))
+    for module, name in ((keras_deeplab, 'read_tflite_deeplab'),
+                         (keras_bodypix, 'read_tflite_bodypix')):
+        read = getattr(module, name)
+        monkeypatch.setattr(module, name,
+                            lambda path, read=read: reads.append(path.name) or read(path))
     # batch_size: settings of their own, so no backend of another test is reused
     first = Segmenter(preset='accurate', backend='keras', device='cpu', batch_size=5)
     second = Segmenter(preset='accurate', backend='keras', device='cpu', batch_size=5)
-    assert len(reads) == 1 and second.backend is first.backend
-    assert first.backend.networks_built == 0  # no square network at start
+    assert sorted(reads) == ['bodypix_mobilenet_v1_075_720_1280_16_quant.tflite',
+                             'deeplabv3_mnv2_pascal_quant.tflite']
+    assert second.backend is first.backend and second.second_backend is first.second_backend
+    assert first.backend.networks_built == 0  # nothing built at start
     frame = _frames(1, 240, 320)[0]
     expected = first(frame).probability
-    assert first.backend.networks_built in (2, 3)  # two views (and the crops' square)
+    assert first.backend.networks_built == 2  # two views (a mirror runs in its view's batch)
     first.close()
     assert np.array_equal(second(frame).probability, expected)  # still open for the second
     second.close()
-    assert first.backend.closed
+    assert first.backend.closed and first.second_backend.closed
     third = Segmenter(preset='accurate', backend='keras', device='cpu', batch_size=5)
-    assert third.backend is not first.backend and len(reads) == 2
+    assert third.backend is not first.backend and len(reads) == 4
     third.close()
 
 
@@ -97,7 +107,8 @@ def test_preset_auto_follows_the_backend_actually_chosen(models_dir, monkeypatch
     for preset in (None, 'auto'):
         seg = Segmenter(preset=preset)
         assert seg.backend.name == 'tflite'
-        assert (seg.preset.name, seg.model_name) == ('fast', 'deeplabv3_mnv2_dm05_513')
+        assert (seg.preset.name, seg.model_name) == ('fast', 'bodypix_mnv1_075')
+        assert seg.second_backend is None and seg.threshold == 0.55  # fast's, not accurate's
         assert 'LiteRT fallback' in seg.backend.selection
         assert 'preset auto: fast, not accurate' in seg.backend.selection
         assert seg(_frames(1, 240, 320)[0]).probability.shape == (240, 320)

@@ -32,11 +32,17 @@ from person_segmentation.launch_support.bag_replay import (
     RECORD_PROCESS, VIEWER_PROCESS)
 from person_segmentation.launch_support.config_files import installed_prefix, package_config
 from person_segmentation.media import bags
+from person_segmentation.media.bag_topics import CAMERA_INFO_TYPE
+from person_segmentation.media.camera_info import calibration_from_intrinsics
 from person_segmentation.names import (FASTDDS_PROFILE_FILE, NODE_EXECUTABLE, PACKAGE,
                                        PARAMS_FILE)
 import pytest
 
 PACKAGE_PARAMS = package_config(PARAMS_FILE)
+CALIBRATION = calibration_from_intrinsics(5.0, 5.0, 3.0, 2.0, 6, 4)
+COLOUR = '/camera/camera/color/image_raw'
+DEPTH = '/camera/camera/aligned_depth_to_color/image_raw'
+DEPTH_INFO = '/camera/camera/aligned_depth_to_color/camera_info'
 
 
 def _bag(path, topics, storage='mcap'):
@@ -48,7 +54,9 @@ def _bag(path, topics, storage='mcap'):
                 message = (bags.compressed_image_message(frame, index)
                            if msgtype == bags.COMPRESSED_IMAGE_TYPE
                            else bags.image_message(frame, index)
-                           if msgtype == bags.IMAGE_TYPE else bags.bool_message(True))
+                           if msgtype == bags.IMAGE_TYPE
+                           else bags.camera_info_message(CALIBRATION, index)
+                           if msgtype == CAMERA_INFO_TYPE else bags.bool_message(True))
                 writer.write(connection, index + 1, message)
     return path
 
@@ -177,7 +185,8 @@ def test_compressed_only_bag_feeds_the_compressed_input(tmp_path):
     ({'record_topic': 'mask'}, 'did you mean record_topics:='),
     # a relative name that is no output of the node was recorded (waited for) without a word
     ({'record_topics': 'mask maks'}, r"record_topics: 'maks' is not an output of the node "
-                                     r'\(mask, overlay, probability, person_detected, persons\)'),
+                                     r'\(mask, overlay, probability, person_detected, persons, '
+                                     r'nearest_person, persons_cloud, parts\)'),
     ({'viewer_topic': 'overlays'}, "viewer_topic: 'overlays' is not an output"),
 ])
 def test_bad_arguments_are_named(raw_bag, values, message):
@@ -190,7 +199,7 @@ def test_unknown_names_unlike_any_argument_are_warned_about(raw_bag):
     config = BagReplayConfig.from_configurations({'bag': str(raw_bag), 'robot': 'r1'})
     assert config.warnings == ("ignoring robot:='r1': not an argument of bag_replay.launch.py "
                                '(its arguments: bag, rate, loop, start_offset, image_topic, '
-                               'images, model, params_file, record, record_output, '
+                               'images, depth_topic, model, params_file, record, record_output, '
                                'record_storage, record_topics, viewer, viewer_topic, '
                                'fastdds_profiles_file)',)
 
@@ -414,3 +423,46 @@ def test_the_launch_ends_when_bag_play_ends(tmp_path, monkeypatch, installed, mo
         for pid in left:
             os.kill(int(pid), signal.SIGKILL)
     assert left == [], 'the node outlived the launch'
+
+
+@pytest.fixture
+def rgbd_bag(tmp_path):
+    """Return a bag as realsense2_camera records it (video_to_bag --depth writes the same)."""
+    return _bag(tmp_path / 'rgbd', [
+        (COLOUR, bags.IMAGE_TYPE, 3), (DEPTH, bags.IMAGE_TYPE, 3),
+        ('/camera/camera/color/camera_info', CAMERA_INFO_TYPE, 3),
+        (DEPTH_INFO, CAMERA_INFO_TYPE, 3)])
+
+
+def test_an_rgbd_bag_plays_its_depth_into_the_nodes_depth_input(rgbd_bag):
+    """Failed on the old code: the aligned depth topic (sorted first) was played as colour."""
+    config = BagReplayConfig.from_configurations({'bag': str(rgbd_bag)})
+    with bags.BagImageSource(rgbd_bag) as source:  # replay chooses the same
+        assert source.topic == config.image_topic == COLOUR
+    assert config.play_command()[-4:] == ['--topics', COLOUR, DEPTH, DEPTH_INFO]
+    assert config.node_remappings() == [('image', COLOUR), ('depth/image', DEPTH),
+                                        ('depth/camera_info', DEPTH_INFO)]
+    assert config.node_parameters()[1]['use_depth'] is True
+    assert f'depth of {COLOUR}: {DEPTH}, camera_info {DEPTH_INFO}' in config.notes
+    plain = BagReplayConfig.from_configurations({'bag': str(rgbd_bag), 'depth_topic': 'none'})
+    assert plain.node_remappings() == [('image', COLOUR)]
+    assert 'use_depth' not in plain.node_parameters()[1]
+    assert plain.play_command()[-2:] == ['--topics', COLOUR]
+    with pytest.raises(ConfigError, match="has no sensor_msgs/msg/Image topic '/nope' for "
+                                          'depth'):
+        BagReplayConfig.from_configurations({'bag': str(rgbd_bag), 'depth_topic': '/nope'})
+
+
+def test_each_camera_of_a_bag_gets_its_own_depth(tmp_path):
+    bag = _bag(tmp_path / 'two', [('/front/color/image_raw', bags.IMAGE_TYPE, 2),
+                                  ('/front/aligned_depth_to_color/image_raw', bags.IMAGE_TYPE, 2),
+                                  ('/front/aligned_depth_to_color/camera_info',
+                                   CAMERA_INFO_TYPE, 2),
+                                  ('/rear/color/image_raw', bags.IMAGE_TYPE, 2)])
+    config = BagReplayConfig.from_configurations({'bag': str(bag), 'images': 'all'})
+    assert config.images == ('/front/color/image_raw', '/rear/color/image_raw')
+    assert config.node_parameters()[1]['depth_images'] == [
+        '/front/aligned_depth_to_color/image_raw', '']
+    assert config.play_command()[-5:] == [
+        '--topics', '/front/color/image_raw', '/rear/color/image_raw',
+        '/front/aligned_depth_to_color/image_raw', '/front/aligned_depth_to_color/camera_info']

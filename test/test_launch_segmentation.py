@@ -111,7 +111,34 @@ def test_cameras_and_lifecycle_become_node_parameters(images, cameras, lifecycle
     assert node_parameters.validate_changes(parameters) is None
 
 
+REALSENSE_COLOUR = '/camera/camera/color/image_raw'
+REALSENSE_DEPTH = '/camera/camera/aligned_depth_to_color/image_raw'
+
+
+def test_a_realsense_style_depth_camera_is_remapped_into_the_depth_input():
+    launch = launch_config.node_settings({'image': REALSENSE_COLOUR, 'depth': REALSENSE_DEPTH},
+                                         environ={})
+    assert launch.node['remappings'] == [
+        ('image', REALSENSE_COLOUR), ('image/compressed', REALSENSE_COLOUR + '/compressed'),
+        ('depth/image', REALSENSE_DEPTH),
+        ('depth/camera_info', '/camera/camera/aligned_depth_to_color/camera_info')]
+    assert launch.node['parameters'][1] == {'use_sim_time': False, 'use_depth': True}
+    given = launch_config.node_settings({'depth': '/zed/depth/depth_registered',
+                                         'depth_camera_info': '/zed/rgb/camera_info'})
+    assert given.node['remappings'][-1] == ('depth/camera_info', '/zed/rgb/camera_info')
+    several = launch_config.node_settings({'images': '[/front/color/image_raw, /rear/image]',
+                                           'depth_images': '[/front/depth/image_raw, none]'})
+    assert several.node['parameters'][1]['depth_images'] == ['/front/depth/image_raw', '']
+    assert [name for name, _ in several.node['remappings']] == ['image', 'image/compressed']
+    assert node_parameters.validate_changes(several.node['parameters'][1]) is None
+
+
 @pytest.mark.parametrize('arguments, problem', [
+    ({'depth': '/d', 'images': '[/a, /b]'}, r'depth:= is for the one camera of image:=; with '
+                                            r'images:= give depth_images:='),
+    ({'depth_camera_info': '/d/camera_info'}, 'depth_camera_info:= needs depth:='),
+    ({'images': '[/a, /b]', 'depth_images': '[/a_depth]'},
+     r'must give each of the 2 images:= its depth topic'),
     ({'images': '[/a, [b]]'}, 'must list names'),
     ({'images': '[/a, /b'}, 'is not a list'),
     ({'images': '[/a, /b]', 'cameras': '[front]'}, 'must name each of the 2 images'),
@@ -150,8 +177,9 @@ def test_other_unknown_names_are_warned_about_and_ignored():
     assert len(launch.warnings) == 2
     camera, robot = launch.warnings
     assert camera.startswith("ignoring camera_info:='front': not an argument of "
-                             'segmentation.launch.py; did you mean cameras:=? (its arguments: '
-                             'image, images, cameras, lifecycle, params_file')
+                             'segmentation.launch.py; did you mean depth_camera_info:=? (its '
+                             'arguments: image, images, cameras, depth, depth_camera_info, '
+                             'depth_images, lifecycle, params_file')
     assert "ignoring robot_namespace:='r1'" in robot and 'did you mean namespace:=?' in robot
 
 

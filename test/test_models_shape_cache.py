@@ -15,7 +15,7 @@
 """
 One backend, many input shapes: what is kept per shape, and that it stays bounded.
 
-A Segmenter's views, refinement crops and cameras alternate input shapes on its one backend.
+A Segmenter's views and cameras alternate input shapes on its one backend per model.
 Building an interpreter (LiteRT) or a network (Keras) per shape is the expensive part, so each
 is built once and kept, the least recently used going beyond ``SHAPES_KEPT``.
 """
@@ -57,7 +57,7 @@ def _inputs(shape):
 
 
 def test_litert_shapes_alternate_without_rebuilding_interpreters(models_dir):
-    """The accurate preset's pattern: two views and the crops, frame after frame."""
+    """Views of two sizes and squares, frame after frame: nothing is built twice."""
     backend = TFLiteBackend(models_dir / get_spec('deeplabv3_mnv2_dm05_513').filename, 2)
     shapes = [(513, 689), (1025, 1377), (513, 513), (257, 257)]
     first = {shape: backend.predict(_inputs(shape)) for shape in shapes}

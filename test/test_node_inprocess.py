@@ -39,7 +39,7 @@ from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from ros_helpers import image_message, wait_until
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CompressedImage, Image
@@ -518,7 +518,9 @@ def test_staleness_is_judged_by_arrival_by_default(harness, photo):
 
 
 def test_a_frame_that_waited_too_long_in_the_node_is_skipped(harness, photo):
-    big = rgb_to_fields(cv2.resize(photo, (2560, 1440)), 'rgb8')  # 0.1-1 s of work
+    # 8 MP: converting, segmenting and publishing it takes far longer than max_age (0.2-2 s),
+    # also on an idle machine (2560x1440 took less than the 50 ms below + the next frame's trip)
+    big = rgb_to_fields(cv2.resize(photo, (3840, 2160)), 'rgb8')
     small = rgb_to_fields(photo[:120, :160], 'rgb8')
     assert harness.set_parameters(max_age=0.03)[0].successful
     try:
@@ -551,3 +553,124 @@ def test_malformed_parameter_requests_are_refused_and_the_node_lives_on(harness,
     harness.sync()  # still answering frames
     assert harness.call_parameter_service(srv_type, [
         ParameterMsg(name='threshold', value=_value(0.5))])[0].successful
+
+
+@pytest.fixture
+def bodypix_node(harness, models_dir):
+    """Start a node with the fast preset (BodyPix: body parts) beside the harness's."""
+    namespace = f'{NS}/bodypix'
+    node = PersonSegmentationNode(context=harness.context, namespace=namespace,
+                                  parameter_overrides=[
+                                      Parameter('preset', value='fast'),
+                                      Parameter('model_dir', value=str(models_dir)),
+                                      Parameter('max_age', value=0.0)])
+    publisher = harness.tester.create_publisher(Image, f'{namespace}/image', RELIABLE)
+    for name in ('bp_mask', 'bp_parts'):
+        harness.received[name] = []
+    subscription = harness.tester.create_subscription(
+        Image, f'{namespace}/person_segmentation/mask', harness._collector('bp_mask'), RELIABLE)
+    harness.executor.add_node(node)
+    try:
+        assert harness.wait(lambda: node.reliability == 'reliable'
+                            and publisher.get_subscription_count() > 0)
+        yield node, publisher, f'{namespace}/person_segmentation'
+    finally:
+        harness.executor.remove_node(node)
+        harness.tester.destroy_subscription(subscription)
+        harness.tester.destroy_publisher(publisher)
+        node.destroy_node()
+
+
+def _frame_through(harness, publisher, rgb, frame_id):
+    """Publish ``rgb`` to a node until its mask for ``frame_id`` comes back (DDS settling)."""
+    for attempt in range(int(TIMEOUT)):
+        name = f'{frame_id}_{attempt}'
+        publisher.publish(image_message(rgb_to_fields(rgb, 'rgb8'), name, (77, attempt)))
+        if harness.wait(lambda: any(m.header.frame_id == name
+                                    for m in harness.received['bp_mask']), timeout=1.0):
+            return name
+    raise AssertionError('the BodyPix node never answered')
+
+
+def test_parts_are_published_only_while_subscribed(harness, bodypix_node, photo):
+    """~/parts: mono8 labels 0-24 inside the mask, the input header; computed only when watched."""
+    node, publisher, out = bodypix_node
+    pipeline = node.pipelines[0]
+    _frame_through(harness, publisher, photo, 'no_parts')
+    assert pipeline.parts_published == 0  # nobody subscribed: never computed
+    subscription = harness.tester.create_subscription(Image, f'{out}/parts',
+                                                      harness._collector('bp_parts'), RELIABLE)
+    try:
+        assert harness.wait(lambda: node.count_subscribers(f'{out}/parts') > 0)
+        for attempt in range(int(TIMEOUT)):  # until the new subscription is matched
+            name = _frame_through(harness, publisher, photo, f'parts{attempt}')
+            if harness.wait(lambda: any(m.header.frame_id == name
+                                        for m in harness.received['bp_parts']), timeout=1.0):
+                break
+        parts = harness.output('bp_parts', name)
+        mask = _pixels(harness.output('bp_mask', name))
+        assert (parts.encoding, parts.height, parts.width) == ('mono8', 480, 854)
+        assert (parts.header.stamp.sec, parts.header.frame_id) == (77, name)
+        labels = _pixels(parts)
+        assert labels.max() <= 24 and not labels[mask == 0].any()  # nothing outside the mask
+        assert np.count_nonzero(labels) == np.count_nonzero(mask) > 0.03 * mask.size
+        assert len(np.unique(labels[labels > 0])) >= 6  # a walking person's parts
+    finally:
+        harness.tester.destroy_subscription(subscription)
+    assert harness.wait(lambda: node.count_subscribers(f'{out}/parts') == 0)
+    published = pipeline.parts_published
+    assert published > 0
+    _frame_through(harness, publisher, photo, 'parts_gone')
+    assert pipeline.parts_published == published  # not computed once nobody watches
+
+
+def test_presence_and_threshold_parameters_at_0_are_the_presets(harness, bodypix_node):
+    """0 (the defaults) means the preset's value; a value sets the rule's, live."""
+    node = bodypix_node[0]
+    segmenter = node.segmenter
+    assert (node.settings.threshold, segmenter.threshold) == (0.0, 0.55)  # fast's
+    assert (segmenter.presence_rule.min_confidence, segmenter.presence_rule.keypoint_confidence,
+            segmenter.presence_rule.min_area) == (0.70, 0.60, 64.0)
+    node.set_parameters([Parameter('presence_min_confidence', value=0.8),
+                         Parameter('presence_min_area', value=100.0),
+                         Parameter('threshold', value=0.6)])
+    rule = segmenter.presence_rule
+    assert (rule.min_confidence, rule.min_area, segmenter.threshold) == (0.8, 100.0, 0.6)
+    assert rule.keypoint_confidence == pytest.approx(0.7)  # the keypoint band moves along
+    node.set_parameters([Parameter('presence_min_confidence', value=0.0),
+                         Parameter('presence_min_area', value=0.0),
+                         Parameter('threshold', value=0.0)])
+    assert segmenter.presence_rule == segmenter.default_presence_rule
+    assert segmenter.threshold == 0.55
+    # a DeepLab model alone keeps the rule chosen for DeepLab (128 px, 0.6, no keypoints)
+    deeplab = harness.node.segmenter.default_presence_rule
+    assert (deeplab.min_area, deeplab.min_confidence, deeplab.min_keypoints) == (128.0, 0.6, 0)
+
+
+def test_parts_output_of_a_deeplab_model_is_off_and_says_so_once(harness, models_dir):
+    namespace = f'{NS}/deeplab_parts'
+    node = PersonSegmentationNode(context=harness.context, namespace=namespace,
+                                  parameter_overrides=[
+                                      Parameter('model', value='deeplabv3_mnv2_257'),
+                                      Parameter('model_dir', value=str(models_dir))])
+    logged = harness.received['late_rosout'] = []
+    # /rosout keeps its history for late subscribers: the line was logged while configuring
+    history = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE,
+                         durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    subscription = harness.tester.create_subscription(Log, '/rosout',
+                                                      harness._collector('late_rosout'), history)
+    harness.executor.add_node(node)
+    try:
+        assert node.segmenter.has_parts is False
+        assert all(p.outputs.parts is None for p in node.pipelines)
+        assert not [name for name, _ in node.get_publisher_names_and_types_by_node(
+            node.get_name(), node.get_namespace()) if name.endswith('/parts')]
+        name = f'{namespace}/person_segmentation'[1:].replace('/', '.')
+        assert harness.wait(lambda: [m for m in logged if m.name == name
+                                     and 'has no body parts' in m.msg])
+        lines = [m.msg for m in logged if m.name == name and '~/parts' in m.msg]
+        assert len(lines) == 1 and 'deeplabv3_mnv2_257' in lines[0], lines
+    finally:
+        harness.executor.remove_node(node)
+        harness.tester.destroy_subscription(subscription)
+        node.destroy_node()

@@ -290,14 +290,14 @@ def test_docs_parameter_table_is_the_declared_one():
 
 @pytest.mark.parametrize('changes, problem', [
     ({'threshold': 1.5}, 'threshold must be a number in'),
-    ({'threshold': 0.0}, 'threshold must be greater than 0'),
+    ({'threshold': -0.1}, 'threshold must be a number in'),
     ({'smoothing': 1.0}, 'smoothing must be a number in'),
     ({'overlay_color': [0, 300, 0]}, 'overlay_color must be three integers'),
     ({'overlay_color': [0, 255]}, 'overlay_color must be three integers'),
     ({'qos_reliability': 'maybe'}, 'qos_reliability must be one of'),
     ({'probability_encoding': '16UC1'}, 'probability_encoding must be one of'),
     ({'presence_on_frames': 0}, 'presence_on_frames must be an integer in'),
-    ({'presence_min_confidence': 0.0}, 'presence_min_confidence must be greater than 0'),
+    ({'presence_min_confidence': 1.5}, 'presence_min_confidence must be a number in'),
     ({'presence_min_area': -1.0}, 'presence_min_area must be a number in'),
     ({'preset': 'slow'}, 'preset must be one of'),
     ({'threads': 0}, 'threads must be an integer in'),
@@ -337,7 +337,7 @@ def test_settings_hold_one_attribute_per_parameter():
                                 'overlay_color': [255, 0, 10], 'use_sim_time': True})
     assert (changed.threshold, changed.overlay_color) == (0.7, (255, 0, 10))
     assert changed.presence_min_area == 64.0 and isinstance(changed.presence_min_area, float)
-    assert settings.threshold == 0.5 and not hasattr(changed, 'use_sim_time')
+    assert settings.threshold == 0.0 and not hasattr(changed, 'use_sim_time')  # the preset's
 
 
 def test_every_setting_the_node_reads_is_a_parameter():
@@ -609,9 +609,9 @@ class _CountingEngine:
     def __init__(self, segmenter):
         self.segmenter, self.calls = segmenter, []
 
-    def segment_batch(self, frames, timestamps, streams):
+    def segment_batch(self, frames, timestamps, streams, parts=False):
         self.calls.append([frame.shape for frame in frames])
-        return self.segmenter.segment_batch(frames, timestamps, streams)
+        return self.segmenter.segment_batch(frames, timestamps, streams, parts)
 
 
 def test_frames_of_several_cameras_are_batched_by_size_and_a_bad_one_costs_nothing(

@@ -39,3 +39,10 @@ def test_the_node_listens_reliably_on_the_replay_clock():
 def test_impossible_options_are_refused_with_their_name(values, message):
     with pytest.raises(ValueError, match=message):
         ReplayOptions(**values)
+
+
+def test_the_depth_of_an_rgbd_bag_reaches_the_nodes_depth_input():
+    args = ' '.join(node_arguments(ReplayOptions(depth=True)))
+    assert args.endswith('-r depth/image:=/replay/depth/image '
+                         '-r depth/camera_info:=/replay/depth/camera_info -p use_depth:=true')
+    assert 'depth' not in ' '.join(node_arguments(ReplayOptions()))

@@ -15,7 +15,7 @@
 """The node's outputs are matched to the frames they answer, also without a header."""
 
 from person_segmentation import names
-from person_segmentation.replay.outputs import OutputCollector
+from person_segmentation.replay.outputs import extra_outputs, FRAME_OUTPUTS, OutputCollector
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
 
@@ -42,3 +42,34 @@ def test_collector_pairs_headerless_bools_despite_a_frame_processed_twice():
         result = collector.completed.get()
         results[result.index] = result.person_detected
     assert results == {0: True, 1: False}
+
+
+def test_extra_outputs_are_handed_on_once_per_frame_and_never_waited_for():
+    """Outputs beyond the frame's (persons, the depth outputs) come for some frames only."""
+    collector = OutputCollector()
+    collector.required = (names.OVERLAY,)
+    first, second, foreign = 10**9, 2 * 10**9, 3 * 10**9
+    collector.published(0, first)
+    collector.published(1, second)
+    collector.on_extra('nearest_person', _output(first))
+    collector.on_extra('nearest_person', _output(first))  # frame 0 answered twice
+    collector.on_extra('persons_cloud', _output(first))
+    collector.on_extra('nearest_person', _output(foreign))  # not a frame of this replay
+    collector.on_image(names.OVERLAY, _output(first))
+    collector.on_image(names.OVERLAY, _output(second))  # frame 1 complete without extras
+    extras = []
+    while not collector.extras.empty():
+        extra = collector.extras.get()
+        extras.append((extra.name, extra.stamp_ns))
+    assert extras == [('nearest_person', first), ('persons_cloud', first)]
+    assert collector.completed.qsize() == 2
+
+
+def test_every_output_named_beyond_the_frames_is_an_extra(monkeypatch):
+    """A new output needs only its name and type in names.py to be subscribed and recorded."""
+    assert extra_outputs() == (names.PERSONS, names.NEAREST_PERSON, names.PERSONS_CLOUD)
+    monkeypatch.setattr(names, 'OUTPUT_TYPES', {
+        **names.OUTPUT_TYPES, 'people_3d': 'vision_msgs/msg/Detection3DArray'})
+    monkeypatch.setattr(names, 'OUTPUTS', tuple(names.OUTPUT_TYPES))
+    assert extra_outputs()[-1] == 'people_3d'
+    assert set(FRAME_OUTPUTS) | set(extra_outputs()) == set(names.OUTPUTS)

@@ -185,10 +185,13 @@ def test_real_ctrl_c_leaves_no_output(davis_dir, models_dir, tmp_path):
 
 
 def test_preset_chooses_the_engine_and_model_overrides_it(clip, tmp_path, capsys):
+    # the offline default (issue 19): accurate, no worse than the old 513 default anywhere
+    assert segment_video.main([str(clip), str(tmp_path / 'default.mp4'), '--no-progress']) == 0
+    assert 'preset accurate: bodypix_mnv1_075 + deeplabv3_mnv2_513' in capsys.readouterr().err
     assert segment_video.main([str(clip), str(tmp_path / 'fast.mp4'), '--preset', 'fast',
                                '--no-progress']) == 0
     summary = capsys.readouterr().err
-    assert 'preset fast: deeplabv3_mnv2_dm05_513' in summary
+    assert 'preset fast: bodypix_mnv1_075 [native' in summary
     assert f'frames with people {FRAMES}/{FRAMES}' in summary  # person_present on each frame
     assert segment_video.main([str(clip), str(tmp_path / 'own.mp4'), '--preset', 'fast',
                                '--model', MODEL, '--no-progress']) == 0

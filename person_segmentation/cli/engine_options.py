@@ -15,29 +15,40 @@
 """
 Options that choose the engine: ``--preset``, ``--model``, ``--backend``, ``--device``.
 
-``segment_video`` runs the engine itself (default ``auto`` for each); ``replay`` and the demo
-hand them to the node (default: the node's own parameter), and the demo forwards them to
-``replay``. One definition, so the tools offer the same choices with the same words.
+``segment_video`` runs the engine itself (default ``auto`` for the backend and device);
+``replay`` and the demo hand them to the node (default: the node's own parameter), and the demo
+forwards them to ``replay``. One definition, so the tools offer the same choices with the same
+words. The three are offline tools: their preset is ``accurate`` (``OFFLINE_PRESET``) unless
+``--preset`` or ``--model`` says otherwise (``offline_preset``), where the node's is ``auto``.
 """
 
 import argparse
 from typing import List, Optional
 
-from person_segmentation.engine.presets import NAMES as PRESET_NAMES
+from person_segmentation.engine.presets import AUTO, NAMES as PRESET_NAMES
 from person_segmentation.models.backends import BACKENDS
 from person_segmentation.models.devices import DEVICE_HELP
 from person_segmentation.models.registry import model_names
 
 NAMES = ('preset', 'model', 'backend', 'device')
+#: The offline tools' preset: on every visible set no worse than the 513 model that was their
+#: default (docs/engine.md, Presets), at about 13 times plain BodyPix's cost per frame.
+OFFLINE_PRESET = 'accurate'
+
+
+def offline_preset(preset: Optional[str], model: Optional[str]) -> str:
+    """Return an offline tool's preset: the one given, else the model plainly, else accurate."""
+    return preset or (AUTO if model else OFFLINE_PRESET)
 
 
 def add_engine_options(parser: argparse.ArgumentParser, default: Optional[str] = None) -> None:
     """Add the four options; ``default`` None means "the node's parameter" (it is 'auto')."""
     unset = "the node's, auto" if default is None else default
-    parser.add_argument('--preset', choices=PRESET_NAMES, default=default,
+    parser.add_argument('--preset', choices=PRESET_NAMES, default=None,
                         help='fast (real time on a CPU), accurate (best quality, several passes '
-                             f'per frame) or auto: accurate where a GPU is used, fast on a CPU '
-                             f'(default: {unset})')
+                             'per frame) or auto: accurate where a GPU is used, fast on a CPU '
+                             f'(default: {OFFLINE_PRESET}, about 13x the cost of fast; with '
+                             '--model: that model plainly)')
     parser.add_argument('--model', default=None,
                         help=f'model name ({", ".join(model_names())}) or a path to a model '
                              "file (default: the preset's; with preset auto it runs plainly)")

@@ -20,7 +20,9 @@ this tool reads a rosbag2 bag (or a video), publishes its frames over real ROS t
 ``person_segmentation_node``, collects the node's outputs and writes the segmented overlay
 as a video and, optionally, the mask, probability and person_detected topics as a new bag.
 ``--mode realtime`` plays at the recorded rate and reports what the node dropped;
-``--mode lossless`` waits for each frame's output, so every input frame has one.
+``--mode lossless`` waits for each frame's output, so every input frame has one. A bag recorded
+from an RGB-D camera plays its depth too: each depth image and its camera_info is published
+with the colour frame nearest to it in stamp, as recorded.
 """
 
 import argparse
@@ -33,7 +35,8 @@ from typing import Optional
 
 from person_segmentation import exit_codes, names
 from person_segmentation.cli.bag_options import add_bag_options, bag_storage
-from person_segmentation.cli.engine_options import add_engine_options, NAMES as ENGINE_OPTIONS
+from person_segmentation.cli.engine_options import (add_engine_options, NAMES as ENGINE_OPTIONS,
+                                                    offline_preset)
 from person_segmentation.launch_support import fastdds
 from person_segmentation.launch_support.arguments import ConfigError
 from person_segmentation.media import bags
@@ -44,10 +47,6 @@ from person_segmentation.replay import ReplayError
 from person_segmentation.replay.options import (LOSSLESS, MODES, NODE_MODES, ReplayOptions,
                                                 SUBPROCESS)
 from tqdm import tqdm
-
-#: the node's outputs --output-bag records, with their message types
-OUTPUT_TOPICS = {names.MASK: bags.IMAGE_TYPE, names.PROBABILITY: bags.IMAGE_TYPE,
-                 names.PERSON_DETECTED: bags.BOOL_TYPE}
 
 
 def default_output_video(input_path: str) -> pathlib.Path:
@@ -71,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                              'the input)')
     parser.add_argument('--no-video', action='store_true', help='write no overlay video')
     parser.add_argument('--output-bag', default=None, metavar='B',
-                        help='also write the mask, probability and person_detected topics '
-                             'into this new bag')
+                        help='also write the mask, probability and person_detected topics, '
+                             'and the other outputs the node publishes (e.g. persons), into '
+                             'this new bag')
     add_bag_options(parser, '--output-bag')
     parser.add_argument('--mode', choices=MODES, default=LOSSLESS,
                         help='lossless: wait for the output of every frame (default); realtime: '
@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--topic', default=None,
                         help='image topic to read from a bag (default: a raw Image topic '
                              'before a CompressedImage one, then the one with most messages)')
+    depth = parser.add_mutually_exclusive_group()
+    depth.add_argument('--depth-topic', default=None, metavar='T',
+                       help='depth image topic to play from a bag with the frames (default: a '
+                            'depth topic of the same camera, aligned to colour if any)')
+    depth.add_argument('--no-depth', action='store_true',
+                       help="play a bag's colour frames only, without its depth")
     parser.add_argument('--fps', type=float, default=None,
                         help='frame rate of a video input (default: its own)')
     parser.add_argument('--node', choices=NODE_MODES, default=SUBPROCESS,
@@ -99,9 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def node_parameters(args) -> dict:
-    """Return the node parameters the command line sets: --param, then the engine options."""
+    """
+    Return the node parameters the command line sets: --param, then the engine options.
+
+    An offline tool's preset unless one is given (``engine_options.offline_preset``): the
+    node's own default is 'auto', fast on a CPU.
+    """
     params = _parse_params(args.param)
     params.update({name: getattr(args, name) for name in ENGINE_OPTIONS if getattr(args, name)})
+    params['preset'] = offline_preset(params.get('preset'), params.get('model'))
     return params
 
 
@@ -149,7 +161,10 @@ def run(args) -> int:
     # Exits in reverse order: the session stops before the writers commit (or discard, on an
     # error or Ctrl-C) their outputs, and the input closes last.
     with contextlib.ExitStack() as stack:
-        source = stack.enter_context(FrameSource(args.input, args.topic, args.fps))
+        source = stack.enter_context(FrameSource(args.input, args.topic, args.fps,
+                                                 depth_topic=args.depth_topic,
+                                                 use_depth=not args.no_depth))
+        options.depth = source.depth is not None
         total = source.frame_count
         if args.limit is not None:
             total = min(args.limit, total or args.limit)
@@ -169,12 +184,13 @@ def run(args) -> int:
                                      force=args.force, ros_distro=args.ros_distro))
         session = stack.enter_context(ReplaySession(options))
         present = session.wait_ready()
-        connections = {}
+        connections = {}  # of the frame's outputs; extras' are added at their first message
+        extra_connections = {}
         if bag_writer is not None:
-            for name, msgtype in OUTPUT_TOPICS.items():
-                if name in present:
+            for name in present:
+                if name != names.OVERLAY:  # the video
                     connections[name] = bag_writer.add_topic(
-                        f'{session.outputs_prefix}/{name}', msgtype)
+                        f'{session.outputs_prefix}/{name}', names.OUTPUT_TYPES[name])
         bar = stack.enter_context(tqdm(total=total, unit='frame', desc='replay',
                                        disable=True if args.quiet else None))
         last_written = [-1]
@@ -192,7 +208,22 @@ def run(args) -> int:
                     msg = Bool(data=bool(msg))
                 bag_writer.write_raw(connection, result.stamp_ns, serialized(msg))
 
-        stats = session.play(itertools.islice(source.frames(), args.limit), on_result)
+        def on_extra(extra):
+            if bag_writer is None:
+                return
+            if extra.name not in extra_connections:  # its first message
+                msgtype = names.OUTPUT_TYPES[extra.name]
+                extra_connections[extra.name] = bags.can_write(msgtype) and \
+                    bag_writer.add_topic(f'{session.outputs_prefix}/{extra.name}', msgtype)
+                if not extra_connections[extra.name]:
+                    print(f'note: ~/{extra.name} is not recorded: rosbags has no definition '
+                          f'of {msgtype}', file=sys.stderr)
+            if extra_connections[extra.name]:
+                bag_writer.write_raw(extra_connections[extra.name], extra.stamp_ns,
+                                     serialized(extra.message))
+
+        stats = session.play(itertools.islice(source.frames(), args.limit), on_result,
+                             on_extra)
         if stats.frames_out == 0:
             raise RuntimeError('the node produced no output; nothing written')
     print(stats.summary())

@@ -31,7 +31,7 @@ from typing import List, Optional
 import cv2
 import numpy as np
 from person_segmentation import exit_codes
-from person_segmentation.cli.engine_options import add_engine_options
+from person_segmentation.cli.engine_options import add_engine_options, offline_preset
 from person_segmentation.engine.input_strategy import STRATEGIES
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.engine.segmenter import Segmenter
@@ -74,15 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--smoothing', type=_unit, default=0.3, metavar='A',
                         help='temporal EMA factor in [0, 1), weight of the past, gated by '
                              'agreement (default 0.3; 0 = off)')
-    parser.add_argument('--threshold', type=float, default=0.5,
-                        help='person probability threshold for the mask (default 0.5)')
+    parser.add_argument('--threshold', type=float, default=None,
+                        help='person probability threshold for the mask (default: the '
+                             "preset's: accurate 0.5, fast 0.55; a model alone 0.5)")
     parser.add_argument('--strategy', choices=STRATEGIES,
                         help="input handling (default: the preset's, 'native' where the "
                              "backend can take rectangular inputs, else 'tiles')")
     parser.add_argument('--zoom', type=float, default=None,
-                        help="model input short side = ZOOM x model size, for 'tiles' and "
-                             "'native' (default: the preset's, 1; 2 helps the 257 model and "
-                             'far people)')
+                        help="a model alone: input short side = ZOOM x model size, for 'tiles' "
+                             "and 'native' (default 1; 2 helps the 257 model and far people); "
+                             "a preset: its views' input sizes ZOOM times")
     parser.add_argument('--threads', type=int, default=2, help='CPU threads (default 2)')
     parser.add_argument('--batch', type=int, default=None, metavar='N',
                         help='frames per model call (default: 8 on a GPU, 1 on the CPU)')
@@ -116,7 +117,8 @@ def run(args) -> int:
     # are removed) before the model and the input are released.
     with contextlib.ExitStack() as stack:
         source = stack.enter_context(VideoSource(args.input, fps=args.fps))
-        segmenter = Segmenter(args.model, preset=args.preset, threads=args.threads,
+        segmenter = Segmenter(args.model, preset=offline_preset(args.preset, args.model),
+                              threads=args.threads,
                               strategy=args.strategy, smoothing=args.smoothing,
                               threshold=args.threshold, model_dir=args.model_dir, zoom=args.zoom,
                               backend=args.backend, device=args.device)

@@ -30,7 +30,8 @@ Three ways keep the aspect ratio, each measured on DAVIS (docs/engine.md, "Input
   with mid-grey; cheapest, but people get fewer pixels (0.08-0.30 J lower).
 
 ``zoom`` scales the short side to ``zoom`` x the model size for ``native`` and ``tiles`` (more
-pixels per far person at a proportional cost). Dropped after measurement (issue 18): ``grid``
+pixels per far person at a proportional cost); ``long_side`` instead sets the input's long side
+(the presets' views, ``views.View``). Dropped after measurement (issue 18): ``grid``
 (tiles at zoom 1.75: ``tiles`` with ``zoom`` does it), ``stretch`` (kept only to show its cost)
 and ``tiles+pad`` (lower J than ``tiles`` alone).
 
@@ -165,9 +166,13 @@ class _NativePlan:
     count = 1
 
     def __init__(self, height: int, width: int, size: Optional[int],
-                 fit_side: Callable[[float], int], zoom: float = 1.0):
+                 fit_side: Callable[[float], int], zoom: float = 1.0,
+                 long_side: Optional[float] = None):
         self.height, self.width, self.size = height, width, size
-        scale = size * zoom / min(height, width) if size else zoom  # (bit for bit as before)
+        if long_side is not None:
+            scale = long_side / max(height, width)
+        else:
+            scale = size * zoom / min(height, width) if size else zoom  # (bit for bit as before)
         self.tile_shape = (fit_side(height * scale), fit_side(width * scale))
         self.scale = float(np.sqrt(self.tile_shape[0] * self.tile_shape[1] / (height * width)))
 
@@ -216,11 +221,15 @@ class InputPlan:
     camera's resolution, ``Backend.native_size`` None): 'native' scales the frame's own short
     side by ``zoom`` instead of scaling it to S; its input then follows the frame's pixels, so
     it needs no letterbox.
+
+    ``long_side`` (a preset's view) sets the long side of the 'native' input instead of the
+    zoom; 'tiles' takes the zoom that gives its short side that size (1 to 4), 'pad' ignores it.
     """
 
     def __init__(self, height: int, width: int, size: int, strategy: str = 'tiles',
                  stride: int = None, zoom: float = 1.0,
-                 fit_side: Optional[Callable[[float], int]] = None, frame_sized: bool = False):
+                 fit_side: Optional[Callable[[float], int]] = None, frame_sized: bool = False,
+                 long_side: Optional[float] = None):
         if strategy not in STRATEGIES:
             raise ValueError(f'unknown input strategy {strategy!r}; '
                              f'choose one of {", ".join(STRATEGIES)}')
@@ -228,8 +237,13 @@ class InputPlan:
             raise ValueError(f'empty frame {width}x{height}')
         if not 0.25 <= zoom <= 4.0:
             raise ValueError(f'zoom must be in [0.25, 4], got {zoom}')
+        if long_side is not None and long_side < 1:
+            raise ValueError(f'long_side must be at least 1 pixel, got {long_side}')
+        if long_side is not None and strategy == 'tiles':
+            zoom = min(4.0, max(1.0, long_side * min(height, width) / (max(height, width) * size)))
         self.strategy = strategy
         self.zoom = zoom
+        self.long_side = long_side
         self.shape: Tuple[int, int] = (height, width)
         self.size = size
         self._letterbox = None
@@ -246,7 +260,7 @@ class InputPlan:
                 raise ValueError("strategy 'native' needs a model whose graph takes rectangular "
                                  'inputs (a DeepLab or BodyPix TFLite model)')
             self._plan = _NativePlan(height, width, None if frame_sized else size, fit_side,
-                                     zoom)
+                                     zoom, long_side)
         elif strategy == 'tiles':
             self._plan = _TilesPlan(height, width, size, zoom)
         else:
@@ -255,6 +269,18 @@ class InputPlan:
         #: (height, width) of each model input: square except for 'native'
         self.tile_shape = getattr(self._plan, 'tile_shape', (size, size))
         self._buffer = np.empty((self.count,) + self.tile_shape + (3,), np.uint8)
+
+    @property
+    def frame_input_shape(self) -> Optional[Tuple[int, int]]:
+        """
+        Return the one input's (height, width) when it is the whole frame resized, else None.
+
+        That is 'native' without a letterbox: frame pixels map onto the input (and a BodyPix
+        input's output grid) by scaling alone (``models.bodypix.grid_positions``).
+        """
+        if self.strategy == 'native' and self._letterbox is None:
+            return self.tile_shape
+        return None
 
     @property
     def scale(self) -> float:

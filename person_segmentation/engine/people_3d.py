@@ -19,7 +19,7 @@ A safety node acts on "a person 1.4 m ahead", a costmap on the points people occ
 is unkind: zero or NaN where the sensor saw nothing (dark clothes, glare, too close), noise that
 grows with distance, and a person mask whose edges bleed onto the background behind. So:
 
-- **distance per person**: the ``percentile`` (default 10th) of the valid depths inside the
+- **distance per person**: the ``percentile`` (default 25th) of the valid depths inside the
   person's mask eroded by ``erosion`` x its bounding box's smaller side (at least 1 px). Erosion
   drops the edge pixels that bleed onto the background and the depth edge's flying pixels; a
   low percentile, not the median, reports the person's near surface (a hand held forward, the

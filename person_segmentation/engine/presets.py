@@ -15,22 +15,27 @@
 """
 The engine's presets: ``fast`` (real time on a CPU) and ``accurate`` (the best quality).
 
-A preset is data: which model, how frames are fitted to it (strategy and whole-frame zooms, fused
-by the size of each blob: ``view_fusion``), whether small candidates get refinement crops
-(``refinement``), whether dark frames are lifted (``exposure``), and the presence rule
-(``presence``). Every choice here was measured on all of
-``../shared/eval`` (DAVIS, Penn-Fudan, CamVid), vtest.avi and people-free footage, per dataset
-and sequence: docs/engine.md, section Presets, and ``bench/bench_presets.py``. ``auto`` picks
-``accurate`` where a GPU is used and ``fast`` on a CPU.
+A preset is data: which model, the whole-frame views it runs (``views.View``: the input's long
+side, and whether the mirror is averaged in; several are fused by the size of each blob:
+``view_fusion``), whether dark frames are lifted a little (``exposure``), a second model's
+opinion on large people (``second_opinion``), the mask threshold, whether weak blobs are dropped
+(``weak_blobs``) and the presence rule (``presence``). Both are built on BodyPix 2.0, a network
+trained on people; every setting was chosen on one half of ``../shared/eval`` (DAVIS,
+Penn-Fudan, CamVid), vtest.avi and people-free footage and confirmed on the other half:
+docs/engine.md, section Presets, and ``bench/bench_presets.py``. ``auto`` picks ``accurate``
+where a GPU is used and ``fast`` on a CPU.
 """
 
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
 from person_segmentation.engine.presence import PresenceRule
-from person_segmentation.engine.refinement import Refinement
+from person_segmentation.engine.second_opinion import SecondOpinion
+from person_segmentation.engine.views import View
+from person_segmentation.models.spec import BODYPIX_OUTPUT
 
 AUTO = 'auto'
+BODYPIX = 'bodypix_mnv1_075'
 
 
 @dataclass(frozen=True)
@@ -39,34 +44,50 @@ class Preset:
 
     name: str
     model: str
+    #: whole-frame views, fused by ``view_fusion``; the first one's scale measures sizes for
+    #: fusion and presence, and its (un-mirrored) pass gives the body parts and keypoints
+    views: Tuple[View, ...]
+    threshold: float = 0.5  # probability at or above which a pixel is in the mask
     strategy: str = 'native'
-    #: whole-frame views (zoom of the model input's short side), fused by ``view_fusion``;
-    #: the first one's scale measures sizes for fusion, refinement and presence
-    zooms: Tuple[float, ...] = (1.0,)
-    refinement: Optional[Refinement] = None
-    lift_dark: bool = True  # gamma-lift dark frames before inference (engine.exposure)
+    lift_dark: bool = True  # lift dark frames a little before the views (engine.exposure)
+    #: a second model averaged in around large people (None: none)
+    second_opinion: Optional[SecondOpinion] = None
+    #: blobs whose mean probability is below this are dropped from the mask (None: kept)
+    min_blob_confidence: Optional[float] = None
     presence: PresenceRule = field(default_factory=PresenceRule)
     description: str = ''
 
 
-#: The half-width 513 model with a 385 px short side costs what the 257 model did at 257 px
-#: (x1.06, measured in one process) and is far better: DAVIS J 0.791 vs 0.734, Penn-Fudan
-#: 0.811 vs 0.773, vtest frames with people flagged 97 % vs 29 %. Refinement crops (two at most,
-#: 257 px) only in frames where the whole frame shows nobody: the cost goes where the presence
-#: decision is unsure, none is added while a person is in view (vtest 100 % flagged, CamVid
-#: 0.284).
+#: BodyPix at long side 720 (640x480 -> 720x544): the largest input that kept the node at
+#: >= 25 fps here under load; J grows with the input up to 800-960 on every set. Threshold 0.55
+#: trades the outline of large people (+0.004..+0.025 J) against far ones (vtest_far J -0.02).
+#: Against plain BodyPix at 640x480 it is better on every visible number, small people found
+#: included; DAVIS 0.825 vs the DeepLab fast's 0.791, CamVid 0.323 vs 0.284.
 FAST = Preset(
-    name='fast', model='deeplabv3_mnv2_dm05_513', zooms=(0.75,),
-    refinement=Refinement(max_zoom=4.0, max_windows=2, crop_size=257, only_when_absent=True),
-    description='real time on a CPU: the half-width 513 model on the whole frame (short side '
-                '385 px); a closer look at small candidates while nobody is found')
-#: The full 513 model at zoom 1 and 2 (fused by blob size) and refinement crops at up to 4x:
-#: the far people of a 3x3 vtest mosaic (18-39 px tall) found 84 % vs 3 % (plain 513).
+    name='fast', model=BODYPIX, views=(View(720),), threshold=0.55,
+    presence=PresenceRule(min_confidence=0.70, keypoint_confidence=0.60),
+    description='real time on a CPU: BodyPix on the whole frame at long side 720')
+#: Two scales, each with its mirror, fused by blob size: far people found (vtest_far 25-50 px
+#: 0.79 vs 0.11 for fast); DeepLab 513 averaged in on people >= 25 % of the short side: DAVIS
+#: 0.851 -> 0.877; blobs with mean probability < 0.6 dropped: CamVid 0.29 -> 0.40.
 ACCURATE = Preset(
-    name='accurate', model='deeplabv3_mnv2_513', zooms=(1.0, 2.0),
-    refinement=Refinement(max_zoom=4.0, max_windows=16),
-    description='best quality: the 513 model on the whole frame at zoom 1 and 2, and '
-                'refinement crops around small candidates')
+    name='accurate', model=BODYPIX, views=(View(800, mirrored=True), View(1280, mirrored=True)),
+    second_opinion=SecondOpinion('deeplabv3_mnv2_513', min_height=0.25, margin=0.10),
+    min_blob_confidence=0.6,
+    presence=PresenceRule(min_confidence=0.75, keypoint_confidence=0.65),
+    description='best quality: BodyPix at long sides 800 and 1280 with their mirrors, fused by '
+                'blob size; DeepLab 513 averaged in around large people; weak blobs dropped')
+
+#: the presence rule of a DeepLab model run plainly (chosen for the DeepLab presets before
+#: BodyPix: 128 model pixels, mean probability 0.6; it has no keypoints)
+DEEPLAB_PRESENCE = PresenceRule(min_area=128.0, min_confidence=0.6, keypoint_confidence=0.6,
+                                min_keypoints=0)
+
+
+def plain_presence(spec) -> PresenceRule:
+    """Return the presence rule of a model run plainly: fast's for BodyPix, else DeepLab's."""
+    return FAST.presence if spec.output == BODYPIX_OUTPUT else DEEPLAB_PRESENCE
+
 
 PRESETS: Dict[str, Preset] = {preset.name: preset for preset in (FAST, ACCURATE)}
 NAMES: Tuple[str, ...] = (AUTO,) + tuple(PRESETS)
@@ -106,9 +127,9 @@ def choose(preset: Optional[str], model: Optional[str], backend: str = 'auto',
 
     A named preset (``fast``, ``accurate``) applies with ``model`` replacing its model. With no
     preset or ``auto``, a named model runs plainly (one whole-frame view, as before presets):
-    the presets' zooms and crop sizes are tuned to their own models (``fast``'s zoom 0.75 would
-    give the 257 model a 193 px input), and ``auto`` is the default of the node and the CLIs,
-    so ``model:=X`` alone must mean the model X, not X inside a preset chosen for another one.
+    the presets' views and rules are tuned to their own model, and ``auto`` is the default of
+    the node, so ``model:=X`` alone must mean the model X, not X inside a preset chosen for
+    another one.
     """
     if preset not in (None, AUTO):
         return get(preset, backend, device)

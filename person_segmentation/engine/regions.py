@@ -39,23 +39,31 @@ class PersonRegion:
 def find_regions(mask: np.ndarray, probability: np.ndarray,
                  min_area: int = 0) -> List[PersonRegion]:
     """Return the connected components of ``mask`` (nonzero = person), largest first."""
+    return label_regions(mask, probability, min_area)[0]
+
+
+def label_regions(mask: np.ndarray, probability: np.ndarray,
+                  min_area: int = 0) -> Tuple[List[PersonRegion], np.ndarray, List[int]]:
+    """
+    Return ``find_regions``'s regions, the label image and each region's label in it.
+
+    Region ``regions[i]`` is the pixels where ``labels == ids[i]`` (what the presence rule's
+    keypoint count looks under).
+    """
     if mask.shape != probability.shape:
         raise ValueError(f'mask {mask.shape} and probability {probability.shape} differ in size')
     binary = mask if mask.dtype == np.uint8 else (mask > 0).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8,
                                                                ltype=cv2.CV_32S)
-    if count <= 1:
-        return []
-    keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= max(1, min_area)]
-    if not keep:
-        return []
-    regions = []
-    for i in keep:
+    found = []
+    for i in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[i])
+        if area < max(1, min_area):
+            continue
         # mean probability over the blob's own pixels, looked at inside its bounding box only
         inside = labels[y:y + h, x:x + w] == i
         total = float(probability[y:y + h, x:x + w][inside].sum(dtype=np.float64))
         confidence = min(1.0, max(0.0, total / area))
-        regions.append(PersonRegion(bbox=(x, y, w, h), area=area, confidence=confidence))
-    regions.sort(key=lambda region: region.area, reverse=True)
-    return regions
+        found.append((PersonRegion(bbox=(x, y, w, h), area=area, confidence=confidence), i))
+    found.sort(key=lambda item: item[0].area, reverse=True)
+    return [region for region, _ in found], labels, [label for _, label in found]

@@ -12,36 +12,40 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
+
 """
 The one entry point for person segmentation: frame in, probability, mask, people, presence out.
 
 ``Segmenter`` ties the pieces together so callers (the ROS node, segment_video, replay, the
 benchmarks) share exactly the same behaviour: which model a name or file means
 (``models.lookup``), the backend (``models.backends.create_backend``), the named presets
-(``presets``), the lift of dark frames (``exposure``), aspect-preserving model inputs at one or
-more zooms (``input_strategy``, fused by ``view_fusion``), refinement crops (``refinement``),
-temporal smoothing (``smoothing``), thresholding and per-person regions (``regions``) and the
-per-frame presence decision (``presence``); the time per stage is ``stage_times``'s. It never
-imports rclpy.
+(``presets``), the mild lift of dark frames (``exposure``), aspect-preserving model inputs for
+each whole-frame view (``input_strategy``, ``views``: long side, mirror averaging), fused by
+blob size (``view_fusion``), a second model's opinion on large people (``second_opinion``), weak
+blobs dropped (``weak_blobs``), temporal smoothing (``smoothing``), thresholding and per-person
+regions (``regions``), the per-frame presence decision (``presence``, with BodyPix's keypoints)
+and body parts (``body_parts``); the time per stage is ``stage_times``'s. It never imports rclpy.
 """
 
 from dataclasses import dataclass, field
 import os
-from typing import Dict, Hashable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from person_segmentation.engine import presets, stage_times
 from person_segmentation.engine.exposure import lift_dark
 from person_segmentation.engine.input_strategy import InputPlan, STRATEGIES
-from person_segmentation.engine.presence import PresenceRule
-from person_segmentation.engine.refinement import Refiner
-from person_segmentation.engine.regions import find_regions, PersonRegion
+from person_segmentation.engine.presence import keypoints_under, PresenceRule
+from person_segmentation.engine.regions import label_regions, PersonRegion
 from person_segmentation.engine.rendering import mask_from_probability
+from person_segmentation.engine.second_opinion import average_inside, large_blob_boxes
 from person_segmentation.engine.smoothing import TemporalSmoother
 from person_segmentation.engine.stage_times import StageTimes
 from person_segmentation.engine.view_fusion import fuse_views
-from person_segmentation.models import lookup
+from person_segmentation.engine.views import mirror_mean, View
+from person_segmentation.engine.weak_blobs import drop_weak_blobs
+from person_segmentation.models import bodypix, lookup
 from person_segmentation.models.backends import check_choice, create_backend
 from person_segmentation.models.files import ModelFileError
 
@@ -49,68 +53,75 @@ from person_segmentation.models.files import ModelFileError
 DEFAULT_MIN_REGION_FRACTION = 1e-4
 #: the stream a frame belongs to unless the caller names one (one camera, one video)
 DEFAULT_STREAM = 0
+#: the mask threshold of a model run plainly
+DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass
 class SegmentationResult:
-    """What one frame gives: probability, mask, people and presence."""
+    """What one frame gives: probability, mask, people, presence (and body parts)."""
 
     probability: np.ndarray  # float32 H x W in [0, 1], at the input resolution
     mask: np.ndarray  # uint8 H x W, 255 = person
     regions: List[PersonRegion]  # one per person blob, largest first
-    #: ms per stage: preprocess / model / refine / postprocess (``stage_times``)
+    #: ms per stage: preprocess / model / second_opinion / postprocess / parts
+    #: (``stage_times``)
     timings: Dict[str, float] = field(default_factory=dict)
-    #: a person is in view: a region with enough model pixels and confidence
-    #: (``presence.PresenceRule``); independent of the share of the frame
+    #: a person is in view: a region with enough model pixels and confidence (or BodyPix
+    #: keypoints) (``presence.PresenceRule``); independent of the share of the frame
     person_present: bool = False
-
-
-#: (mask, regions) found on a probability map
-Found = Tuple[np.ndarray, List[PersonRegion]]
+    #: uint8 H x W body parts: 0 = not a person (outside ``mask``), 1..24 =
+    #: ``body_parts.PART_NAMES[label - 1]``; None unless asked for (``parts``), and for a model
+    #: without body parts (DeepLab)
+    parts: Optional[np.ndarray] = None
 
 
 @dataclass
 class _Inference:
-    """One frame's probability before smoothing (views fused, then refined)."""
+    """One frame's probability before smoothing, and what its first view's pass also gave."""
 
     probability: np.ndarray
     timings: Dict[str, float]
-    #: the mask and regions of ``probability`` when they were already needed (the presence
-    #: check that decides whether to refine), else None
-    found: Optional[Found] = None
+    #: BodyPix grids of the first view's pass (``models.bodypix.PART_LOGITS``,
+    #: ``KEYPOINT_SCORES``), for an input of ``input_shape`` that is the frame resized
+    grids: Dict[str, np.ndarray] = field(default_factory=dict)
+    input_shape: Optional[Tuple[int, int]] = None
 
 
 class Segmenter:
     """
-    Person segmentation of RGB frames with a DeepLab model.
+    Person segmentation of RGB frames with BodyPix or a DeepLab model.
 
-    ``preset`` ('fast', 'accurate' or 'auto': see ``presets``) sets the model, input strategy,
-    zooms, refinement crops, dark-frame lift and presence rule; with neither ``preset`` nor
-    ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a CPU).
-    ``model`` is a registry name or a path to a model file; named alone (or with preset 'auto')
-    it runs that model plainly (one whole-frame view), named with 'fast' or 'accurate' it
-    replaces that preset's model. ``strategy`` None takes the preset's or the model's default
+    ``preset`` ('fast', 'accurate' or 'auto': see ``presets``) sets the model, its views, the
+    dark-frame lift, the second model, the threshold and the presence rule; with neither
+    ``preset`` nor ``model`` the 'auto' preset is used (accurate where a GPU is used, fast on a
+    CPU). ``model`` is a registry name or a path to a model file; named alone (or with preset
+    'auto') it runs that model plainly (one whole-frame view), named with 'fast' or 'accurate'
+    it replaces that preset's model. ``strategy`` None takes the preset's or the model's default
     input strategy. ``smoothing`` is the EMA weight of the past in [0, 1) (0 = off), gated per
     pixel by agreement (``smoothing_gate``, see ``smoothing``); a gap of over a second between
-    timestamps resets it. ``threshold`` turns probability into the mask. ``zoom`` scales the
-    model input's short side to ``zoom`` x the model size for 'native' and 'tiles' (more pixels
-    per person, proportional cost; a preset's further views keep their ratio to it).
+    timestamps resets it. ``threshold`` turns probability into the mask (None: the preset's,
+    0.5 for a model run plainly). ``zoom`` scales the model input: a plain model's short side
+    to ``zoom`` x its size ('native', 'tiles'), a preset's views' long sides ``zoom`` times.
     ``min_region_area`` pixels (default 0.01 % of the frame) drops specks from regions.
-    ``threshold``, ``smoothing``, ``zoom`` and ``presence_rule`` may be changed between calls.
+    ``parts``: give every result its body parts (``SegmentationResult.parts``; each call may
+    ask with its own ``parts``); BodyPix only. ``threshold``, ``smoothing``, ``zoom``,
+    ``parts`` and ``presence_rule`` may be changed between calls.
     Frames of several cameras may share one Segmenter (one model): ``stream`` (any hashable,
     e.g. the camera's index) keeps each camera's temporal smoothing apart.
     ``backend`` 'auto' | 'tflite' | 'keras' and ``device`` 'auto' | 'cpu' | 'gpu' | 'gpu:N':
     'auto' runs Keras on a usable GPU and LiteRT on the CPU otherwise (see
-    ``models.backends.choose_backend``; ``backend.selection`` says why).
+    ``models.backends.choose_backend``; ``backend.selection`` says why). A preset with a second
+    model loads it on the same backend and device (``second_backend``).
     """
 
     def __init__(self, model: Optional[Union[str, os.PathLike]] = None, threads: int = 2,
                  strategy: Optional[str] = None, smoothing: float = 0.0,
-                 threshold: float = 0.5, min_region_area: Optional[int] = None,
+                 threshold: Optional[float] = None, min_region_area: Optional[int] = None,
                  model_dir: Optional[Union[str, os.PathLike]] = None,
                  smoothing_gate: float = 2.0, zoom: Optional[float] = None,
                  preset: Optional[str] = None, backend: str = 'auto', device: str = 'auto',
-                 **backend_opts):
+                 parts: bool = False, **backend_opts):
         check_choice(backend, device)
         if int(threads) < 1:
             raise ValueError(f'threads must be at least 1, got {threads}')
@@ -125,21 +136,27 @@ class Segmenter:
             DEFAULT_STREAM: TemporalSmoother(smoothing, gate=smoothing_gate)}
         self.threshold = threshold
         self.min_region_area = min_region_area
+        self.parts = bool(parts)
         self.threads = int(threads)
         self._backend_args = (int(threads), backend, device, backend_opts)
-        self.backend = self._new_backend()
-        self._refiner: Optional[Refiner] = None
+        self.second_backend = None
+        self._second_plan: Optional[InputPlan] = None
+        self._cells: Dict[Tuple[int, int, int, int], Tuple[np.ndarray, np.ndarray]] = {}
+        self.backend = self._new_backend(self.spec, self.model_path)
         try:
             if preset in (None, presets.AUTO) and model is None:
                 self._follow_the_backend(model_dir, strategy, zoom)
+                self.threshold = threshold  # the preset's, if it changed
             if self.strategy == 'native' and not self.backend.output_stride:
                 if strategy is not None or self.preset is None:
                     raise ValueError(f"model {self.model_name!r} cannot use strategy 'native' "
                                      "(its graph does not take rectangular inputs); use 'tiles'")
                 self.strategy = 'tiles'  # a preset's 'native' on a backend that cannot reshape
-            if self.preset is not None and self.preset.refinement is not None:
-                # one backend for every view and the crops: it keeps an input shape each
-                self._refiner = Refiner(self.preset.refinement, self.backend)
+            second = self.preset.second_opinion if self.preset is not None else None
+            if second is not None:  # one backend per model: views on the first, this its own
+                spec, path = lookup.resolve(second.model, model_dir)
+                self.second_backend = self._new_backend(spec, path)
+                self._second_strategy = backend_strategy(self.second_backend, spec.strategy)
         except BaseException:
             self.close()
             raise
@@ -152,23 +169,24 @@ class Segmenter:
         self.spec, self.model_path = lookup.resolve(model, model_dir)
         self.model_name = self.spec.name
         # validate everything that needs no model first, so a bad argument loads nothing
-        zooms = chosen.zooms if chosen is not None else (1.0,)
-        self.zoom = zooms[0] if zoom is None else float(zoom)
-        self._view_zooms = tuple(z / zooms[0] for z in zooms)  # relative to self.zoom
-        for view_zoom in self._view_zooms:
-            InputPlan(8, 8, 9, 'pad', zoom=self.zoom * view_zoom)
+        self._views: Tuple[View, ...] = chosen.views if chosen is not None else (View(),)
+        self.zoom = 1.0 if zoom is None else float(zoom)
+        InputPlan(8, 8, 9, 'pad', zoom=self.zoom)
         self.lift_dark = chosen is not None and chosen.lift_dark
-        self.presence_rule = chosen.presence if chosen else PresenceRule()
+        self.default_threshold = chosen.threshold if chosen else DEFAULT_THRESHOLD
+        self.default_presence_rule = chosen.presence if chosen else presets.plain_presence(
+            self.spec)
+        self.presence_rule = self.default_presence_rule
         self.strategy = strategy or (chosen.strategy if chosen else self.spec.strategy)
-        self._plans: List[Optional[InputPlan]] = [None] * len(self._view_zooms)
+        self._plans: List[Optional[InputPlan]] = [None] * len(self._views)
 
     def _follow_the_backend(self, model_dir, strategy, zoom) -> None:
         """
         Make preset 'auto' the one for the backend actually running, not the one planned.
 
         'auto' picks the GPU's preset (accurate) when a GPU looks usable; when Keras then fails
-        there and LiteRT took over on the CPU, that preset would run at 0.6 s per frame: use the
-        CPU's preset (fast) and its model instead, and say so in the backend's selection.
+        there and LiteRT took over on the CPU, that preset would run at several frames a
+        second: use the CPU's preset (fast) instead, and say so in the backend's selection.
         """
         if self.backend.name.startswith('keras'):
             return
@@ -180,18 +198,17 @@ class Segmenter:
         self._configure(on_cpu, None, model_dir, strategy, zoom)
         threads, _, _, options = self._backend_args
         self._backend_args = (threads, 'tflite', 'cpu', options)
-        self.backend = self._new_backend()
+        self.backend = self._new_backend(self.spec, self.model_path)
         self.backend.selection = f'{why}; preset auto: {on_cpu.name}, not {planned} (LiteRT)'
 
-    def _new_backend(self):
-        """Load the model: one backend serves every view and the refinement crops."""
+    def _new_backend(self, spec, path):
+        """Load a model: one backend per model serves every view of it."""
         threads, backend, device, options = self._backend_args
         try:
-            return create_backend(self.spec, self.model_path, threads, backend, device,
-                                  **options)
+            return create_backend(spec, path, threads, backend, device, **options)
         except ValueError as error:
-            raise ModelFileError(f'cannot load model {self.model_name!r} from '
-                                 f'{self.model_path}: {error}') from None
+            raise ModelFileError(f'cannot load model {spec.name!r} from {path}: {error}') \
+                from None
 
     @property
     def smoothing(self) -> float:
@@ -213,12 +230,12 @@ class Segmenter:
 
     @property
     def threshold(self) -> float:
-        """Probability at or above which a pixel is person."""
+        """Probability at or above which a pixel is person (set None: the preset's)."""
         return self._threshold
 
     @threshold.setter
-    def threshold(self, value: float) -> None:
-        value = float(value)
+    def threshold(self, value: Optional[float]) -> None:
+        value = self.default_threshold if value is None else float(value)
         if not 0.0 < value <= 1.0:
             raise ValueError(f'threshold must be in (0, 1], got {value}')
         self._threshold = value
@@ -234,21 +251,31 @@ class Segmenter:
             raise TypeError(f'presence_rule must be a PresenceRule, got {type(rule).__name__}')
         self._presence_rule = rule
 
+    @property
+    def has_parts(self) -> bool:
+        """Tell whether results can have body parts (BodyPix, one whole-frame input)."""
+        return self.backend.has_parts
+
     def reset(self) -> None:
         """Forget temporal state, of every stream (call between unrelated videos)."""
         for smoother in self._smoothers.values():
             smoother.reset()
 
     def _plan_for(self, height: int, width: int, view: int = 0) -> InputPlan:
-        plan, zoom = self._plans[view], self.zoom * self._view_zooms[view]
+        plan, long_side = self._plans[view], self._views[view].long_side
+        long_side = None if long_side is None else long_side * self.zoom
+        zoom = self.zoom if long_side is None else 1.0
         if plan is None or plan.shape != (height, width) or plan.strategy != self.strategy \
-                or plan.zoom != zoom:
-            backend = self.backend
-            plan = InputPlan(height, width, backend.input_size, self.strategy, zoom=zoom,
-                             fit_side=backend.fit_side if backend.output_stride else None,
-                             frame_sized=backend.native_size is None)
-            self._plans[view] = plan
+                or plan.zoom != zoom or plan.long_side != long_side:
+            plan = self._plans[view] = self._plan(self.backend, height, width, self.strategy,
+                                                  zoom, long_side)
         return plan
+
+    @staticmethod
+    def _plan(backend, height, width, strategy, zoom=1.0, long_side=None) -> InputPlan:
+        return InputPlan(height, width, backend.input_size, strategy, zoom=zoom,
+                         fit_side=backend.fit_side if backend.output_stride else None,
+                         frame_sized=backend.native_size is None, long_side=long_side)
 
     @staticmethod
     def _check(rgb: np.ndarray) -> np.ndarray:
@@ -258,92 +285,174 @@ class Segmenter:
                              f'shape {rgb.shape} dtype {rgb.dtype}')
         return rgb
 
-    def _infer(self, rgb: np.ndarray) -> _Inference:
-        """Return one frame's probability before smoothing (see ``_infer_batch``)."""
-        return self._infer_batch([rgb])[0]
+    def _grids_wanted(self, parts: bool) -> Tuple[str, ...]:
+        """Return the BodyPix grids the first view's pass must give (parts, keypoints)."""
+        wanted = []
+        if parts and self.backend.has_parts:
+            wanted.append(bodypix.PART_LOGITS)
+        if self._presence_rule.min_keypoints and self.backend.has_keypoints:
+            wanted.append(bodypix.KEYPOINT_SCORES)
+        return tuple(wanted)
 
-    def _infer_batch(self, frames: List[np.ndarray]) -> List[_Inference]:
+    def _infer_batch(self, frames: List[np.ndarray], parts: bool) -> List[_Inference]:
         """
-        Return each frame's probability: its views fused, then refined (frames of one size).
+        Return each frame's probability: its views fused, the second opinion, weak blobs out.
 
-        Each view runs one model call for the tiles of all the frames; fusion, the presence
-        check and refinement crops run per frame. Timings are per frame: a share of the batch's
-        work plus the frame's own.
+        Each view runs one model call for the inputs of all the frames (and their mirrors);
+        the second model one call for the frames that have large people; fusion and the rest
+        run per frame. Timings are per frame: a share of the batch's work plus the frame's own.
         """
         batch = StageTimes()
         with batch.measure('preprocess'):
             inputs = [lift_dark(rgb) if self.lift_dark else rgb for rgb in frames]
-        by_view = [self._view_probabilities(inputs, view, batch)
-                   for view in range(len(self._view_zooms))]
+        wanted = self._grids_wanted(parts)
+        by_view, grids, input_shape = [], None, None
+        for view in range(len(self._views)):
+            probabilities, found, shape = self._view_probabilities(
+                inputs, view, batch, wanted if view == 0 else ())
+            by_view.append(probabilities)
+            if view == 0:
+                grids, input_shape = found, shape
         shared = batch.share(len(frames))
-        return [self._fuse_and_refine(model_input, [view[index] for view in by_view], shared)
-                for index, model_input in enumerate(inputs)]
+        inferences = []
+        for index in range(len(frames)):
+            times = StageTimes()
+            with times.measure('preprocess'):
+                probability = fuse_views([view[index] for view in by_view],
+                                         self._plans[0].scale, self._threshold)
+                np.clip(probability, 0.0, 1.0, out=probability)
+            inferences.append(_Inference(probability, stage_times.add(shared, times.ms),
+                                         grids[index], input_shape))
+        if self.second_backend is not None:
+            self._second_opinions(frames, inferences)
+        minimum = self.preset.min_blob_confidence if self.preset is not None else None
+        if minimum is not None:
+            for inference in inferences:
+                times = StageTimes()
+                with times.measure('postprocess'):
+                    drop_weak_blobs(inference.probability, self._threshold, minimum)
+                inference.timings = stage_times.add(inference.timings, times.ms)
+        return inferences
 
-    def _view_probabilities(self, inputs: List[np.ndarray], view: int,
-                            times: StageTimes) -> List[np.ndarray]:
-        """Return each frame's probability seen through one view (one backend call for all)."""
+    def _view_probabilities(self, inputs: List[np.ndarray], view: int, times: StageTimes,
+                            wanted: Tuple[str, ...]):
+        """
+        Return each frame's probability through one view (one backend call for all).
+
+        Also each frame's ``wanted`` grids and the input shape they belong to (else {}, None).
+        """
         height, width = inputs[0].shape[:2]
+        mirrored = self._views[view].mirrored
         with times.measure('preprocess'):
             plan = self._plan_for(height, width, view)
-            if len(inputs) == 1:
+            if len(inputs) == 1 and not mirrored:
                 tiles = plan.tiles(inputs[0])
             else:  # plan.tiles reuses one buffer: copy out each frame's tiles
                 tiles = np.concatenate([plan.tiles(rgb).copy() for rgb in inputs])
+            if mirrored:
+                tiles = np.concatenate([tiles, tiles[:, :, ::-1]])
+            input_shape = plan.frame_input_shape if wanted else None
         with times.measure('model'):
-            tile_probability = self.backend.predict(tiles)
+            if input_shape is not None:
+                probability, found = self.backend.predict_grids(tiles, wanted)
+            else:
+                probability, found = self.backend.predict(tiles), {}
         with times.measure('preprocess'):
-            return [plan.merge(tile_probability[index * plan.count:(index + 1) * plan.count])
-                    for index in range(len(inputs))]
+            count = len(inputs) * plan.count
+            if mirrored:
+                probability = mirror_mean(probability[:count], probability[count:])
+            merged = [plan.merge(probability[index * plan.count:(index + 1) * plan.count])
+                      for index in range(len(inputs))]
+        grids = [{name: grid[index] for name, grid in found.items()}
+                 for index in range(len(inputs))]
+        return merged, grids, input_shape
 
-    def _fuse_and_refine(self, model_input: np.ndarray, views: List[np.ndarray],
-                         shared: Dict[str, float]) -> _Inference:
-        """Fuse one frame's views and refine them where nobody large enough was found."""
+    def _second_opinions(self, frames: List[np.ndarray], inferences: List[_Inference]) -> None:
+        """Average the second model in around each frame's large blobs (one call for all)."""
+        rule, backend = self.preset.second_opinion, self.second_backend
         times = StageTimes()
-        refiner, scale = self._refiner, self._plans[0].scale
-        with times.measure('preprocess'):
-            probability = fuse_views(views, scale, self._threshold)
-            np.clip(probability, 0.0, 1.0, out=probability)
-            found = None
-            if refiner is not None and refiner.refinement.only_when_absent:
-                found = self._regions(probability)  # refine only while nobody is found
-        if refiner is not None and (found is None or
-                                    not self._presence_rule.is_evidence(found[1], scale)):
-            with times.measure('refine'):
-                probability = refiner(model_input, probability, scale)
-            found = None  # refined in place: not the map they were found in
-        return _Inference(probability, stage_times.add(shared, times.ms), found)
+        with times.measure('second_opinion'):
+            boxes = [large_blob_boxes(inference.probability, self._threshold, rule)
+                     for inference in inferences]
+            asking = [index for index, found in enumerate(boxes) if found]
+            if asking:
+                height, width = frames[0].shape[:2]
+                plan = self._second_plan
+                if plan is None or plan.shape != (height, width):
+                    plan = self._second_plan = self._plan(backend, height, width,
+                                                          self._second_strategy)
+                tiles = np.concatenate([plan.tiles(frames[index]).copy() for index in asking])
+                probability = backend.predict(tiles)
+                for place, index in enumerate(asking):
+                    other = plan.merge(probability[place * plan.count:(place + 1) * plan.count])
+                    average_inside(inferences[index].probability, other, boxes[index])
+        if asking:
+            share = {stage: ms / len(asking) for stage, ms in times.ms.items()}
+            for index in asking:
+                inferences[index].timings = stage_times.add(inferences[index].timings, share)
+        else:  # the boxes were looked for in every frame: a share each
+            share = {stage: ms / len(frames) for stage, ms in times.ms.items()}
+            for inference in inferences:
+                inference.timings = stage_times.add(inference.timings, share)
 
-    def _regions(self, probability: np.ndarray) -> Found:
-        """Return the mask and regions of ``probability``."""
+    def _regions(self, probability: np.ndarray):
+        """Return the mask of ``probability``, its regions, their label image and labels."""
         mask = mask_from_probability(probability, self._threshold)
         min_area = self.min_region_area
         if min_area is None:
             min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
-        return mask, find_regions(mask, probability, min_area)
+        regions, labels, ids = label_regions(mask, probability, min_area)
+        return mask, regions, labels, ids
+
+    def _keypoint_counter(self, inference: _Inference, labels: np.ndarray, ids: List[int],
+                          regions: List[PersonRegion]) -> Optional[Callable[[int], int]]:
+        """Return ``count(i)``: keypoints under ``regions[i]`` (None: no keypoints here)."""
+        scores = inference.grids.get(bodypix.KEYPOINT_SCORES)
+        if scores is None:
+            return None
+        key = labels.shape + tuple(inference.input_shape)
+        cells = self._cells.get(key)
+        if cells is None:
+            cells = self._cells[key] = (
+                bodypix.nearest_cells(labels.shape[0], inference.input_shape[0]),
+                bodypix.nearest_cells(labels.shape[1], inference.input_shape[1]))
+        rows, cols = cells
+        min_score = self._presence_rule.keypoint_score
+
+        def count(index: int) -> int:
+            x, y, w, h = regions[index].bbox
+            region = labels[y:y + h, x:x + w] == ids[index]
+            return keypoints_under(region, rows[y:y + h], cols[x:x + w], scores, min_score)
+        return count
 
     def __call__(self, rgb: np.ndarray, timestamp: Optional[float] = None,
-                 stream: Hashable = DEFAULT_STREAM) -> SegmentationResult:
+                 stream: Hashable = DEFAULT_STREAM,
+                 parts: Optional[bool] = None) -> SegmentationResult:
         """
         Segment one H x W x 3 uint8 RGB frame; ``timestamp`` in seconds (optional).
 
         ``stream`` names the camera (or video) the frame comes from: smoothing blends it only
-        with that stream's earlier frames.
+        with that stream's earlier frames. ``parts`` (None: the Segmenter's ``parts``) asks
+        for the body parts.
         """
-        return self._result(self._infer(self._check(rgb)), timestamp, stream)
+        parts = self.parts if parts is None else bool(parts)
+        return self._result(self._infer_batch([self._check(rgb)], parts)[0], timestamp, stream,
+                            parts)
 
     def segment_batch(self, frames: Sequence[np.ndarray],
                       timestamps: Optional[Sequence[Optional[float]]] = None,
-                      streams: Optional[Sequence[Hashable]] = None
-                      ) -> List[SegmentationResult]:
+                      streams: Optional[Sequence[Hashable]] = None,
+                      parts: Optional[bool] = None) -> List[SegmentationResult]:
         """
         Segment frames of one size with one backend call per view, in order.
 
-        A backend that batches frames (Keras) runs all their tiles at once, which is what makes
+        A backend that batches frames (Keras) runs all their inputs at once, which is what makes
         a GPU's offline throughput (``backend.preferred_batch`` frames per call); LiteRT takes
         them one by one. Smoothing and presence see the frames one after the other, so the
         results equal calling the Segmenter frame by frame. ``streams`` (default: all
         DEFAULT_STREAM, consecutive frames of one video) names each frame's stream, so frames
-        of several cameras can share a call. Timings are per frame.
+        of several cameras can share a call. ``parts`` as for a call, for every frame. Timings
+        are per frame.
         """
         frames = [self._check(rgb) for rgb in frames]
         timestamps = list(timestamps) if timestamps is not None else [None] * len(frames)
@@ -352,42 +461,56 @@ class Segmenter:
             raise ValueError(f'{len(frames)} frames but {len(timestamps)} timestamps and '
                              f'{len(streams)} streams')
         if len(frames) <= 1 or not self.backend.batches_frames:
-            return [self(rgb, stamp, stream)
+            return [self(rgb, stamp, stream, parts)
                     for rgb, stamp, stream in zip(frames, timestamps, streams)]
         shapes = {rgb.shape for rgb in frames}
         if len(shapes) != 1:
             raise ValueError(f'a batch must hold frames of one size, got {sorted(shapes)}')
-        return [self._result(inference, stamp, stream) for inference, stamp, stream
-                in zip(self._infer_batch(frames), timestamps, streams)]
+        parts = self.parts if parts is None else bool(parts)
+        return [self._result(inference, stamp, stream, parts) for inference, stamp, stream
+                in zip(self._infer_batch(frames, parts), timestamps, streams)]
 
-    def _result(self, inference: _Inference, timestamp: Optional[float],
-                stream: Hashable) -> SegmentationResult:
-        """Smooth, threshold, find regions and decide presence for one frame, in order."""
+    def _result(self, inference: _Inference, timestamp: Optional[float], stream: Hashable,
+                parts: bool) -> SegmentationResult:
+        """Smooth, threshold, find regions, decide presence (and decode parts) for one frame."""
         times = StageTimes()
         with times.measure('postprocess'):
             smoothed = self._smoother(stream).update(inference.probability, timestamp)
-            # the regions found before refinement hold unless smoothing changed the map
-            found = inference.found
-            mask, regions = (found if found is not None and smoothed is inference.probability
-                             else self._regions(smoothed))
-            present = self._presence_rule.is_evidence(regions, self._plans[0].scale)
+            mask, regions, labels, ids = self._regions(smoothed)
+            present = self._presence_rule.is_evidence(
+                regions, self._plans[0].scale,
+                self._keypoint_counter(inference, labels, ids, regions))
+        part_labels = None
+        part_logits = inference.grids.get(bodypix.PART_LOGITS)
+        if parts and part_logits is not None:
+            with times.measure('parts'):
+                part_labels = bodypix.frame_part_labels(part_logits, inference.input_shape,
+                                                        mask > 0)
         return SegmentationResult(smoothed, mask, regions,
-                                  stage_times.add(inference.timings, times.ms), present)
+                                  stage_times.add(inference.timings, times.ms), present,
+                                  part_labels)
 
     def describe(self) -> str:
-        """Return what runs, for logs: preset, model, strategy, backend and device."""
+        """Return what runs, for logs: preset, model(s), strategy, backend and device."""
         preset = f'preset {self.preset.name}: ' if self.preset is not None else ''
-        return (f'{preset}{self.model_name} [{self.strategy}, {self.backend.name} on '
+        second = (f' + {self.preset.second_opinion.model}'
+                  if self.second_backend is not None else '')
+        return (f'{preset}{self.model_name}{second} [{self.strategy}, {self.backend.name} on '
                 f'{self.backend.device}]')
 
     def close(self) -> None:
-        """Release the backend (one for every view and the crops)."""
-        backend = getattr(self, 'backend', None)
-        if backend is not None:
-            backend.close()
+        """Release the backends (the views' model and the second model)."""
+        for backend in (getattr(self, 'backend', None), getattr(self, 'second_backend', None)):
+            if backend is not None:
+                backend.close()
 
     def __repr__(self) -> str:
         preset = f'preset={self.preset.name!r}, ' if self.preset is not None else ''
         return (f'Segmenter({preset}model={self.model_name!r}, strategy={self.strategy!r}, '
                 f'threads={self.threads}, smoothing={self.smoothing}, '
                 f'threshold={self.threshold})')
+
+
+def backend_strategy(backend, strategy: str) -> str:
+    """Return ``strategy``, or 'tiles' where it is 'native' and the backend cannot reshape."""
+    return 'tiles' if strategy == 'native' and not backend.output_stride else strategy

@@ -16,11 +16,13 @@
 Where a frame's time went, per stage, kept apart from the algorithm that spends it.
 
 ``SegmentationResult.timings`` holds milliseconds per stage: 'preprocess' (dark-frame lift,
-tiling, merging and fusing views), 'model' (the backend's calls), 'refine' (refinement crops,
-their model calls included) and 'postprocess' (smoothing, mask, regions, presence). A batch's
-shared work (one model call for the tiles of several frames) is split evenly over its frames;
-what is done per frame is that frame's own, so the stages of a batch's frames add up to the
-time the batch took.
+tiling, mirror averaging, merging and fusing views), 'model' (the backend's calls),
+'second_opinion' (a preset's second model around large people, its model call included),
+'postprocess' (weak blobs, smoothing, mask, regions, presence) and, when asked for, 'parts'
+(body parts). A batch's shared work (one model call for the inputs of several frames) is split
+evenly over its frames (the second model's call over the frames it ran for); what is done per
+frame is that frame's own, so the stages of a batch's frames add up to the time the batch
+took.
 """
 
 import contextlib

@@ -13,16 +13,18 @@
 # limitations under the License.
 
 """
-Merge whole-frame passes at several zooms into one probability map, by the size of each person.
+Merge whole-frame passes at several input sizes into one probability map, by each blob's size.
 
-Each zoom sees a different range of sizes well: the whole frame at zoom 1 gives the network the
-context for people that fill much of it, zoom 2 gives far people enough pixels. Plain averaging
-dilutes a far person that only the zoomed pass sees, and a plain maximum lets the zoomed pass
-bloat the outline of large people (measured: DAVIS J 0.885 mean vs 0.875 max; CamVid 0.304 mean
-vs 0.340 max). So blobs are judged by their height at the first pass's scale: a blob at least
-``large_height`` model pixels tall (a quarter of the 513 input) takes the mean of the passes,
-smaller ones take the maximum (DAVIS 0.884, CamVid 0.340). The rule and its size were chosen
-on one half of the sequences and confirmed on the other (docs/engine.md, section Presets).
+Each input size sees a different range of people well: the smaller gives the network the
+context for people that fill much of the frame, the larger gives far people enough pixels.
+Plain averaging dilutes a far person that only the larger pass sees, and a plain maximum lets
+the larger pass bloat the outline of large people. So blobs are judged by their height at the
+first pass's scale: a blob at least ``large_height`` model pixels tall takes the mean of the
+passes, smaller ones take the maximum. Chosen with DeepLab at zoom 1 and 2 (DAVIS J 0.884 vs
+0.885 mean and 0.875 max; CamVid 0.340 vs 0.304 and 0.340) and kept for BodyPix at long sides
+800 and 1280 in ``accurate`` (vtest_far people 25-50 px tall found 0.79 vs 0.32 with the mean;
+DAVIS J 0.872 vs 0.871, CamVid 0.404 vs 0.402); each choice made on one half of the sequences
+and confirmed on the other (docs/engine.md, section Presets).
 """
 
 from typing import Sequence

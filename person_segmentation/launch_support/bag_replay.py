@@ -37,14 +37,18 @@ from person_segmentation.launch_support.config_files import (chosen_config, requ
                                                              require_package)
 from person_segmentation.launch_support.log_colours import plain_log_env
 from person_segmentation.media.bag_storage import MCAP, storage_of, STORAGES
-from person_segmentation.media.bag_topics import (BagTopicError, camera_topics,
+from person_segmentation.media.bag_topics import (BagTopicError, camera_info_topic,
+                                                  camera_topics, choose_depth_topics,
                                                   choose_image_topic, COMPRESSED_IMAGE_TYPE,
-                                                  IMAGE_TYPES, topics_from_metadata)
+                                                  DepthTopics, IMAGE_TYPES,
+                                                  topics_from_metadata)
 
 LAUNCH_FILE = 'bag_replay.launch.py'
 
-#: the node's outputs recorded with record:=true unless record_topics says otherwise
-DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS if name != names.OVERLAY)
+#: the node's outputs recorded with record:=true unless record_topics says otherwise: not the
+#: two the node computes only while they have subscribers (a recorder would make it pay for them)
+DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS
+                              if name not in (names.OVERLAY, names.PARTS))
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
 MCAP_PACKAGE = 'rosbag2_storage_mcap'
@@ -65,6 +69,11 @@ ARGUMENTS: Tuple[LaunchArgument, ...] = (
                    'topic, else its compressed one) or a list of its image topics, e.g. '
                    '[/front/image_raw, /rear/image_raw]; camera i publishes under '
                    f'/{names.NODE_NAME}/camera_<i>/. Empty: one camera (image_topic)'),
+    LaunchArgument('depth_topic', '',
+                   "aligned depth image topic in the bag, played with the camera's images into "
+                   "the node's depth input (with the camera_info beside it); empty: the bag's "
+                   'depth topic of that camera, if it has one (for each camera of images:=); '
+                   "'none': no depth"),
     LaunchArgument('model', '', "model name or file; empty: the parameter file's"),
     LaunchArgument('params_file', '',
                    f'node parameter file; empty: the installed config/{names.PARAMS_FILE}'),
@@ -139,6 +148,50 @@ def bag_cameras(bag: pathlib.Path, images: str) -> Tuple[str, ...]:
     return tuple(topic.name for topic in chosen)
 
 
+def bag_depth(bag: pathlib.Path, image_topic: str, images: Tuple[str, ...],
+              wanted: str) -> Dict[str, object]:
+    """
+    Return the BagReplayConfig depth fields (and ``notes``) for the cameras played.
+
+    ``wanted``: '' (each camera's depth topic in the bag, by bag_topics.choose_depth_topics,
+    the rule replay uses), 'none', or the one camera's depth topic.
+    """
+    if wanted == 'none':
+        return {'notes': ['depth: none (depth_topic:=none)']}
+    if wanted and images:
+        raise ConfigError('depth_topic:= names the depth of the one camera of image_topic:=; '
+                          "with images:= each camera's depth is found in the bag")
+    try:
+        topics = topics_from_metadata(bag)
+    except BagTopicError:  # a .mcap / .db3 file: no metadata.yaml to look in
+        if not wanted:
+            return {'notes': ['depth: not looked for (no metadata.yaml); give depth_topic:=']}
+        topics = None
+    try:
+        found = [choose_depth_topics(topics, camera, wanted or None, str(bag))
+                 if topics is not None else
+                 DepthTopics(wanted, camera_info_topic(wanted), 'not checked: no metadata.yaml')
+                 for camera in (images or [image_topic])]
+    except BagTopicError as err:
+        raise ConfigError(f'{err} (depth_topic:=)') from None
+    notes = []
+    for camera, depth in zip(images or [image_topic], found):
+        if depth is None:
+            continue
+        info = depth.camera_info or f'none in the bag: {camera_info_topic(depth.image)} ' \
+            'never comes, and the node warns that depth cannot be placed in 3D'
+        notes.append(f'depth of {camera}: {depth.image}, camera_info {info}'
+                     + (f' ({depth.reason})' if depth.reason else ''))
+    if not images:
+        depth = found[0]
+        return {'notes': notes, 'depth_topic': depth.image if depth else '',
+                'depth_camera_info': (depth.camera_info or '') if depth else ''}
+    if not any(found):
+        return {'notes': notes}
+    return {'notes': notes, 'depth_images': tuple(d.image if d else '' for d in found),
+            'depth_infos': tuple(d.camera_info for d in found if d and d.camera_info)}
+
+
 def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
     """(topic, type, why) of the image topic to play, chosen from the bag's metadata.yaml."""
     try:
@@ -169,6 +222,13 @@ class BagReplayConfig:
     fastdds_profiles_file: str = ''
     #: several cameras through one node (images:=): their topics; () for the one image_topic
     images: Tuple[str, ...] = ()
+    #: the one camera's depth image and camera_info topics in the bag ('': no depth)
+    depth_topic: str = ''
+    depth_camera_info: str = ''
+    #: with images: each camera's depth topic ('' for none); () without depth
+    depth_images: Tuple[str, ...] = ()
+    #: the camera_info topics of depth_images played with them
+    depth_infos: Tuple[str, ...] = ()
     #: environment of every process started, so that their log lines stay plain in a file
     log_env: Dict[str, str] = field(default_factory=dict)
     #: the files and topic used (one line each), for the launch's log
@@ -218,6 +278,8 @@ class BagReplayConfig:
             image_topic, kind, reason = find_image_topic(bag)
             compressed = kind == COMPRESSED_IMAGE_TYPE
             notes.append(f'image topic: {image_topic} ({reason or "the only image topic"})')
+        depth = bag_depth(bag, image_topic, images, str(values['depth_topic']).strip())
+        notes.extend(depth.pop('notes'))
         storage = str(values['record_storage']).strip()
         if storage not in STORAGES:
             raise ConfigError(f'record_storage:={storage!r} must be one of {", ".join(STORAGES)}')
@@ -248,7 +310,7 @@ class BagReplayConfig:
             viewer_topic=output_topics('viewer_topic',
                                        str(values['viewer_topic']).strip() or names.OVERLAY,
                                        len(images))[0],
-            images=images,
+            images=images, **depth,
             fastdds_profiles_file=profile.env.get(fastdds.PROFILES_VARIABLE, ''),
             log_env=plain_log_env(environ, output_is_terminal), notes=tuple(notes),
             warnings=tuple(warnings))
@@ -275,8 +337,10 @@ class BagReplayConfig:
 
     def play_command(self) -> List[str]:
         """``ros2 bag play`` publishing the bag's time on /clock."""
+        depth = [topic for topic in (self.depth_topic, self.depth_camera_info,
+                                     *self.depth_images, *self.depth_infos) if topic]
         command = ['ros2', 'bag', 'play', self.bag, '--clock', '--rate', f'{self.rate:g}',
-                   '--topics', *(self.images or [self.image_topic])]
+                   '--topics', *(self.images or [self.image_topic]), *depth]
         if self.start_offset > 0:  # early Jazzy releases reject --start-offset 0
             command += ['--start-offset', f'{self.start_offset:g}']
         if self.loop:
@@ -289,10 +353,15 @@ class BagReplayConfig:
                 '--output', self.record_output, '--topics', *self.record_topics]
 
     def node_remappings(self) -> List[Tuple[str, str]]:
-        """Connect the node's input to the bag's image topic (several cameras: by parameter)."""
+        """Connect the node's inputs to the bag's topics (several cameras: by parameter)."""
         if self.images:
             return []
-        return [('image/compressed' if self.compressed else 'image', self.image_topic)]
+        remappings = [('image/compressed' if self.compressed else 'image', self.image_topic)]
+        if self.depth_topic:
+            remappings += [(names.DEPTH_INPUT, self.depth_topic),
+                           (names.DEPTH_INFO_INPUT,
+                            self.depth_camera_info or camera_info_topic(self.depth_topic))]
+        return remappings
 
     def node_parameters(self) -> list:
         """Parameter file and values for the node (launch_ros ``parameters=``)."""
@@ -300,6 +369,10 @@ class BagReplayConfig:
         overrides = {'use_sim_time': True, 'input_compressed': self.compressed}
         if self.images:
             overrides['images'] = list(self.images)
+        if self.depth_topic:
+            overrides['use_depth'] = True
+        if self.depth_images:
+            overrides['depth_images'] = list(self.depth_images)
         if self.model:
             overrides['model'] = self.model
         parameters.append(overrides)

@@ -30,6 +30,7 @@ from person_segmentation.launch_support.arguments import (check_names, ConfigErr
                                                           parse_list)
 from person_segmentation.launch_support.config_files import chosen_config, require_node_package
 from person_segmentation.launch_support.log_colours import plain_log_env
+from person_segmentation.media.bag_topics import camera_info_topic
 
 LAUNCH_FILE = 'segmentation.launch.py'
 
@@ -45,6 +46,18 @@ LAUNCH_ARGUMENTS: Tuple[LaunchArgument, ...] = (
     LaunchArgument('cameras', '',
                    'Names of the cameras in images, e.g. [front, rear]: camera i then publishes '
                    'under ~/<name>/; empty: camera_0, camera_1, ...'),
+    LaunchArgument('depth', '',
+                   'Aligned depth image topic of the camera (16UC1 millimetres or 32FC1 metres, '
+                   "the colour image's size), e.g. /camera/camera/aligned_depth_to_color/"
+                   'image_raw: the node then also publishes ~/nearest_person and '
+                   '~/persons_cloud. Empty: no depth.'),
+    LaunchArgument('depth_camera_info', '',
+                   'camera_info topic of the depth image; empty: the one beside it '
+                   '(.../image_raw -> .../camera_info).'),
+    LaunchArgument('depth_images', '',
+                   'With images: the aligned depth topic of each camera, in the same order '
+                   '(none for a camera without depth), e.g. [/front/aligned_depth_to_color/'
+                   "image_raw, none]; each one's camera_info is the one beside it."),
     LaunchArgument('lifecycle', '',
                    'true: a managed (lifecycle) node, unconfigured until a lifecycle manager or '
                    'ros2 lifecycle set configures and activates it; false: a plain node; empty: '
@@ -90,6 +103,36 @@ def image_remappings(image_topic: str) -> List[Tuple[str, str]]:
     return [('image', topic), ('image/compressed', topic + '/compressed')]
 
 
+def depth_settings(depth: str, depth_camera_info: str, depth_images: str,
+                   images: List[str]) -> Tuple[List[Tuple[str, str]], Dict[str, object]]:
+    """
+    Return the remappings and parameters of the depth arguments: ([], {}) without depth.
+
+    ``depth``: the one camera's depth topic (remapped to the node's depth input, with
+    ``depth_camera_info`` or the camera_info beside it; ``use_depth``). ``depth_images``: one
+    per image topic of ``images`` (``none`` for a camera without), the node's depth_images.
+    """
+    depth, info = str(depth).strip(), str(depth_camera_info).strip()
+    listed = parse_list('depth_images', depth_images)
+    if info and not depth:
+        raise ConfigError('launch argument depth_camera_info:= needs depth:=')
+    if depth:
+        if images:
+            raise ConfigError('depth:= is for the one camera of image:=; with images:= give '
+                              'depth_images:=[...] (one per camera)')
+        if any(c.isspace() for c in depth + info):
+            raise ConfigError(f'launch argument depth:={depth!r} is not a topic name')
+        return ([(names.DEPTH_INPUT, depth),
+                 (names.DEPTH_INFO_INPUT, info or camera_info_topic(depth))],
+                {'use_depth': True})
+    if not listed:
+        return [], {}
+    if len(listed) != len(images):
+        raise ConfigError(f'launch argument depth_images:={depth_images!r} must give each of '
+                          f'the {len(images)} images:= its depth topic (none for none)')
+    return [], {'depth_images': ['' if item == 'none' else item for item in listed]}
+
+
 def camera_parameters(images: str, cameras: str) -> Dict[str, List[str]]:
     """Return the node's ``images`` and ``cameras`` parameters (none where not given)."""
     topics, names_ = parse_list('images', images), parse_list('cameras', cameras)
@@ -126,8 +169,9 @@ def node_settings(configurations: Mapping[str, str],
     os.environ) and ``output_is_terminal`` whether the launch writes to a terminal (default:
     its stdout's). The node gets namespace, remappings, parameters (the params file, then
     {'use_sim_time': bool} with ``images``, ``cameras`` and ``lifecycle`` where those
-    arguments are given), ros_arguments (the log level) and additional_env (None when
-    nothing is set). Raises ConfigError (a ValueError) naming a bad argument.
+    arguments are given, ``use_depth`` or ``depth_images`` with the depth arguments),
+    ros_arguments (the log level) and additional_env (None when nothing is set). Raises
+    ConfigError (a ValueError) naming a bad argument.
     """
     environ = os.environ if environ is None else environ
     warnings = check_names(configurations, LAUNCH_ARGUMENTS, LAUNCH_FILE)
@@ -150,6 +194,10 @@ def node_settings(configurations: Mapping[str, str],
              f'Fast DDS profile of the node: {profile.description}']
     overrides = {'use_sim_time': parse_bool('use_sim_time', values['use_sim_time'])}
     overrides.update(camera_parameters(values['images'], values['cameras']))
+    depth_remappings, depth_parameters = depth_settings(
+        values['depth'], values['depth_camera_info'], values['depth_images'],
+        overrides.get('images', []))
+    overrides.update(depth_parameters)
     if values['lifecycle'].strip():
         overrides['lifecycle'] = parse_bool('lifecycle', values['lifecycle'])
     node = {
@@ -157,7 +205,7 @@ def node_settings(configurations: Mapping[str, str],
         'executable': names.NODE_EXECUTABLE,
         'name': names.NODE_NAME,
         'namespace': normalize_namespace(values['namespace']),
-        'remappings': image_remappings(values['image']),
+        'remappings': image_remappings(values['image']) + depth_remappings,
         'parameters': [params_file.path, overrides],
         'ros_arguments': ['--log-level', log_level],
         'additional_env': env or None,

@@ -30,16 +30,17 @@ from dataclasses import dataclass
 import pathlib
 import shutil
 import tempfile
-from typing import Iterator, List, Optional
+from typing import Iterator, List, NamedTuple, Optional, Sequence
 
 import cv2
 import numpy as np
 from person_segmentation.media import image_conversion
 from person_segmentation.media.bag_formats import bag_format, DEFAULT_ROS_DISTRO, humble_metadata
 from person_segmentation.media.bag_storage import MCAP, SQLITE3, STORAGES
-from person_segmentation.media.bag_topics import (BagTopicError, choose_image_topic,
-                                                  COMPRESSED_IMAGE_TYPE, IMAGE_TYPE,
-                                                  IMAGE_TYPES, ImageTopic)
+from person_segmentation.media.bag_topics import (BagTopicError, CAMERA_INFO_TYPE,
+                                                  choose_image_topic, COMPRESSED_IMAGE_TYPE,
+                                                  IMAGE_TYPE, IMAGE_TYPES, ImageTopic)
+from person_segmentation.media.camera_info import CameraCalibration
 from rosbags.highlevel import AnyReader, AnyReaderError
 from rosbags.interfaces import (Qos, QosDurability, QosHistory, QosLiveliness, QosReliability,
                                 QosTime)
@@ -47,8 +48,8 @@ from rosbags.rosbag2 import StoragePlugin, Writer, WriterError
 from rosbags.typesys import get_typestore, Stores
 import yaml
 
-# Message definitions of ROS 2 Kilted (Image, CompressedImage, Bool, Header and Time are
-# identical in Jazzy, and in Humble: test_bags checks it, so one typestore serves every
+# Message definitions of ROS 2 Kilted (Image, CompressedImage, CameraInfo, Bool, Header and
+# Time are identical in Jazzy, and in Humble: test_bags checks it, so one typestore serves every
 # distribution).
 TYPESTORE = get_typestore(Stores.ROS2_KILTED)
 BOOL_TYPE = 'std_msgs/msg/Bool'
@@ -93,12 +94,14 @@ def _encoding_of(array: np.ndarray) -> str:
         return 'bgr8'
     if array.dtype == np.float32 and array.ndim == 2:
         return '32FC1'
+    if array.dtype == np.uint16 and array.ndim == 2:
+        return '16UC1'  # REP 118 depth in millimetres
     raise ValueError(f'no image encoding for an array of {array.dtype} with shape {array.shape}')
 
 
 def image_message(array: np.ndarray, stamp_ns: int, frame_id: str = '',
                   encoding: Optional[str] = None):
-    """Return a rosbags sensor_msgs/Image of ``array`` (BGR uint8, mono uint8 or float32)."""
+    """Return a rosbags sensor_msgs/Image of ``array`` (BGR or mono uint8, uint16, float32)."""
     array = np.ascontiguousarray(array)
     encoding = encoding or _encoding_of(array)
     height, width = array.shape[:2]
@@ -117,6 +120,19 @@ def compressed_image_message(bgr: np.ndarray, stamp_ns: int, frame_id: str = '',
     return TYPESTORE.types[COMPRESSED_IMAGE_TYPE](
         header=_header(stamp_ns, frame_id), format='jpeg',
         data=np.asarray(jpeg, dtype=np.uint8).reshape(-1))
+
+
+def camera_info_message(calibration: CameraCalibration, stamp_ns: int, frame_id: str = ''):
+    """Return a rosbags sensor_msgs/CameraInfo of ``calibration`` (no binning, full image)."""
+    types = TYPESTORE.types
+    return types[CAMERA_INFO_TYPE](
+        header=_header(stamp_ns, frame_id), height=calibration.height, width=calibration.width,
+        distortion_model=calibration.distortion_model,
+        d=np.asarray(calibration.d, dtype=np.float64), k=np.asarray(calibration.k, np.float64),
+        r=np.asarray(calibration.r, np.float64), p=np.asarray(calibration.p, np.float64),
+        binning_x=0, binning_y=0,
+        roi=types['sensor_msgs/msg/RegionOfInterest'](x_offset=0, y_offset=0, height=0,
+                                                      width=0, do_rectify=False))
 
 
 def bool_message(value: bool):
@@ -140,6 +156,11 @@ def message_to_bgr(msg) -> np.ndarray:
         rgb = image_conversion.fields_to_rgb(msg.encoding, msg.height, msg.width, msg.step,
                                              bool(msg.is_bigendian), msg.data)
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
+def can_write(msgtype: str) -> bool:
+    """Whether bags can hold ``msgtype`` messages (its definition is in the typestore)."""
+    return msgtype in TYPESTORE.types
 
 
 def _check_storage(storage: str) -> StoragePlugin:
@@ -250,6 +271,14 @@ class BagFrame:
     frame_id: str
 
 
+def _deserialize(reader: AnyReader, raw, connection, path):
+    try:
+        return reader.deserialize(raw, connection.msgtype)
+    except AnyReaderError as err:
+        raise BagError(f'cannot deserialise a {connection.msgtype} message on '
+                       f'{connection.topic} in {path}: {err}') from None
+
+
 def _open_reader(path: pathlib.Path) -> AnyReader:
     if not path.exists():
         raise BagError(f'bag not found: {path}')
@@ -262,13 +291,18 @@ def _open_reader(path: pathlib.Path) -> AnyReader:
     return reader
 
 
-def list_image_topics(path) -> List[ImageTopic]:
-    """Image topics (sensor_msgs Image or CompressedImage) in the bag at ``path``."""
+def list_topics(path) -> List[ImageTopic]:
+    """Every topic of the bag at ``path`` with its type and message count."""
     reader = _open_reader(pathlib.Path(path))
     try:
-        return [t for t in _topics(reader) if t.msgtype in IMAGE_TYPES]
+        return _topics(reader)
     finally:
         reader.close()
+
+
+def list_image_topics(path) -> List[ImageTopic]:
+    """Image topics (sensor_msgs Image or CompressedImage) in the bag at ``path``."""
+    return [t for t in list_topics(path) if t.msgtype in IMAGE_TYPES]
 
 
 def _topics(reader: AnyReader) -> List[ImageTopic]:
@@ -280,7 +314,29 @@ def _topics(reader: AnyReader) -> List[ImageTopic]:
     return [ImageTopic(name, msgtype, count) for (name, msgtype), count in counts.items()]
 
 
-class BagImageSource:
+class _OpenBag:
+    """A bag open for reading, closed by ``close`` or at the end of a ``with`` block."""
+
+    path: pathlib.Path
+    _reader: Optional[AnyReader]
+
+    def close(self) -> None:
+        """Close the bag."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def __enter__(self):
+        """Return self."""
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        """Close the bag."""
+        self.close()
+        return False
+
+
+class BagImageSource(_OpenBag):
     """
     Frames of one image topic of a bag, decoded to BGR, in recording order.
 
@@ -331,11 +387,7 @@ class BagImageSource:
     def messages(self) -> Iterator:
         """Yield ``(bag_time_ns, deserialised message)`` in bag order, without decoding."""
         for conn, bag_time_ns, raw in self._reader.messages(connections=self._connections):
-            try:
-                yield bag_time_ns, self._reader.deserialize(raw, conn.msgtype)
-            except AnyReaderError as err:
-                raise BagError(f'cannot deserialise a {conn.msgtype} message on {conn.topic} '
-                               f'in {self.path}: {err}') from None
+            yield bag_time_ns, _deserialize(self._reader, raw, conn, self.path)
 
     def __iter__(self) -> Iterator[BagFrame]:
         """Yield every frame of the topic decoded to BGR."""
@@ -347,17 +399,35 @@ class BagImageSource:
                 raise BagError(f'message {index} on {self.topic} in {self.path}: {err}') from None
             yield BagFrame(index, stamp_ns, bgr, msg.header.frame_id)
 
-    def close(self) -> None:
-        """Close the bag."""
-        if self._reader is not None:
+
+class RawMessage(NamedTuple):
+    """A message as stored (CDR bytes, which rclpy publishes as they are) and its stamp."""
+
+    topic: str
+    msgtype: str
+    stamp_ns: int  # header stamp; the bag's receive time when the header stamp is zero
+    data: bytes
+
+
+class BagTopicStream(_OpenBag):
+    """
+    The messages of some topics of a bag (e.g. depth and camera_info), undecoded, in bag order.
+
+    Read with a reader of its own, so it can be iterated beside a BagImageSource of the same bag.
+    """
+
+    def __init__(self, path, topics: Sequence[str]):
+        self.path = pathlib.Path(path)
+        self._reader = _open_reader(self.path)
+        self._connections = [c for c in self._reader.connections if c.topic in set(topics)]
+        missing = set(topics) - {c.topic for c in self._connections}
+        if missing:
             self._reader.close()
-            self._reader = None
+            raise BagError(f'{self.path} has no topic {", ".join(sorted(missing))}')
 
-    def __enter__(self) -> 'BagImageSource':
-        """Return self."""
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        """Close the bag."""
-        self.close()
-        return False
+    def __iter__(self) -> Iterator[RawMessage]:
+        """Yield every message of the topics with its header stamp, in bag order."""
+        for conn, bag_time_ns, raw in self._reader.messages(connections=self._connections):
+            header = _deserialize(self._reader, raw, conn, self.path).header
+            yield RawMessage(conn.topic, conn.msgtype, stamp_to_ns(header.stamp) or bag_time_ns,
+                             bytes(raw))

@@ -20,11 +20,16 @@ always) or, with the ``images`` parameter, several: camera i subscribes to ``ima
 publishes under ``~/<name>/`` (``camera_<i>``, or ``cameras[i]``), so a user maps camera N to its
 outputs by name alone and can remap each (``-r ~/camera_0/mask:=/front/person_mask``). A topic
 ending in ``/compressed`` carries ``sensor_msgs/CompressedImage`` (image_transport's naming);
-``input_compressed`` makes every listed topic that one. No rclpy.
+``input_compressed`` makes every listed topic that one. A camera may have an aligned depth
+input: the one camera's ``depth/image`` and ``depth/camera_info`` (``use_depth``), camera i's
+``depth_images[i]`` and the camera_info beside it (image_transport's rule). No rclpy.
 """
 
 from dataclasses import dataclass
 from typing import Sequence, Tuple
+
+from person_segmentation import names
+from person_segmentation.media.bag_topics import camera_info_topic
 
 #: the one camera's input when ``images`` is empty (remapped by the launch file's image:=)
 SINGLE_INPUT = 'image'
@@ -42,6 +47,8 @@ class Camera:
     name: str
     topic: str  # what it subscribes to (relative names are in the node's namespace)
     compressed: bool  # sensor_msgs/CompressedImage, else sensor_msgs/Image
+    depth_topic: str = ''  # its aligned depth image ('': no depth input)
+    depth_info_topic: str = ''  # that depth image's camera_info
 
     def output(self, output: str) -> str:
         """Return the (private) topic of one of its outputs, e.g. ``~/camera_0/mask``."""
@@ -53,25 +60,38 @@ class Camera:
         return self.name or SINGLE_STATUS
 
 
-def cameras(images: Sequence[str], names: Sequence[str],
-            input_compressed: bool) -> Tuple[Camera, ...]:
+def cameras(images: Sequence[str], camera_names: Sequence[str], input_compressed: bool,
+            use_depth: bool = False, depth_images: Sequence[str] = ()) -> Tuple[Camera, ...]:
     """
-    Return the cameras of the ``images``, ``cameras`` and ``input_compressed`` parameters.
+    Return the cameras of the ``images``, ``cameras``, ``input_compressed`` and depth parameters.
 
-    Raises ValueError when ``names`` is given but not one per image. Each list on its own is
-    checked by its parameter rule (parameters.py).
+    Raises ValueError when ``camera_names`` or ``depth_images`` is given but not one per image,
+    when ``depth_images`` is given without ``images`` or ``use_depth`` with them. Each list on
+    its own is checked by its parameter rule (parameters.py).
     """
     if not images:
+        if depth_images:
+            raise ValueError('depth_images is for the cameras in images; the one camera gets '
+                             f'its depth on {names.DEPTH_INPUT} with use_depth: true')
         topic = SINGLE_INPUT + (COMPRESSED_SUFFIX if input_compressed else '')
-        return (Camera(0, '', topic, bool(input_compressed)),)
-    if names and len(names) != len(images):
+        depth = (names.DEPTH_INPUT, names.DEPTH_INFO_INPUT) if use_depth else ('', '')
+        return (Camera(0, '', topic, bool(input_compressed), *depth),)
+    if use_depth:
+        raise ValueError('use_depth is for the one camera of image; with images give each '
+                         "camera's depth topic in depth_images")
+    if camera_names and len(camera_names) != len(images):
         raise ValueError(f'cameras must name each of the {len(images)} images, got '
-                         f'{len(names)} names ({", ".join(names)})')
-    names = list(names) or [f'camera_{index}' for index in range(len(images))]
+                         f'{len(camera_names)} names ({", ".join(camera_names)})')
+    if depth_images and len(depth_images) != len(images):
+        raise ValueError(f'depth_images must give each of the {len(images)} images its depth '
+                         f"topic ('' for none), got {len(depth_images)}")
+    camera_names = list(camera_names) or [f'camera_{index}' for index in range(len(images))]
+    depth_topics = list(depth_images) or [''] * len(images)
     result = []
-    for index, (topic, name) in enumerate(zip(images, names)):
+    for index, (topic, name, depth) in enumerate(zip(images, camera_names, depth_topics)):
         compressed = topic.endswith(COMPRESSED_SUFFIX)
         if input_compressed and not compressed:
             topic, compressed = topic + COMPRESSED_SUFFIX, True
-        result.append(Camera(index, name, topic, compressed))
+        result.append(Camera(index, name, topic, compressed, depth,
+                             camera_info_topic(depth) if depth else ''))
     return tuple(result)

@@ -24,21 +24,30 @@ of depth. The latest camera_info is kept beside it (a calibration rarely changes
 
 Every colour frame is processed with or without depth: ``match`` returns the depth and the
 intrinsics, or a problem (kind, message) that says why not (no depth yet, stale depth, no depth
-within the tolerance, sizes differ, no or wrong camera_info), for a rate-limited warning.
+within the tolerance, sizes differ, no or wrong camera_info), for a rate-limited warning. It
+may wait a little (``wait``) where the answer may still be on its way: the depth image of the
+frame's stamp when the depth stream is alive but behind (an RGB-D driver publishes aligned
+depth after colour, once aligned, and a fast model can be done before it arrives), and the
+first camera_info just after the depth stream started (another topic, another DDS reader).
 message_filters' synchronizers are not used: they deliver only complete sets, so a depth
 stream that stops would silently stop the mask and every other output too (see
-docs/depth_draft.md). Kept free of rclpy: stamps are integer nanoseconds.
+docs/node.md, With a depth camera). Kept free of rclpy: stamps are integer nanoseconds.
 """
 
 from collections import deque
 from dataclasses import dataclass
 import threading
+import time
 from typing import Any, Optional, Tuple
 
 from person_segmentation.engine.pinhole import (intrinsics_from_calibration,
                                                 IntrinsicsError, PinholeIntrinsics)
 
 Problem = Tuple[str, str]  # (kind, message): kind is a few stable words for rate-limiting
+#: A depth stream whose newest image is at most this much older than a colour frame (stamps)
+#: is taken for alive, its image for that frame for still on the way; one that started at most
+#: this long ago (steady clock) may still be followed by its first camera_info.
+ALIVE_NS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ class DepthPairing:
         if capacity < 1:
             raise ValueError(f'capacity must be at least 1 frame, got {capacity}')
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)  # a depth image or camera_info came
+        self._first_depth_at: Optional[float] = None  # steady clock
         self._tolerance_ns = int(round(tolerance * 1e9))
         self._frames = deque(maxlen=capacity)  # (stamp_ns, width, height, item), arrival order
         self._intrinsics: Optional[PinholeIntrinsics] = None
@@ -100,6 +111,9 @@ class DepthPairing:
         """Keep a depth frame (stamp in ns); the oldest one goes when the buffer is full."""
         with self._lock:
             self._frames.append((int(stamp), int(width), int(height), item))
+            if self._first_depth_at is None:
+                self._first_depth_at = time.monotonic()
+            self._arrived.notify_all()
 
     def set_camera_info(self, info) -> None:
         """Keep the calibration of a sensor_msgs/CameraInfo; an unusable one is reported later."""
@@ -109,21 +123,46 @@ class DepthPairing:
             intrinsics, problem = None, ('camera_info', f'camera_info is unusable: {error}')
         with self._lock:
             self._intrinsics, self._calibration_problem = intrinsics, problem
+            self._arrived.notify_all()
 
-    def match(self, stamp: int, width: int, height: int) -> DepthMatch:
-        """Find the depth frame nearest to a colour stamp (ns) for its size, or the problem."""
+    def match(self, stamp: int, width: int, height: int, wait: float = 0.0) -> DepthMatch:
+        """
+        Find the depth frame nearest to a colour stamp (ns) for its size, or the problem.
+
+        ``wait``: seconds to wait at most for a depth image or camera_info that may still be
+        on its way (module docstring); 0: answer with what has arrived.
+        """
+        deadline = time.monotonic() + wait
         with self._lock:
-            if not self._frames:
-                return DepthMatch(problem=('no depth', 'no depth image received yet'))
-            nearest = min(self._frames, key=lambda frame: abs(frame[0] - stamp))
-            offset = (nearest[0] - stamp) / 1e9
-            if abs(nearest[0] - stamp) > self._tolerance_ns:
-                return DepthMatch(problem=self._unmatched(stamp, offset))
-            # colour frames come in stamp order: depth older than this one's window is done
-            floor = stamp - self._tolerance_ns
-            while self._frames and self._frames[0][0] < floor:
-                self._frames.popleft()
-            intrinsics, calibration_problem = self._intrinsics, self._calibration_problem
+            while True:
+                found = self._match(stamp, width, height)
+                left = deadline - time.monotonic()
+                if found.problem is None or left <= 0 or \
+                        not self._may_still_come(found.problem[0], stamp):
+                    return found
+                self._arrived.wait(left)
+
+    def _may_still_come(self, kind: str, stamp: int) -> bool:
+        """Whether what ``kind`` misses may still arrive for the colour frame ``stamp``."""
+        if kind == 'stale depth':  # the stream is alive, just behind this frame
+            return max(frame[0] for frame in self._frames) >= stamp - ALIVE_NS
+        if kind == 'no camera_info':  # the depth stream has just started
+            return time.monotonic() - self._first_depth_at <= ALIVE_NS / 1e9
+        return False
+
+    def _match(self, stamp: int, width: int, height: int) -> DepthMatch:
+        """``match`` with what has arrived, under the lock."""
+        if not self._frames:
+            return DepthMatch(problem=('no depth', 'no depth image received yet'))
+        nearest = min(self._frames, key=lambda frame: abs(frame[0] - stamp))
+        offset = (nearest[0] - stamp) / 1e9
+        if abs(nearest[0] - stamp) > self._tolerance_ns:
+            return DepthMatch(problem=self._unmatched(stamp, offset))
+        # colour frames come in stamp order: depth older than this one's window is done
+        floor = stamp - self._tolerance_ns
+        while self._frames and self._frames[0][0] < floor:
+            self._frames.popleft()
+        intrinsics, calibration_problem = self._intrinsics, self._calibration_problem
         _, depth_width, depth_height, item = nearest
         if (depth_width, depth_height) != (width, height):
             return DepthMatch(offset=offset, problem=(

@@ -58,6 +58,9 @@ input's header, ~/{names.MASK}, ~/{names.PROBABILITY}, ~/{names.OVERLAY}, \
 ~/{names.PERSON_DETECTED}, ~/{names.PERSONS} and /diagnostics.
 Several cameras: -p "images:=[/front/image_raw, /rear/image_raw]" (outputs under
 ~/camera_0/, ~/camera_1/). A managed (lifecycle) node: -p lifecycle:=true.
+An aligned depth camera: -p use_depth:=true with `{names.DEPTH_INPUT}` and \
+`{names.DEPTH_INFO_INPUT}` remapped
+adds ~/{names.NEAREST_PERSON} and ~/{names.PERSONS_CLOUD}.
 Runs until Ctrl-C or SIGTERM (exit status 0); a model that cannot be loaded: exit status 1
 (the managed node logs it and stays unconfigured).
 """

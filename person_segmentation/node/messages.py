@@ -16,19 +16,24 @@
 The ROS messages of the node and of the cameras it listens to, built from arrays in one place.
 
 What an output looks like (encodings, the input header carried unchanged, the vision_msgs
-version differences, the diagnostics table) is decided here and nowhere else, and the replay
-tool builds its camera images here too, so a replay publishes exactly what a camera driver
-would. Messages only: no rclpy, so all of it is testable without a ROS graph.
+version differences, the point cloud's layout, the diagnostics table) is decided here and
+nowhere else, and the replay tool builds its camera images here too, so a replay publishes
+exactly what a camera driver would. Messages only: no rclpy, so all of it is testable without
+a ROS graph.
 """
 
-from typing import Any, Dict, Iterable, Mapping, Sequence, Tuple
+import array
+import math
+import sys
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import PointStamped
 import numpy as np
 from person_segmentation.media.image_conversion import array_to_fields
 from person_segmentation.node.input_loss import InputLossReport
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import Image, PointCloud2, PointField
 from std_msgs.msg import Bool, Header
 
 try:  # vision_msgs is optional (not on PyPI)
@@ -99,20 +104,75 @@ def flag(value: bool) -> Bool:
     return Bool(data=bool(value))
 
 
+# ---------------------------------------------------------------------- people in 3D
+_CLOUD_FIELDS = tuple(('xyz'[i], 4 * i) for i in range(3))
+CLOUD_POINT_STEP = 12
+#: ~/nearest_person with nobody in view: REP 117's "nothing within range"
+NOBODY = (math.inf, math.inf, math.inf)
+#: ~/nearest_person with people in view but none measured: REP 117's "no valid measurement"
+UNMEASURED = (math.nan, math.nan, math.nan)
+
+
+def xyz_cloud(points: np.ndarray, msg_header: Optional[Header] = None) -> PointCloud2:
+    """
+    Return ~/persons_cloud: x, y, z float32 points of ``points`` (N, 3), metres.
+
+    The layout nav2's obstacle and voxel layers, its collision monitor and RViz read: three
+    FLOAT32 fields x, y, z at offsets 0, 4, 8, point_step 12, one row (height 1, width N,
+    unordered), every point finite (is_dense), this machine's byte order (is_bigendian says
+    which); ``msg_header`` (the input frame's) unchanged.
+    """
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 3:
+        raise ValueError(f'points must be an (N, 3) array, got shape {points.shape}')
+    points = np.ascontiguousarray(points, dtype=np.float32)
+    if not np.isfinite(points).all():
+        raise ValueError('points must be finite (the cloud is published dense)')
+    data = array.array('B')
+    data.frombytes(points.tobytes())
+    cloud = PointCloud2(
+        height=1, width=len(points),
+        fields=[PointField(name=name, offset=offset, datatype=PointField.FLOAT32, count=1)
+                for name, offset in _CLOUD_FIELDS],
+        is_bigendian=sys.byteorder == 'big', point_step=CLOUD_POINT_STEP,
+        row_step=CLOUD_POINT_STEP * len(points), data=data, is_dense=True)
+    if msg_header is not None:
+        cloud.header = msg_header
+    return cloud
+
+
+def nearest_person(msg_header: Header, people) -> PointStamped:
+    """
+    Return ~/nearest_person: the nearest measured person's point in the optical frame.
+
+    ``people`` is engine.people_3d.People3D. Nobody in view: x = y = z = +inf (NOBODY); people
+    in view, none with a valid depth (too close, all holes, out of range): NaN (UNMEASURED), so
+    a safety node never takes "a person at unknown distance" for "nobody".
+    """
+    nearest = people.nearest
+    point = nearest.point if nearest is not None else UNMEASURED if people.people else NOBODY
+    msg = PointStamped(header=msg_header)
+    msg.point.x, msg.point.y, msg.point.z = (float(value) for value in point)
+    return msg
+
+
 # ---------------------------------------------------------------------- detections
 DETECTIONS_AVAILABLE = Detection2DArray is not None
 
 
-def detections(msg_header: Header, regions: Iterable[Any]):
+def detections(msg_header: Header, regions: Iterable[Any],
+               points: Optional[Sequence[Optional[Sequence[float]]]] = None):
     """
     Return ~/persons: a vision_msgs/Detection2DArray, one detection per person region.
 
-    ``regions`` have ``bbox`` (x, y, w, h in pixels) and ``confidence``. Handles vision_msgs
-    before 3 (hypothesis fields on ObjectHypothesisWithPose) and before 4 (a Pose2D centre
-    without ``position``). Only where DETECTIONS_AVAILABLE.
+    ``regions`` have ``bbox`` (x, y, w, h in pixels) and ``confidence``. ``points`` (with
+    depth: one per region, in order) puts each person's point in the optical frame, metres,
+    in its hypothesis's pose position (NaN for a person without a valid depth). Handles
+    vision_msgs before 3 (hypothesis fields on ObjectHypothesisWithPose) and before 4 (a
+    Pose2D centre without ``position``). Only where DETECTIONS_AVAILABLE.
     """
-    array = Detection2DArray(header=msg_header)
-    for region in regions:
+    found = Detection2DArray(header=msg_header)
+    for index, region in enumerate(regions):
         x, y, w, h = region.bbox
         detection = Detection2D(header=msg_header)
         detection.id = PERSON_CLASS
@@ -123,6 +183,10 @@ def detections(msg_header: Header, regions: Iterable[Any]):
         else:  # pragma: no cover - old vision_msgs
             hypothesis.id = PERSON_CLASS
             hypothesis.score = float(region.confidence)
+        if points is not None:
+            position = hypothesis.pose.pose.position
+            position.x, position.y, position.z = (
+                float(value) for value in (points[index] or UNMEASURED))
         detection.results.append(hypothesis)
         center = detection.bbox.center
         position = getattr(center, 'position', center)  # Pose2D.position since 4.0
@@ -130,8 +194,8 @@ def detections(msg_header: Header, regions: Iterable[Any]):
         position.y = float(y) + float(h) / 2.0
         detection.bbox.size_x = float(w)
         detection.bbox.size_y = float(h)
-        array.detections.append(detection)
-    return array
+        found.detections.append(detection)
+    return found
 
 
 # ---------------------------------------------------------------------- diagnostics
@@ -178,6 +242,36 @@ def _camera_table(snapshot: Mapping[str, float], input_topic: str, reliability: 
     }
 
 
+def _depth_health(depth: Optional[Mapping[str, Any]], health: Tuple[int, str]
+                  ) -> Tuple[int, str]:
+    """WARN while the camera's last frame had no usable depth (it was segmented all the same)."""
+    if depth is None or health[0] != DiagnosticStatus.OK or not depth['last_kind']:
+        return health
+    return DiagnosticStatus.WARN, f'segmenting; no depth for the last frame: {depth["last_kind"]}'
+
+
+def _depth_table(depth: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+    """One camera's depth input: received, frames measured and not (by reason), cost."""
+    if depth is None:
+        return {}
+    table = {
+        'depth topic': str(depth['topic']),
+        'depth camera_info topic': str(depth['camera_info_topic']),
+        'depth images received': str(depth['received']),
+        'depth camera_info received': str(depth['camera_infos']),
+        'frames with depth': str(depth['paired']),
+        'frames without depth': str(sum(depth['unpaired'].values())),
+    }
+    for kind, count in sorted(depth['unpaired'].items()):
+        table[f'frames without depth: {kind}'] = str(count)
+    table.update({
+        'depth stamp offset p50 (ms)': _ms(depth['offset_p50']),
+        'depth cost p50 (ms)': _ms(depth['cost_p50']),
+        'depth problem': depth['last_problem'] or 'none',
+    })
+    return table
+
+
 def _engine_table(segmenter, threads: int) -> Dict[str, str]:
     """Say what runs: preset, model, backend, device, why that backend, threads."""
     backend = segmenter.backend
@@ -199,34 +293,38 @@ def _status(name: str, hardware_id: str, level: int, message: str,
 
 
 def segmentation_status(name: str, snapshot: Mapping[str, float], input_topic: str,
-                        reliability: str, loss: InputLossReport, segmenter,
-                        threads: int) -> DiagnosticStatus:
+                        reliability: str, loss: InputLossReport, segmenter, threads: int,
+                        depth: Optional[Mapping[str, Any]] = None) -> DiagnosticStatus:
     """
     Return the one camera's DiagnosticStatus: health, rates, counts, latency and the engine.
 
     What a plain node serving one camera publishes. ``snapshot`` is ``FrameStats.snapshot``;
-    ``segmenter`` the engine in use. WARN while no image came for NO_INPUT_WARN_SECONDS or
-    none could be processed, else OK.
+    ``segmenter`` the engine in use; ``depth`` the camera's depth counts (with its topics) when
+    it has a depth input. WARN while no image came for NO_INPUT_WARN_SECONDS or none could be
+    processed, or the last frame had no usable depth; else OK.
     """
-    level, message = _camera_health(snapshot, input_topic, loss)
+    level, message = _depth_health(depth, _camera_health(snapshot, input_topic, loss))
     return _status(name, str(segmenter.backend.device), level, message,
                    {**_camera_table(snapshot, input_topic, reliability, loss),
+                    **_depth_table(depth),
                     **_engine_table(segmenter, threads)})
 
 
 def camera_status(name: str, snapshot: Mapping[str, float], input_topic: str,
-                  reliability: str, loss: InputLossReport, hardware_id: str,
-                  active: bool) -> DiagnosticStatus:
+                  reliability: str, loss: InputLossReport, hardware_id: str, active: bool,
+                  depth: Optional[Mapping[str, Any]] = None) -> DiagnosticStatus:
     """
     Return one camera's DiagnosticStatus in a node with several cameras or a lifecycle.
 
-    Its input, rates, drops and latency (the engine is in ``node_status``). Health as in
-    ``segmentation_status`` while ``active``; OK with 'inactive' while the node is not.
+    Its input, rates, drops and latency, and its depth input (the engine is in
+    ``node_status``). Health as in ``segmentation_status`` while ``active``; OK with
+    'inactive' while the node is not.
     """
-    level, message = (_camera_health(snapshot, input_topic, loss) if active
-                      else (DiagnosticStatus.OK, 'inactive: not subscribed'))
+    level, message = (_depth_health(depth, _camera_health(snapshot, input_topic, loss))
+                      if active else (DiagnosticStatus.OK, 'inactive: not subscribed'))
     return _status(name, hardware_id, level, message,
-                   _camera_table(snapshot, input_topic, reliability, loss))
+                   {**_camera_table(snapshot, input_topic, reliability, loss),
+                    **_depth_table(depth)})
 
 
 #: a managed node's states (lifecycle_msgs/State labels) and that of a plain node

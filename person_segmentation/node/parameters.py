@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from person_segmentation.engine import presets
 from person_segmentation.engine.input_strategy import STRATEGIES
-from person_segmentation.engine.presence import PresenceRule
+from person_segmentation.engine.people_3d import DepthSettings
 from person_segmentation.media.image_conversion import MAX_SIDE
 from person_segmentation.models.backends import BACKENDS
 from person_segmentation.models.devices import DEVICE_HELP, parse_device
@@ -103,16 +103,16 @@ class ParameterSpec:
         return value
 
 
-def _choice_list(choices) -> str:
-    return ', '.join(choice or '""' for choice in choices)
-
-
 def _greater_than_zero(why: str = '') -> Rule:
     def rule(name, value):
         if float(value) <= 0.0:
             return f'{name} must be greater than 0{why}, got {value}'
         return None
     return rule
+
+
+def _choice_list(choices) -> str:
+    return ', '.join(choice or '""' for choice in choices)
 
 
 def _rgb(name, value):
@@ -150,6 +150,11 @@ def _topics(name, value):
     return None
 
 
+def _depth_topics(name, value):
+    topics = [topic for topic in value or () if topic != '']  # '': that camera has no depth
+    return _topics(name, topics)
+
+
 def _camera_names(name, value):
     names = list(value or ())
     for camera in names:
@@ -160,6 +165,12 @@ def _camera_names(name, value):
     repeated = sorted({camera for camera in names if names.count(camera) > 1})
     if repeated:
         return f'{name} holds {", ".join(repeated)} more than once'
+    return None
+
+
+def _below_half(name, value):
+    if float(value) >= 0.5:
+        return f'{name} must be below 0.5 (the mask would be eroded away), got {value}'
     return None
 
 
@@ -198,8 +209,8 @@ class Settings:
         '', "How frames are fitted to the model input; empty: the preset's.", read_only=True,
         choices=('',) + tuple(STRATEGIES))
     threshold: float = _row(
-        0.5, 'Person probability at or above which a pixel is in the mask, in (0, 1].',
-        float_range=(0.0, 1.0), rule=_greater_than_zero(' (every pixel would be a person)'))
+        0.0, 'Person probability at or above which a pixel is in the mask, in (0, 1]; 0: the '
+        "preset's (fast 0.55, accurate 0.5; a model alone 0.5).", float_range=(0.0, 1.0))
     smoothing: float = _row(
         0.0, 'Temporal smoothing of the probability: weight of the past frames in [0, 0.99]; '
         '0 = off.', float_range=(0.0, 0.99))
@@ -215,12 +226,14 @@ class Settings:
         0, 'Outline thickness of person regions in the overlay (pixels, 0 = none).',
         int_range=(0, 50))
     presence_min_area: float = _row(
-        PresenceRule.min_area, 'A person region is evidence of presence from this many pixels '
-        "at the model's input resolution (frame pixels x scale^2; not a share of the frame).",
-        float_range=(0.0, 1000000.0))
+        0.0, 'A person region is evidence of presence from this many pixels at the '
+        "model's input resolution (frame pixels x scale^2; not a share of the frame); 0: the "
+        "preset's (64; 128 for a DeepLab model alone).", float_range=(0.0, 1000000.0))
     presence_min_confidence: float = _row(
-        PresenceRule.min_confidence, 'A person region is evidence of presence from this mean '
-        'probability, in (0, 1].', float_range=(0.0, 1.0), rule=_greater_than_zero())
+        0.0, 'A person region is evidence of presence from this mean probability, in (0, 1]; '
+        'with BodyPix also from 0.10 less when 6 of its 17 pose keypoints lie under it. '
+        "0: the preset's (fast 0.70, accurate 0.75; a DeepLab model alone 0.6).",
+        float_range=(0.0, 1.0))
     presence_on_frames: int = _row(
         1, 'person_detected becomes true after this many frames in a row with a person '
         'present.', int_range=(1, 1000))
@@ -246,6 +259,47 @@ class Settings:
         'under ~/<cameras[i]>/; empty: camera_0, camera_1, ...', read_only=True,
         rule=_camera_names, items=str,
         constraints='names of letters, digits and _, as many as images')
+    use_depth: bool = _row(
+        False, 'Subscribe to an aligned depth image (depth/image: 16UC1 millimetres or 32FC1 '
+        "metres, the colour image's size) and its depth/camera_info, and publish "
+        "~/nearest_person and ~/persons_cloud (and each person's position on ~/persons). For "
+        'the one camera of image; with images, see depth_images. Read-only.', read_only=True)
+    depth_images: Tuple[str, ...] = _row(
+        [], 'Aligned depth image topics of the cameras in images, one each in the same order '
+        "('' for a camera without depth); each one's camera_info is its sibling camera_info "
+        '(.../image_raw -> .../camera_info). Camera i then publishes ~/<camera>/nearest_person '
+        'and ~/<camera>/persons_cloud.', read_only=True, rule=_depth_topics, items=str,
+        constraints="topic names or '', as many as images")
+    depth_tolerance: float = _row(
+        0.03, "Seconds a depth image's stamp may differ from the colour frame's to be paired "
+        'with it.', float_range=(0.0, 1.0))
+    depth_wait: float = _row(
+        0.05, 'Seconds a processed frame may wait for its depth image while that may still be on '
+        'its way (the depth stream is alive but behind: aligned depth comes after colour), and '
+        'for the first camera_info; 0 = never wait.', float_range=(0.0, 1.0))
+    depth_queue_size: int = _row(
+        30, 'Depth images buffered at most per camera while their colour frames wait.',
+        read_only=True, int_range=(1, 300))
+    depth_min: float = _row(
+        0.1, 'Depth readings nearer than this (m) count as no reading.',
+        float_range=(0.0, 100.0))
+    depth_max: float = _row(
+        10.0, 'Depth readings further than this (m) count as no reading.',
+        float_range=(0.0, 1000.0), rule=_greater_than_zero())
+    depth_percentile: float = _row(
+        25.0, "A person's distance: this percentile of the valid depths inside its eroded mask "
+        '(low: the near surface of the body, the safe side).', float_range=(0.0, 100.0))
+    depth_erosion: float = _row(
+        0.1, "Erosion of a person's mask before its distance is taken, as a share of its box's "
+        'smaller side (drops the edge that bleeds onto the background), in [0, 0.5).',
+        float_range=(0.0, 0.5), rule=_below_half)
+    depth_band: float = _row(
+        0.5, "~/persons_cloud keeps a person's pixels within this many metres of its distance "
+        '(drops mask bleed onto what is behind or in front).', float_range=(0.0, 100.0),
+        rule=_greater_than_zero())
+    depth_max_points: int = _row(
+        5000, 'Points in ~/persons_cloud at most (decimated: a pixel grid, then a fixed-seed '
+        'random subset).', int_range=(1, 1000000))
     use_cv_bridge: bool = _row(
         True, 'Convert images with cv_bridge when it is importable (else the built-in converter '
         'is used either way).', read_only=True)
@@ -271,6 +325,15 @@ class Settings:
     publish_persons: bool = _row(
         True, 'Publish ~/persons (vision_msgs/Detection2DArray, when vision_msgs is installed).',
         read_only=True)
+    publish_nearest_person: bool = _row(
+        True, 'Publish ~/nearest_person (geometry_msgs/PointStamped) with a depth input.',
+        read_only=True)
+    publish_persons_cloud: bool = _row(
+        True, 'Publish ~/persons_cloud (sensor_msgs/PointCloud2) with a depth input.',
+        read_only=True)
+    publish_parts: bool = _row(
+        True, 'Publish ~/parts (mono8 body-part labels 0-24; BodyPix models only; computed only '
+        'while it has subscribers).', read_only=True)
     diagnostics_period: float = _row(1.0, 'Seconds between /diagnostics messages.',
                                      read_only=True, float_range=(0.1, 60.0))
     lifecycle: bool = _row(
@@ -296,6 +359,13 @@ BY_NAME: Dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETERS}
 for _spec in PARAMETERS:
     if _spec.problem(_spec.default) is not None:
         raise ValueError(f'parameters.py: {_spec.problem(_spec.default)}')
+
+
+def depth_settings(settings: Settings) -> DepthSettings:
+    """Return how people are measured in depth with ``settings`` (engine.people_3d)."""
+    return DepthSettings(min_depth=settings.depth_min, max_depth=settings.depth_max,
+                         percentile=settings.depth_percentile, erosion=settings.depth_erosion,
+                         depth_band=settings.depth_band, max_points=settings.depth_max_points)
 
 
 def defaults() -> Dict[str, Any]:
@@ -356,8 +426,14 @@ def markdown_table() -> str:
     return '\n'.join(rows)
 
 
-def validate_changes(changes: Mapping[str, Any]) -> Optional[str]:
-    """Reason why setting ``changes`` is invalid, else None (each parameter on its own)."""
+def validate_changes(changes: Mapping[str, Any],
+                     current: Optional[Settings] = None) -> Optional[str]:
+    """
+    Reason why setting ``changes`` is invalid, else None.
+
+    Each parameter on its own, then, with ``current`` (the settings in use; default: the
+    defaults), those that must agree with each other: depth_min below depth_max.
+    """
     for name, value in changes.items():
         spec = BY_NAME.get(name)
         if spec is None:
@@ -365,6 +441,10 @@ def validate_changes(changes: Mapping[str, Any]) -> Optional[str]:
         reason = spec.problem(value)
         if reason:
             return reason
+    candidate = (current if current is not None else Settings()).changed(changes)
+    if not candidate.depth_min < candidate.depth_max:
+        return (f'depth_min must be below depth_max, got {candidate.depth_min} and '
+                f'{candidate.depth_max}')
     return None
 
 

@@ -18,8 +18,11 @@ One camera's frames through the engine: judge staleness, convert, segment, publi
 This is the node's per-frame work, apart from the ROS entities (parameters, subscriptions,
 publishers, timers) that the node sets up around it: it publishes through the ``Outputs`` it is
 given and reads the node's ``Settings`` once per frame, so a live parameter change never lands
-half-way through a frame. A node serving several cameras gives each its own pipeline (own
-outputs, counters, presence hysteresis, smoothing stream and subscription) around one engine;
+half-way through a frame. A camera with a depth input also has its ``CameraDepth``: each
+segmented frame's people are measured in the depth of its stamp and published in 3D, or the
+frame is published without them and a warning says why. A node serving several cameras gives
+each its own pipeline (own outputs, counters, presence hysteresis, smoothing stream,
+subscriptions and depth) around one engine;
 ``process_together`` runs the frames several cameras have waiting through that engine, in one
 call per frame size where the backend batches. No rclpy.
 """
@@ -35,8 +38,10 @@ from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.engine.segmenter import SegmentationResult, Segmenter
 from person_segmentation.media.image_conversion import (compressed_to_rgb, image_msg_to_rgb,
                                                         ImageConversionError)
-from person_segmentation.node import messages
+from person_segmentation.node import messages, parameters
+from person_segmentation.node.camera_depth import CameraDepth, DepthOutcome
 from person_segmentation.node.cameras import Camera, cameras
+from person_segmentation.node.depth_pairing import stamp_ns
 from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.input_loss import InputLossDetector, InputLossReport
 from person_segmentation.node.parameters import Settings
@@ -63,6 +68,9 @@ class Outputs:
     overlay: Any = None  # also needs get_subscription_count(): rendered only when watched
     person_detected: Any = None
     persons: Any = None
+    nearest_person: Any = None  # with a depth input
+    persons_cloud: Any = None  # with a depth input
+    parts: Any = None  # also needs get_subscription_count(): computed only when watched
 
 
 @dataclass
@@ -100,9 +108,14 @@ class FramePipeline:
         self.input_loss = InputLossDetector()
         self.presence = PresenceHysteresis(first.presence_on_frames, first.presence_off_frames)
         self.overlays_rendered = 0  # only while ~/overlay has subscribers
+        self.parts_published = 0  # only while ~/parts has subscribers (and the model has parts)
         #: the node's subscription for this camera and the reliability it uses (None: none)
         self.subscription: Any = None
         self.reliability: Optional[str] = None
+        #: the camera's depth input (None: it has none), its subscriptions and reliability
+        self.depth: Optional[CameraDepth] = None
+        self.depth_subscriptions: Dict[str, Any] = {}
+        self.depth_reliability: Dict[str, str] = {}
 
     def warn(self, kind: str, message: str) -> None:
         """Log a rate-limited warning about this camera's frames (named when there are several)."""
@@ -129,7 +142,12 @@ class FramePipeline:
         ready = self.prepare(frame)
         if ready is not None:
             self.finish(ready, self.segmenter(ready.rgb, self._timestamp(ready),
-                                              self.camera.index))
+                                              self.camera.index, parts=self.wants_parts()))
+
+    def wants_parts(self) -> bool:
+        """Tell whether ~/parts has subscribers (body parts cost 2-6 ms a frame)."""
+        parts = self.outputs.parts
+        return parts is not None and parts.get_subscription_count() > 0
 
     def prepare(self, frame: Frame) -> Optional[_Ready]:
         """Return the frame converted for the engine, or None: skipped as stale or malformed."""
@@ -171,6 +189,9 @@ class FramePipeline:
 
     def _publish(self, header, rgb: np.ndarray, result: SegmentationResult,
                  settings: Settings) -> None:
+        # people in 3D first: the safety answer, and the depth paired as soon as the frame is
+        # segmented (its depth decided before any of its outputs is out)
+        outcome = self._measure_depth(header, result, settings)
         outputs = self.outputs
         if outputs.mask is not None:
             outputs.mask.publish(messages.mask_image(header, result.mask))
@@ -187,7 +208,38 @@ class FramePipeline:
             outputs.person_detected.publish(
                 messages.flag(self.presence.update(result.person_present)))
         if outputs.persons is not None:
-            outputs.persons.publish(messages.detections(header, result.regions))
+            outputs.persons.publish(messages.detections(header, result.regions,
+                                                        _points(result.regions, outcome)))
+        if outputs.parts is not None and result.parts is not None:
+            outputs.parts.publish(messages.image(header, result.parts, 'mono8'))
+            self.parts_published += 1
+
+    def _measure_depth(self, header, result: SegmentationResult,
+                       settings: Settings) -> Optional[DepthOutcome]:
+        """Measure the frame's people in depth and publish them; None without depth."""
+        if self.depth is None:
+            return None
+        outcome = self.depth.measure(stamp_ns(header.stamp), result.mask, result.regions,
+                                     parameters.depth_settings(settings), settings.depth_wait)
+        if outcome.note:
+            self.warn('depth: note', outcome.note)
+        if outcome.problem is not None:
+            kind, message = outcome.problem
+            self.warn(f'depth: {kind}', f'no depth for this frame ({kind}): {message}')
+            return outcome
+        if self.outputs.nearest_person is not None:
+            self.outputs.nearest_person.publish(messages.nearest_person(header, outcome.people))
+        if self.outputs.persons_cloud is not None:
+            self.outputs.persons_cloud.publish(messages.xyz_cloud(outcome.people.cloud, header))
+        return outcome
+
+
+def _points(regions, outcome: Optional[DepthOutcome]):
+    """Each region's point in 3D (None: no valid depth), or None without depth for the frame."""
+    if outcome is None or outcome.people is None:
+        return None
+    by_box = {person.bbox: person.point for person in outcome.people.people}
+    return [by_box.get(region.bbox) for region in regions]
 
 
 def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
@@ -221,7 +273,8 @@ def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
             results = segmenter.segment_batch(
                 [item.rgb for _, item in group],
                 [FramePipeline._timestamp(item) for _, item in group],
-                [pipeline.camera.index for pipeline, _ in group])
+                [pipeline.camera.index for pipeline, _ in group],
+                parts=any(pipeline.wants_parts() for pipeline, _ in group))
         except Exception as error:  # noqa: B902
             for pipeline, _ in group:
                 on_error(pipeline, error)

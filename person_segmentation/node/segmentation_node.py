@@ -26,16 +26,23 @@ The node's life is four steps, which the plain node runs at construction and the
 (lifecycle) node of node/managed_node.py runs as its transitions: set up (parameters,
 diagnostics), configure (model, publishers, pipelines), activate (worker, subscriptions);
 deactivate and clean up undo the last two.
+
+A camera with an aligned depth input (``use_depth``, ``depth_images``) also subscribes to its
+depth image and camera_info; those callbacks only keep the messages in the camera's
+``CameraDepth`` (node/camera_depth.py), which the worker reads when it publishes a frame's
+people in 3D (``~/nearest_person``, ``~/persons_cloud``). Without depth nothing of this exists.
 """
 
 from dataclasses import replace
 from typing import List, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PointStamped
 from person_segmentation import names
 from person_segmentation.engine.segmenter import Segmenter
 from person_segmentation.models.files import ModelFileError
 from person_segmentation.node import messages, parameters
+from person_segmentation.node.camera_depth import CameraDepth
 from person_segmentation.node.cameras import Camera, cameras
 from person_segmentation.node.frame_stats import FrameStats
 from person_segmentation.node.frame_worker import Batch, FrameWorker
@@ -50,13 +57,16 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import CompressedImage, Image
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2
 from std_msgs.msg import Bool
 
 #: The outputs' QoS: reliable keep-last 2 matches reliable and best-effort subscribers alike.
 OUTPUT_IMAGE_QOS = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
 #: How long stopping waits for the frames in progress (seconds).
 WORKER_STOP_TIMEOUT = 10.0
+#: Keep-last depth of a depth image / camera_info subscription: every depth frame may be the
+#: one a colour frame waits for (the camera's CameraDepth buffers them; the callback is cheap).
+DEPTH_QOS_DEPTH = 5
 
 
 def _input_qos(reliability: str, depth: int) -> QoSProfile:
@@ -108,7 +118,8 @@ class PersonSegmentationNode(Node):
         """Declare the parameters, name the cameras, start diagnostics and parameter checks."""
         self._settings = self._declare_parameters()
         self._cameras = cameras(self._settings.images, self._settings.cameras,
-                                self._settings.input_compressed)
+                                self._settings.input_compressed, self._settings.use_depth,
+                                self._settings.depth_images)
         if self._settings.lifecycle and not self.MANAGED:
             raise ValueError('lifecycle is true: start the node with node/main.py (or '
                              'managed_node.create_node), which makes it a managed node')
@@ -151,17 +162,22 @@ class PersonSegmentationNode(Node):
         self._segmenter = Segmenter(
             model=settings.model or None, preset=settings.preset, threads=settings.threads,
             strategy=settings.strategy or None, smoothing=settings.smoothing,
-            threshold=settings.threshold, min_region_area=settings.min_region_area or None,
+            threshold=settings.threshold or None, min_region_area=settings.min_region_area or None,
             model_dir=settings.model_dir or None, backend=settings.backend,
             device=settings.device)
         self._apply_presence_rule()
         if settings.publish_persons and not messages.DETECTIONS_AVAILABLE:
             self._log.info(f'vision_msgs is not installed: the ~/{names.PERSONS} output '
                            '(vision_msgs/Detection2DArray) is off')
+        if settings.publish_parts and not self._segmenter.has_parts:
+            self._log.info(f'model {self._segmenter.model_name} has no body parts (BodyPix has '
+                           f'them, DeepLab not): the ~/{names.PARTS} output is off')
         for camera in self._cameras:
-            self._pipelines.append(FramePipeline(
-                self._segmenter, self._create_outputs(camera), lambda: self._settings,
-                self._now, self._warn, camera))
+            pipeline = FramePipeline(self._segmenter, self._create_outputs(camera),
+                                     lambda: self._settings, self._now, self._warn, camera)
+            if camera.depth_topic:
+                pipeline.depth = CameraDepth(settings.depth_tolerance, settings.depth_queue_size)
+            self._pipelines.append(pipeline)
 
     @property
     def _batched(self) -> bool:
@@ -175,6 +191,7 @@ class PersonSegmentationNode(Node):
             return self._create_output_publisher(msg_type, camera.output(name), qos) \
                 if enabled else None
 
+        depth = bool(camera.depth_topic)
         return Outputs(
             mask=output(settings.publish_mask, Image, names.MASK, OUTPUT_IMAGE_QOS),
             probability=output(settings.publish_probability, Image, names.PROBABILITY,
@@ -183,7 +200,13 @@ class PersonSegmentationNode(Node):
             person_detected=output(settings.publish_person_detected, Bool,
                                    names.PERSON_DETECTED, 10),
             persons=output(settings.publish_persons and messages.DETECTIONS_AVAILABLE,
-                           messages.Detection2DArray, names.PERSONS, 10))
+                           messages.Detection2DArray, names.PERSONS, 10),
+            nearest_person=output(depth and settings.publish_nearest_person, PointStamped,
+                                  names.NEAREST_PERSON, 10),
+            persons_cloud=output(depth and settings.publish_persons_cloud, PointCloud2,
+                                 names.PERSONS_CLOUD, OUTPUT_IMAGE_QOS),
+            parts=output(settings.publish_parts and self._segmenter.has_parts, Image, names.PARTS,
+                         OUTPUT_IMAGE_QOS))
 
     def _create_output_publisher(self, msg_type, topic: str, qos):
         """Create one output's publisher (the managed node's are lifecycle publishers)."""
@@ -207,16 +230,24 @@ class PersonSegmentationNode(Node):
             self._qos_timer = self.create_timer(0.5, self._update_subscriptions, clock=steady)
         self._active = True
         kinds = [(self.resolve_topic_name(p.camera.topic),
-                  'CompressedImage' if p.camera.compressed else 'Image', p.camera.name)
-                 for p in self._pipelines]
+                  'CompressedImage' if p.camera.compressed else 'Image', p.camera.name,
+                  self._depth_inputs(p.camera)) for p in self._pipelines]
         if len(kinds) == 1 and not kinds[0][2]:
-            inputs = f'input {kinds[0][0]} ({kinds[0][1]}, '
+            inputs = f'input {kinds[0][0]} ({kinds[0][1]}{kinds[0][3]}, '
         else:
             inputs = 'inputs ' + '; '.join(
-                f'{topic} ({kind}) -> ~/{name}/' for topic, kind, name in kinds) + ' ('
+                f'{topic} ({kind}{depth}) -> ~/{name}/'
+                for topic, kind, name, depth in kinds) + ' ('
         batching = ', batched' if self._batched else ''
         self._log.info(f'{self._segmenter.describe()} ({self._segmenter.backend.selection}); '
                        f'{inputs}qos_reliability={settings.qos_reliability}{batching})')
+
+    def _depth_inputs(self, camera: Camera) -> str:
+        """', depth <topic> + <camera_info topic>' for the start-up log line ('' without)."""
+        if not camera.depth_topic:
+            return ''
+        return (f', depth {self.resolve_topic_name(camera.depth_topic)} + '
+                f'{self.resolve_topic_name(camera.depth_info_topic)}')
 
     def _deactivate(self) -> bool:
         """Unsubscribe and stop the worker after its frames; False if it is still running."""
@@ -228,6 +259,9 @@ class PersonSegmentationNode(Node):
             if pipeline.subscription is not None:
                 self.destroy_subscription(pipeline.subscription)
             pipeline.subscription, pipeline.reliability = None, None
+            for subscription in pipeline.depth_subscriptions.values():
+                self.destroy_subscription(subscription)
+            pipeline.depth_subscriptions, pipeline.depth_reliability = {}, {}
         return self._stop_worker()
 
     def _cleanup(self) -> bool:
@@ -247,19 +281,26 @@ class PersonSegmentationNode(Node):
         for pipeline in self._pipelines:
             self._update_subscription(pipeline)
 
+    def _offered(self, topic: str) -> Optional[List[str]]:
+        """Return each publisher's reliability on ``topic`` ([] unless auto; None: unknown)."""
+        if self._settings.qos_reliability != AUTO:
+            return []
+        try:
+            infos = self.get_publishers_info_by_topic(topic)
+        except Exception as error:  # noqa: B902 - graph queries fail during shutdown
+            self._warn('graph', f'cannot query publishers of {topic}: {error}')
+            return None
+        return [reliability_name(info.qos_profile.reliability) for info in infos]
+
     def _update_subscription(self, pipeline: FramePipeline) -> None:
-        """(Re-)create a camera's subscription with the reliability its publishers need."""
-        mode = self._settings.qos_reliability
+        """(Re-)create a camera's subscriptions with the reliability their publishers need."""
+        if pipeline.depth is not None:
+            self._update_depth_subscriptions(pipeline)
         topic = pipeline.camera.topic
-        offered: List[str] = []
-        if mode == AUTO:
-            try:
-                infos = self.get_publishers_info_by_topic(topic)
-            except Exception as error:  # noqa: B902 - graph queries fail during shutdown
-                self._warn('graph', f'cannot query publishers of {topic}: {error}')
-                return
-            offered = [reliability_name(info.qos_profile.reliability) for info in infos]
-        wanted = choose_reliability(mode, offered)
+        offered = self._offered(topic)
+        if offered is None:
+            return
+        wanted = choose_reliability(self._settings.qos_reliability, offered)
         if wanted == pipeline.reliability and pipeline.subscription is not None:
             return
         if pipeline.subscription is not None:
@@ -272,6 +313,24 @@ class PersonSegmentationNode(Node):
             self._log.info(f'image publishers offer {", ".join(sorted(set(offered))) or "-"}: '
                            f'subscribing to {pipeline.subscription.topic_name} as {wanted}')
         pipeline.reliability = wanted
+
+    def _update_depth_subscriptions(self, pipeline: FramePipeline) -> None:
+        """(Re-)create a camera's depth image and camera_info subscriptions, as its image's."""
+        camera, depth = pipeline.camera, pipeline.depth
+        for topic, msg_type, callback in ((camera.depth_topic, Image, depth.on_depth),
+                                          (camera.depth_info_topic, CameraInfo,
+                                           depth.on_camera_info)):
+            offered = self._offered(topic)
+            if offered is None:
+                continue
+            wanted = choose_reliability(self._settings.qos_reliability, offered)
+            if pipeline.depth_reliability.get(topic) == wanted:
+                continue
+            if topic in pipeline.depth_subscriptions:
+                self.destroy_subscription(pipeline.depth_subscriptions[topic])
+            pipeline.depth_subscriptions[topic] = self.create_subscription(
+                msg_type, topic, callback, _input_qos(wanted, DEPTH_QOS_DEPTH))
+            pipeline.depth_reliability[topic] = wanted
 
     @property
     def reliability(self) -> Optional[str]:
@@ -343,7 +402,8 @@ class PersonSegmentationNode(Node):
         return checked
 
     def _validate_parameters(self, changed: List[Parameter]) -> SetParametersResult:
-        reason = parameters.validate_changes({p.name: p.value for p in changed})
+        reason = parameters.validate_changes({p.name: p.value for p in changed},
+                                             self._settings)
         return SetParametersResult(successful=reason is None, reason=reason or '')
 
     def _validate_and_apply_parameters(self, changed: List[Parameter]) -> SetParametersResult:
@@ -357,7 +417,7 @@ class PersonSegmentationNode(Node):
         settings = self._settings = old.changed({p.name: p.value for p in changed})
         segmenter = self._segmenter  # None while no model is loaded: configure reads settings
         if segmenter is not None and settings.threshold != old.threshold:
-            segmenter.threshold = settings.threshold
+            segmenter.threshold = settings.threshold or None  # 0: the preset's
         if segmenter is not None and settings.smoothing != old.smoothing:
             segmenter.smoothing = settings.smoothing
         if (settings.presence_min_area, settings.presence_min_confidence) != (
@@ -368,17 +428,30 @@ class PersonSegmentationNode(Node):
             for pipeline in self._pipelines:
                 pipeline.presence.set_frames(settings.presence_on_frames,
                                              settings.presence_off_frames)
+        if settings.depth_tolerance != old.depth_tolerance:
+            for pipeline in self._pipelines:
+                if pipeline.depth is not None:
+                    pipeline.depth.pairing.tolerance = settings.depth_tolerance
         ours = ', '.join(f'{p.name}={p.value!r}' for p in changed if p.name in parameters.BY_NAME)
         if ours:
             self._log.info(f'parameters changed: {ours}')
 
     def _apply_presence_rule(self) -> None:
-        """Give the engine the presence evidence parameters (the preset keeps the rest)."""
+        """
+        Give the engine the presence parameters; 0 keeps the preset's value.
+
+        ``presence_min_area`` is the rule's ``min_area``; ``presence_min_confidence`` its
+        ``min_confidence`` (evidence alone), the keypoint band moving with it
+        (``PresenceRule.with_confidence``).
+        """
         if self._segmenter is None:
             return
-        self._segmenter.presence_rule = replace(
-            self._segmenter.presence_rule, min_area=self._settings.presence_min_area,
-            min_confidence=self._settings.presence_min_confidence)
+        settings, rule = self._settings, self._segmenter.default_presence_rule
+        if settings.presence_min_area:
+            rule = replace(rule, min_area=settings.presence_min_area)
+        if settings.presence_min_confidence:
+            rule = rule.with_confidence(settings.presence_min_confidence)
+        self._segmenter.presence_rule = rule
 
     # ------------------------------------------------------------------ input
     def _now(self) -> float:
@@ -436,7 +509,8 @@ class PersonSegmentationNode(Node):
             return [messages.segmentation_status(
                 f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
                 self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
-                pipeline.input_loss_report(now), self._segmenter, self._settings.threads)]
+                pipeline.input_loss_report(now), self._segmenter, self._settings.threads,
+                self._depth_snapshot(pipeline))]
         segmenter = self._segmenter
         statuses = [messages.node_status(
             f'{name}: node', self._state(), segmenter, self._settings.threads,
@@ -445,9 +519,17 @@ class PersonSegmentationNode(Node):
         statuses += [messages.camera_status(
             f'{name}: {pipeline.camera.label}', pipeline.stats.snapshot(now),
             self.resolve_topic_name(pipeline.camera.topic), pipeline.reliability,
-            pipeline.input_loss_report(now), device, self._active)
-            for pipeline in self._pipelines]
+            pipeline.input_loss_report(now), device, self._active,
+            self._depth_snapshot(pipeline)) for pipeline in self._pipelines]
         return statuses
+
+    def _depth_snapshot(self, pipeline: FramePipeline) -> Optional[dict]:
+        """Return a camera's depth counts and topics for /diagnostics (None: no depth)."""
+        if pipeline.depth is None:
+            return None
+        return {**pipeline.depth.snapshot(),
+                'topic': self.resolve_topic_name(pipeline.camera.depth_topic),
+                'camera_info_topic': self.resolve_topic_name(pipeline.camera.depth_info_topic)}
 
     def diagnostic_status(self):
         """Return the first status of ``diagnostic_statuses`` (the plain one-camera node's)."""

@@ -22,6 +22,7 @@ all take them from here.
 from dataclasses import dataclass, field
 from typing import Dict, List
 
+from person_segmentation import names
 from person_segmentation.node import qos
 
 #: publish a frame, wait for all of its outputs, then send the next one
@@ -43,6 +44,13 @@ class ReplayOptions:
     rate: float = 1.0  # realtime only: playback speed multiplier
     node: str = SUBPROCESS
     input_topic: str = '/replay/image'
+    #: publish the depth recorded with the frames (an RGB-D bag) on these topics
+    depth: bool = False
+    depth_topic: str = '/replay/depth/image'
+    depth_info_topic: str = '/replay/depth/camera_info'
+    #: with depth: seconds the first frame's depth and camera_info are sent (every 0.1 s)
+    #: before the frame, while the node's depth readers match the replay's writers
+    depth_settle: float = 1.0
     #: e.g. preset, model, backend, device; what is not given keeps the node's default
     node_parameters: Dict[str, object] = field(default_factory=dict)
     #: variables the replay's process and the node get before they start ROS, e.g. the Fast
@@ -52,6 +60,9 @@ class ReplayOptions:
     retry_after: float = 10.0  # lossless: republish a frame without output after this many s
     frame_timeout: float = 60.0  # lossless: give up on a frame after this many s
     drain_idle: float = 3.0  # realtime: stop waiting for outputs after this long without any
+    #: after the last result, wait for extra outputs (not every frame has them) this long
+    #: after the last output of any kind
+    extras_idle: float = 0.5
 
     def __post_init__(self):
         """Reject impossible values early, with the option's name."""
@@ -67,6 +78,10 @@ def node_arguments(options: ReplayOptions) -> List[str]:
     """Command-line ROS arguments that connect the node to the replay and set its parameters."""
     args = ['--ros-args', '-r', f'image:={options.input_topic}',
             '-p', 'use_sim_time:=true', '-p', f'qos_reliability:={qos.RELIABLE}']
+    if options.depth:
+        args += ['-r', f'{names.DEPTH_INPUT}:={options.depth_topic}',
+                 '-r', f'{names.DEPTH_INFO_INPUT}:={options.depth_info_topic}',
+                 '-p', 'use_depth:=true']
     for name, value in options.node_parameters.items():
         text = str(value).lower() if isinstance(value, bool) else str(value)
         args += ['-p', f'{name}:={text}']

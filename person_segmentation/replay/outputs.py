@@ -18,6 +18,11 @@ The node's outputs matched to the input frames they answer, and the replay's end
 The runner (``replay.runner``) publishes frames into the node over rclpy and hands every output
 message to ``OutputCollector``; everything decided here works on message objects by their
 fields (header stamps, data), so it is unit tested without a ROS graph.
+
+The overlay, mask, probability and person_detected make up a frame's result (the overlay video
+is made of them). Every other output in ``names.OUTPUTS`` (persons, and the depth outputs where
+the node has depth) is an *extra*: published for some frames only, so never waited for, and
+handed on as it comes, once per output and input frame, matched by its header stamp.
 """
 
 import collections
@@ -38,6 +43,13 @@ BOOL_OUTPUT = names.PERSON_DETECTED
 #: the output every frame needs (the overlay video is made of it); person_detected Bools, which
 #: carry no header, are paired with its messages in arrival order
 REQUIRED_OUTPUT = names.OVERLAY
+#: the outputs a frame's result is made of
+FRAME_OUTPUTS = IMAGE_OUTPUTS + (BOOL_OUTPUT,)
+
+
+def extra_outputs() -> Tuple[str, ...]:
+    """Return the node's other outputs (names.OUTPUTS): stamped, handed on as they come."""
+    return tuple(name for name in names.OUTPUTS if name not in FRAME_OUTPUTS)
 
 
 @dataclass
@@ -63,6 +75,15 @@ class FrameResult:
         return bags.message_to_bgr(self.overlay)
 
 
+@dataclass(frozen=True)
+class ExtraOutput:
+    """One message of an extra output, with the stamp of the input frame it answers."""
+
+    name: str
+    stamp_ns: int
+    message: Any
+
+
 @dataclass
 class ReplayStats:
     """End-of-run numbers."""
@@ -76,6 +97,7 @@ class ReplayStats:
     input_fps: float = 0.0
     latencies_s: List[float] = field(default_factory=list)
     republished: int = 0
+    extras: Dict[str, int] = field(default_factory=dict)  # messages per extra output
 
     def record(self, result: FrameResult) -> None:
         """Count one complete output."""
@@ -114,6 +136,9 @@ class ReplayStats:
             f'  frames with people  {self.frames_with_people} (person_detected), '
             f'{self.frames_with_person_pixels} with person pixels in the mask',
         ]
+        if self.extras:
+            counts = ', '.join(f'{name} {count}' for name, count in sorted(self.extras.items()))
+            lines.append(f'  other outputs       {counts}')
         if self.republished:
             lines.append(f'  republished         {self.republished} (no output in time)')
         return '\n'.join(lines)
@@ -138,6 +163,8 @@ class OutputCollector:
         self._done = set()
         self._published: Dict[int, Tuple[int, float]] = {}  # stamp -> (index, publish time)
         self.completed: 'queue.Queue[FrameResult]' = queue.Queue()
+        self.extras: 'queue.Queue[ExtraOutput]' = queue.Queue()
+        self._extras_seen = set()  # (name, stamp_ns)
         self.last_output = 0.0
 
     def published(self, index: int, stamp_ns: int) -> None:
@@ -166,6 +193,16 @@ class OutputCollector:
             self._assign_bools()
             if stamp_ns in self._partial:
                 self._complete(stamp_ns)
+
+    def on_extra(self, name: str, msg) -> None:
+        """Take one message of an extra output (any message class with a header)."""
+        stamp_ns = bags.stamp_to_ns(msg.header.stamp)
+        with self._lock:
+            self.last_output = time.perf_counter()
+            if stamp_ns not in self._published or (name, stamp_ns) in self._extras_seen:
+                return  # not one of ours, or a republished frame's second answer
+            self._extras_seen.add((name, stamp_ns))
+        self.extras.put(ExtraOutput(name, stamp_ns, msg))
 
     def on_bool(self, msg) -> None:
         """Take one std_msgs/Bool person_detected output."""

@@ -20,10 +20,13 @@ node's own queueing and dropping) without a ROS installation. This adapter publi
 as sensor_msgs/Image on the node's input together with /clock (the node runs on sim time, as
 under ``ros2 bag play --clock``) and hands the node's outputs to ``outputs.OutputCollector``,
 which matches them to input frames by header stamp and measures what arrived, what was dropped
-and how late. The node runs as its own process (default) or in this process in a separate ROS
-context; DDS carries the data either way.
+and how late. Depth recorded with a frame (an RGB-D bag: depth images and their camera_info) is
+published just before it, as stored, on the depth input topics, as an RGB-D driver publishes
+it. The node runs as its own process (default) or in this process in a separate ROS context;
+DDS carries the data either way.
 """
 
+import importlib
 import os
 import pathlib
 import queue
@@ -35,13 +38,15 @@ import threading
 import time
 from typing import Callable, Iterable, Optional, Tuple
 
-import numpy as np
 from person_segmentation import names
+from person_segmentation.media.bag_topics import CAMERA_INFO_TYPE, IMAGE_TYPE
+from person_segmentation.media.frame_source import Frame
 from person_segmentation.node import messages
 from person_segmentation.replay import ReplayError
 from person_segmentation.replay.options import (INPROCESS, node_arguments, REALTIME,
                                                 ReplayOptions)
-from person_segmentation.replay.outputs import (BOOL_OUTPUT, FrameResult, IMAGE_OUTPUTS,
+from person_segmentation.replay.outputs import (BOOL_OUTPUT, extra_outputs, ExtraOutput,
+                                                FRAME_OUTPUTS, FrameResult, IMAGE_OUTPUTS,
                                                 OutputCollector, ReplayStats,
                                                 REQUIRED_OUTPUT)
 import rclpy
@@ -50,12 +55,21 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import serialize_message
 from rosgraph_msgs.msg import Clock
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Bool
 
 # The node's one start path (node/main.py, what the installed person_segmentation_node runs),
 # with this interpreter: works without the executable on PATH, e.g. from a source checkout.
 NODE_COMMAND = (sys.executable, '-m', 'person_segmentation.node.main')
+
+
+def message_class(msgtype: str):
+    """Return the rclpy message class of ``package/msg/Type``; None where not installed."""
+    package, _, name = msgtype.rpartition('/')
+    try:
+        return getattr(importlib.import_module(package.replace('/', '.')), name)
+    except (ImportError, AttributeError):
+        return None
 
 
 def reliable_qos(depth: int) -> QoSProfile:
@@ -159,6 +173,14 @@ class ReplaySession:
         self._image_pub = self._node.create_publisher(Image, options.input_topic,
                                                       reliable_qos(depth))
         self._clock_pub = self._node.create_publisher(Clock, '/clock', reliable_qos(1))
+        # the depth input: depth images and their camera_info, as stored (CDR bytes)
+        self._depth_pubs = {}
+        if options.depth:
+            self._depth_pubs = {
+                IMAGE_TYPE: self._node.create_publisher(Image, options.depth_topic,
+                                                        reliable_qos(depth)),
+                CAMERA_INFO_TYPE: self._node.create_publisher(
+                    CameraInfo, options.depth_info_topic, reliable_qos(depth))}
         self._subs = {}
         for name in IMAGE_OUTPUTS:
             self._subs[name] = self._node.create_subscription(
@@ -167,6 +189,15 @@ class ReplaySession:
         self._subs[BOOL_OUTPUT] = self._node.create_subscription(
             Bool, f'{self.outputs_prefix}/{BOOL_OUTPUT}', self._collector.on_bool,
             reliable_qos(100))
+        # Every other output, subscribed before the node starts so that none of its messages
+        # is missed; those whose message package is not installed here cannot come.
+        for name in extra_outputs():
+            msg_class = message_class(names.OUTPUT_TYPES[name])
+            if msg_class is not None:
+                self._subs[name] = self._node.create_subscription(
+                    msg_class, f'{self.outputs_prefix}/{name}',
+                    lambda msg, name=name: self._collector.on_extra(name, msg),
+                    reliable_qos(100))
         self._executor = SingleThreadedExecutor(context=self._context)
         self._executor.add_node(self._node)
         self._thread = threading.Thread(target=self._spin, name='replay_executor', daemon=True)
@@ -192,20 +223,22 @@ class ReplaySession:
         return ReplayError(reason + (f'\n--- node log (last lines) ---\n{tail}' if tail else ''))
 
     def wait_ready(self) -> Tuple[str, ...]:
-        """Wait until the node listens to the input and publishes outputs; return those."""
+        """Wait until the node listens to the input and publishes outputs; return the frame's."""
         deadline = time.monotonic() + self.options.startup_timeout
         seen_at = None
         while True:
             failure = self._node_process.failure()
             if failure:
                 raise self._fail(f'{failure} before it was ready')
-            listening = self._image_pub.get_subscription_count() > 0
-            present = tuple(name for name, sub in self._subs.items()
-                            if sub.get_publisher_count() > 0)
+            # and to the depth input: a depth frame published before would be lost
+            listening = all(publisher.get_subscription_count() > 0 for publisher in
+                            (self._image_pub, *self._depth_pubs.values()))
+            present = tuple(name for name in FRAME_OUTPUTS
+                            if self._subs[name].get_publisher_count() > 0)
             if listening and REQUIRED_OUTPUT in present:
                 seen_at = seen_at or time.monotonic()
                 # Give discovery a moment to report the other outputs as well.
-                if len(present) == len(self._subs) or time.monotonic() - seen_at > 2.0:
+                if len(present) == len(FRAME_OUTPUTS) or time.monotonic() - seen_at > 2.0:
                     self._collector.required = present
                     return present
             if time.monotonic() > deadline:
@@ -216,20 +249,54 @@ class ReplaySession:
                     f'(subscribed: {listening}; outputs seen: {", ".join(present) or "none"})')
             time.sleep(0.05)
 
-    def _publish(self, index: int, stamp_ns: int, bgr: np.ndarray, frame_id: str) -> None:
-        msg = messages.camera_image(bgr, stamp_ns, frame_id)
-        self._collector.published(index, stamp_ns)
-        self._clock_pub.publish(Clock(clock=msg.header.stamp))
-        self._image_pub.publish(msg)
+    def _send(self, frame: Frame) -> None:
+        """Publish /clock, the frame's depth messages, then the frame itself."""
+        self._clock_pub.publish(Clock(clock=messages.stamp(frame.stamp_ns)))
+        for message in frame.depth:
+            publisher = self._depth_pubs.get(message.msgtype)
+            if publisher is not None:
+                publisher.publish(message.data)  # CDR bytes, as recorded
+        self._image_pub.publish(messages.camera_image(frame.bgr, frame.stamp_ns,
+                                                      frame.frame_id))
 
-    def play(self, frames: Iterable[Tuple[int, np.ndarray, str]],
-             on_result: Callable[[FrameResult], None]) -> ReplayStats:
-        """Publish ``(stamp_ns, bgr, frame_id)`` frames; hand each complete output on."""
+    def _publish(self, index: int, frame: Frame) -> None:
+        self._collector.published(index, frame.stamp_ns)
+        self._send(frame)
+
+    def _prime_depth(self, frame: Frame) -> None:
+        """
+        Send the first frame's depth messages for a moment before the frame itself.
+
+        A reader that shows up as matched here may not have matched this process's writer yet:
+        a message sent in between reaches the node late, after a resend, and the first frame
+        would be segmented before its depth or camera_info came. A camera driver publishes
+        them all the time; the node keeps the latest camera_info and pairs depth by stamp, so
+        the repeats change nothing but their arrival.
+        """
+        deadline = time.perf_counter() + self.options.depth_settle
+        while time.perf_counter() < deadline:
+            for message in frame.depth:
+                publisher = self._depth_pubs.get(message.msgtype)
+                if publisher is not None:
+                    publisher.publish(message.data)
+            time.sleep(0.1)
+
+    def play(self, frames: Iterable[Frame], on_result: Callable[[FrameResult], None],
+             on_extra: Optional[Callable[[ExtraOutput], None]] = None) -> ReplayStats:
+        """Publish the frames; hand each complete result, and each extra output, on."""
         stats = ReplayStats(mode=self.options.mode)
         started = None
         published_first = published_last = None
 
         def deliver(block_s: float) -> bool:
+            while True:  # extras first: cheap, and never waited for
+                try:
+                    extra = self._collector.extras.get_nowait()
+                except queue.Empty:
+                    break
+                stats.extras[extra.name] = stats.extras.get(extra.name, 0) + 1
+                if on_extra is not None:
+                    on_extra(extra)
             try:
                 result = self._collector.completed.get(timeout=block_s) if block_s > 0 \
                     else self._collector.completed.get_nowait()
@@ -240,13 +307,16 @@ class ReplaySession:
             return True
 
         first_stamp = None
-        for index, (stamp_ns, bgr, frame_id) in enumerate(frames):
+        for index, frame in enumerate(frames):
             now = time.perf_counter()
             if started is None:
+                if frame.depth and self._depth_pubs:
+                    self._prime_depth(frame)
+                    now = time.perf_counter()
                 started = now
-                first_stamp = stamp_ns
+                first_stamp = frame.stamp_ns
             if self.options.mode == REALTIME:
-                due = started + (stamp_ns - first_stamp) / 1e9 / self.options.rate
+                due = started + (frame.stamp_ns - first_stamp) / 1e9 / self.options.rate
                 while True:
                     delivered = deliver(0)
                     wait = due - time.perf_counter()
@@ -254,22 +324,27 @@ class ReplaySession:
                         break
                     if not delivered:
                         time.sleep(min(wait, 0.005))
-                self._publish(index, stamp_ns, bgr, frame_id)
+                self._publish(index, frame)
             else:
-                self._publish_until_done(index, stamp_ns, bgr, frame_id, stats, deliver)
+                self._publish_until_done(index, frame, stats, deliver)
             stats.frames_in += 1
             published_first = published_first or time.perf_counter()
             published_last = time.perf_counter()
             failure = self._node_process.failure()
             if failure:
                 raise self._fail(f'{failure} during the replay (frame {index})')
-        # Collect what is still on its way.
+        # Collect what is still on its way: results, then extras that follow the last result
+        # (published with or after it, over other DDS topics).
         while stats.frames_out < stats.frames_in:
             if deliver(0.05):
                 continue
             idle_since = max(self._collector.last_output, published_last or 0.0)
             if time.perf_counter() - idle_since > self.options.drain_idle:
                 break
+        while stats.extras and \
+                time.perf_counter() - self._collector.last_output < self.options.extras_idle:
+            deliver(0.01)
+        deliver(0)
         if started is not None:
             last = max(self._collector.last_output, published_last)
             stats.wall_s = last - started
@@ -277,9 +352,10 @@ class ReplaySession:
             stats.input_fps = (stats.frames_in - 1) / span if span > 0 else 0.0
         return stats
 
-    def _publish_until_done(self, index, stamp_ns, bgr, frame_id, stats, deliver) -> None:
+    def _publish_until_done(self, index: int, frame: Frame, stats, deliver) -> None:
+        stamp_ns = frame.stamp_ns
         first_try = time.perf_counter()
-        self._publish(index, stamp_ns, bgr, frame_id)
+        self._publish(index, frame)
         last_try = first_try
         while not self._collector.is_done(stamp_ns):
             deliver(0.05)
@@ -293,8 +369,7 @@ class ReplaySession:
             if now - last_try > self.options.retry_after:
                 stats.republished += 1
                 last_try = now
-                self._clock_pub.publish(Clock(clock=messages.stamp(stamp_ns)))
-                self._image_pub.publish(messages.camera_image(bgr, stamp_ns, frame_id))
+                self._send(frame)
         while deliver(0):
             pass
 

@@ -19,23 +19,25 @@ A backend turns a batch of RGB uint8 model inputs into a per-pixel person probab
 same size (and, for models that have them, body-part labels). Normalisation, dtype, threading,
 device placement and what is kept per input shape are the backend's business; fitting frames
 to inputs, resizing back to the frame and smoothing are the Segmenter's. One backend instance
-serves every view and refinement crop of a Segmenter: ``predict`` takes any input shape the
+serves every view of a Segmenter (and its mirror): ``predict`` takes any input shape the
 model takes (``takes``), whatever the previous call's was.
 """
 
 from abc import ABC, abstractmethod
-from typing import Optional, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 #: what ``predict`` returns: probability [N, H, W], or with ``parts=True`` (probability, parts)
 Prediction = Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]
+#: what ``predict_grids`` returns: probability [N, H, W] and the grids asked for, by name
+GridPrediction = Tuple[np.ndarray, Dict[str, np.ndarray]]
 
 
 class Backend(ABC):
     """A loaded model that maps RGB inputs to person probability (and body parts)."""
 
-    #: square input side in pixels: the 'tiles' and 'pad' strategies' input, refinement crops
+    #: square input side in pixels: the 'tiles' and 'pad' strategies' input
     input_size: int
     #: short backend name for logs and /diagnostics, e.g. 'tflite' or 'keras-tensorflow'
     name: str
@@ -43,8 +45,11 @@ class Backend(ABC):
     device: str
     #: True when the probability is only 0/1 (argmax-only models)
     binary_output: bool = False
-    #: True when ``predict(..., parts=True)`` gives body-part labels (BodyPix; not DeepLab)
+    #: True when ``predict(..., parts=True)`` gives body-part labels and ``predict_grids`` the
+    #: part logits (BodyPix; not DeepLab)
     has_parts: bool = False
+    #: True when ``predict_grids`` gives pose-keypoint scores (BodyPix 2.0's file has them)
+    has_keypoints: bool = False
     #: True when ``predict`` takes the inputs of several frames in one call (for any strategy)
     batches_frames: bool = False
     #: frames per ``predict`` call worth batching (a GPU backend: several; a CPU one: 1)
@@ -119,6 +124,19 @@ class Backend(ABC):
         parts uint8 [N, H, W]: the body part (1..24) each pixel most likely belongs to,
         everywhere; whether the pixel is a person at all is the caller's mask.
         """
+
+    def predict_grids(self, tiles: np.ndarray, grids: Sequence[str]) -> GridPrediction:
+        """
+        Return ``(probability, {name: grid})``: ``predict``'s probability and BodyPix's grids.
+
+        ``grids`` names what else to return, on the model's output grid ([N, h, w, C], cell
+        (i, j) on input pixel (16 i, 16 j)): ``models.bodypix.PART_LOGITS`` (the 24 body-part
+        logits; ``has_parts``) and ``models.bodypix.KEYPOINT_SCORES`` (the 17 pose keypoints'
+        scores in [0, 1]; ``has_keypoints``). Only what is named is read back; a model without
+        them raises ValueError.
+        """
+        raise ValueError(f'{self.name} backend: {", ".join(grids)} asked for, but the model '
+                         'has no body parts or keypoints (not BodyPix)')
 
     def close(self) -> None:
         """Release resources (interpreters, device memory); the default does nothing."""

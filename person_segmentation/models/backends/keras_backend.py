@@ -19,7 +19,7 @@ Weight sources: the DeepLab v3 MobileNetV2 ``.tflite`` files the LiteRT backend 
 ``keras_deeplab.weights_tflite``: float or dequantised uint8 weights, width and output stride
 taken from the file), the PixelLib / keras-deeplab-v3-plus ``.h5`` files (batch norm folded at
 load time), and the BodyPix ``.tflite`` (``keras_bodypix``). The file is read once per backend;
-one backend serves every view and refinement crop of a Segmenter, and ``create_backend`` shares
+one backend serves every view of a Segmenter's model, and ``create_backend`` shares
 it between the Segmenters of a process (``retain``/``close`` count the users).
 
 Networks are built per input shape on first use (fully convolutional: the weights are the same
@@ -407,6 +407,7 @@ class KerasBodyPixBackend(KerasBackend):
         self.network_stride = self._bodypix.output_stride
         self._quantise = bool(options.get('quantise', True))
         self._rectangular = True
+        self.has_keypoints = 'heatmaps' in self._bodypix.heads
 
     def describe_network(self):
         """Return the network's name for logs."""
@@ -431,16 +432,31 @@ class KerasBodyPixBackend(KerasBackend):
 
     def _build_model(self, shape, policy):
         from person_segmentation.models.keras_bodypix import build_bodypix, PERSON_PROBABILITY
+        heads = tuple(_KERAS_HEADS[name] for name in self._grids)
         return build_bodypix(self._bodypix, shape[0], shape[1],
-                             outputs=(PERSON_PROBABILITY, 'part_heatmaps'), dtype=policy,
+                             outputs=(PERSON_PROBABILITY,) + heads, dtype=policy,
                              quantise=self._quantise)
 
+    @property
+    def _grids(self):
+        """Return the grids this file gives (part logits; keypoint scores when it has them)."""
+        return ((bodypix.PART_LOGITS, bodypix.KEYPOINT_SCORES) if self.has_keypoints
+                else (bodypix.PART_LOGITS,))
+
     def _graph(self, model, tiles, kind, call=None):
-        """Run the network on uint8 RGB (it normalises itself): probability [, part grid]."""
+        """
+        Run the network on uint8 RGB (it normalises itself): probability, then the grids.
+
+        ``kind`` names the grids to return (a tuple; empty: the probability alone); the
+        compiled function computes nothing else (unused heads are pruned).
+        """
+        from keras import ops
         out = call(tiles) if call else model(tiles, training=False)
-        if kind == 'parts':
-            return out['person_probability'], out['part_heatmaps']
-        return out['person_probability']
+        if not kind:
+            return out['person_probability']
+        grids = tuple(ops.sigmoid(out[_KERAS_HEADS[name]]) if name == bodypix.KEYPOINT_SCORES
+                      else out[_KERAS_HEADS[name]] for name in kind)
+        return (out['person_probability'],) + grids
 
     def predict(self, tiles, parts=False):
         """
@@ -450,15 +466,33 @@ class KerasBodyPixBackend(KerasBackend):
         geometry, then its sigmoid); the 24 part logits come back on the grid and become labels
         as on LiteRT (``bodypix.part_labels``: 4x on the grid, argmax, nearest).
         """
-        result = self._run(tiles, 'parts' if parts else 'probability')
+        if not parts:
+            return self.predict_grids(tiles, ())[0]
+        probability, grids = self.predict_grids(tiles, (bodypix.PART_LOGITS,))
+        return probability, bodypix.part_labels(grids[bodypix.PART_LOGITS],
+                                                *probability.shape[1:])
+
+    def predict_grids(self, tiles, grids):
+        """Return the probability and the named grids (``Backend.predict_grids``)."""
+        kind = tuple(grids)
+        unknown = [name for name in kind if name not in self._grids]
+        if unknown:
+            raise ValueError(f'{self._model_name}: no BodyPix grid {unknown[0]!r} here (this '
+                             f'file gives {", ".join(self._grids)})')
+        result = self._run(tiles, kind)
         if result is None:
             height, width = np.shape(tiles)[1:3]
-            empty = np.zeros((0, height, width), np.float32)
-            return (empty, empty.astype(np.uint8)) if parts else empty
-        if not parts:
-            return result[0]
-        probability, heatmaps = result
-        return probability, bodypix.part_labels(heatmaps, *probability.shape[1:])
+            return np.zeros((0, height, width), np.float32), {
+                name: np.zeros((0,) + self._bodypix.output_hw(height, width) + (channels,),
+                               np.float32)
+                for name, channels in zip(kind, (_CHANNELS[name] for name in kind))}
+        return result[0], dict(zip(kind, result[1:]))
+
+
+#: the Keras network's head for each grid ``predict_grids`` returns, and its channels
+_KERAS_HEADS = {bodypix.PART_LOGITS: 'part_heatmaps', bodypix.KEYPOINT_SCORES: 'heatmaps'}
+_CHANNELS = {bodypix.PART_LOGITS: len(bodypix.PART_NAMES),
+             bodypix.KEYPOINT_SCORES: len(bodypix.KEYPOINT_NAMES)}
 
 
 def _to_numpy(value):

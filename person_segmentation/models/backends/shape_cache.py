@@ -15,8 +15,8 @@
 """
 What a backend keeps per input shape (an interpreter, a compiled network), a few shapes at most.
 
-One backend serves every view, refinement crop and camera of a Segmenter, and those alternate
-input shapes (the accurate preset: two zooms and the crops, every frame). Building for a shape
+One backend serves every view and camera of a Segmenter's model, and those alternate input
+shapes (the accurate preset: two views, every frame; cameras of other sizes). Building for a shape
 is the expensive part (a LiteRT interpreter: 30-50 ms; a Keras network: about a second), so
 each shape's object is kept; the least recently used one goes when more than ``capacity``
 shapes are in use, which bounds memory whatever the frame sizes do. A build that fails leaves
@@ -26,7 +26,7 @@ the cache as it was, so the shapes already built keep working.
 from collections import OrderedDict
 from typing import Callable, Generic, Hashable, Optional, TypeVar
 
-#: shapes kept per backend: two views and the crops of a preset for two camera sizes
+#: shapes kept per backend: two views of a preset for three camera sizes
 SHAPES_KEPT = 6
 
 Value = TypeVar('Value')

@@ -16,7 +16,7 @@
 Run the .tflite models on LiteRT: one interpreter per input shape, shared by every caller.
 
 ``LiteRTBackend`` keeps an allocated interpreter per input shape (``ShapeCache``: the views
-at two zooms, the refinement crops and cameras of other sizes alternate shapes, and building an
+at two sizes, their mirrors and cameras of other sizes alternate shapes, and building an
 interpreter costs 30-50 ms), so one instance serves a whole Segmenter. ``TFLiteBackend`` runs
 the DeepLab Pascal VOC models on it; ``tflite_bodypix_backend`` runs BodyPix.
 
