@@ -30,8 +30,15 @@ sequences; videos with timestamps at 10 fps) and prints:
   the same for the node's ``~/person_detected`` (its hysteresis: on after 1, off after 3);
 - ms per frame (median, this machine; the load is printed).
 
-    .venv/bin/python -m bench.bench_presets [--configs fast accurate before513 before257]
+Every named model also runs plainly (configuration = its name, unless one above runs it; a model
+whose weights file is not here is skipped with the reason). ``--json`` keeps the run
+(``preset_results``: per sequence J, people found, presence, ms, and the ms per 640x480 frame)
+for the README's tables and picture; ``--plot`` draws the quality-vs-speed chart from it
+(``preset_chart``, CSV beside the PNG).
+
+    .venv/bin/python -m bench.bench_presets [--configs fast accurate before513 before257 ...]
         [--sets davis pennfudan camvid people_free vtest vtest_timing] [--stride N]
+        [--json RUN.json] [--plot CHART.png]
 """
 
 import argparse
@@ -39,11 +46,13 @@ import os
 import sys
 import time
 
-from bench import eval_sets
+from bench import eval_sets, preset_chart, preset_results
 import cv2
 import numpy as np
 from person_segmentation import Segmenter
 from person_segmentation.engine.presence import PresenceHysteresis
+from person_segmentation.models.files import ModelFileError
+from person_segmentation.models.registry import model_names
 from tqdm import tqdm
 
 
@@ -54,6 +63,9 @@ CONFIGS = {
     'before513': {'model': 'deeplabv3_mnv2_513'},  # ffd9055: the tools' default
     'before257': {'model': 'deeplabv3_mnv2_257'},  # ffd9055: the node's default
 }
+#: every named model plainly, under its own name unless a configuration above runs it already
+CONFIGS.update({name: {'model': name} for name in model_names()
+                if {'model': name} not in CONFIGS.values()})
 SHARE_ON, SHARE_OFF = 0.002, 0.001  # ffd9055's person_detected (share of the frame)
 HEIGHT_BINS = ((0, 25), (25, 50), (50, 100), (100, 100000))
 MIN_PERSON_AREA = 20
@@ -149,24 +161,46 @@ def main(argv=None):
     parser.add_argument('--stride', type=int, default=1,
                         help='every Nth frame of each sequence (presence timing needs 1)')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--json', metavar='RUN.json',
+                        help='keep the run: per configuration and sequence, as JSON')
+    parser.add_argument('--plot', metavar='CHART.png',
+                        help='draw the quality-vs-speed chart (its numbers beside it as .csv)')
+    parser.add_argument('--speed-repeats', type=int, default=10, metavar='N',
+                        help='frames timed for the ms per 640x480 frame of --json/--plot')
     args = parser.parse_args(argv)
     eval_sets.use_shared_models()
     sequences = [s for s in eval_sets.sequences(args.sets)
                  if not args.only or s.name in args.only]
     if eval_sets.vtest_path() is None and {'vtest', 'vtest_timing'} & set(args.sets):
         print('# vtest.avi not found (scripts/demo fetches it into ./data): vtest sets skipped')
-    results = {}
+    results, speeds, skipped = {}, {}, {}
     for config in args.configs:
-        segmenter = Segmenter(threads=args.threads, **CONFIGS[config])
+        try:
+            segmenter = Segmenter(threads=args.threads, **CONFIGS[config])
+        except ModelFileError as err:
+            skipped[config] = str(err)
+            print(f'# {config} not measured: {err}')
+            continue
         for sequence in tqdm(sequences, desc=config, file=sys.stderr):
             results[config, sequence.dataset, sequence.name] = run_sequence(
                 segmenter, sequence, config, args.stride)
+        if args.json or args.plot:
+            speeds[config] = preset_results.ms_per_640x480(segmenter, args.speed_repeats)
         segmenter.close()
     print(f'# load average {os.getloadavg()[0]:.1f} at the end; stride {args.stride}; '
           f'threads {args.threads}')
-    _print_quality(results, args.configs, sequences)
-    _print_halves(results, args.configs, sequences)
-    _print_presence(results, args.configs, sequences)
+    measured = [c for c in args.configs if c not in skipped]
+    _print_quality(results, measured, sequences)
+    _print_halves(results, measured, sequences)
+    _print_presence(results, measured, sequences)
+    if args.json or args.plot:
+        summary = preset_results.summarize(results, args.configs, sequences, CONFIGS, speeds,
+                                           skipped, args.stride, args.threads)
+        print(preset_chart.table(summary))
+        if args.json:
+            print(f'# wrote {preset_results.write(args.json, summary)}')
+        if args.plot:
+            print('# wrote {} and {}'.format(*preset_chart.write(summary, args.plot)))
     return 0
 
 

@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-The demo (README main command): video -> bag -> node -> overlay video, and its footage fetcher.
+The demo (README main command): video -> bag -> node -> overlay video, contact sheet; fetcher.
 
 The fetch itself downloads 96 MB with apt-get, so it is not repeated here: the no-input demo
 runs on vtest.avi when a previous run cached it in ./data, and the fetcher's failure message is
@@ -48,12 +48,30 @@ def test_demo_on_a_given_video(eval_videos_dir, models_dir, tmp_path, capsys):
     assert (tmp_path / 'bedroom_bag' / 'metadata.yaml').is_file()
     assert 'converted' in captured.out and '200 frames' in captured.out
     assert _frame_count(tmp_path / 'bedroom_segmented.mp4') == 3
-    # A second run reuses the bag and replaces the video.
+    # The contact sheet: the 3 frames of the segmented video in one row, 320 px each.
+    sheet = tmp_path / 'bedroom_contact_sheet.png'
+    assert f'contact sheet: {sheet} (3 of 3 frames, 968x180)' in captured.out
+    assert cv2.imread(str(sheet)).shape == (180, 3 * 320 + 2 * 4, 3)
+    # A second run reuses the bag and replaces the video and the sheet.
     status = demo.main([str(eval_videos_dir / 'bedroom.mp4'), '--output-dir', str(tmp_path),
                         '--model', 'deeplabv3_mnv2_257', '--limit', '2', '--quiet'])
     assert status == 0
-    assert 'using the bag converted before' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert 'using the bag converted before' in out and '(2 of 2 frames, 644x180)' in out
     assert _frame_count(tmp_path / 'bedroom_segmented.mp4') == 2
+    assert cv2.imread(str(sheet)).shape == (180, 644, 3)
+    assert not [p for p in tmp_path.iterdir() if 'partial' in p.name]
+
+
+def test_demo_says_when_the_contact_sheet_cannot_be_written(
+        eval_videos_dir, models_dir, tmp_path, capsys):
+    (tmp_path / 'bedroom_contact_sheet.png').mkdir()  # in the way: the rename fails
+    status = demo.main([str(eval_videos_dir / 'bedroom.mp4'), '--output-dir', str(tmp_path),
+                        '--model', 'deeplabv3_mnv2_257', '--limit', '1', '--quiet'])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert 'demo: error:' in err and 'bedroom_contact_sheet.png' in err
+    assert not [p for p in tmp_path.iterdir() if 'partial' in p.name]
 
 
 def test_demo_without_input_uses_cached_vtest(models_dir, tmp_path, capsys):
@@ -66,6 +84,8 @@ def test_demo_without_input_uses_cached_vtest(models_dir, tmp_path, capsys):
     assert status == 0, captured.err
     assert 'converted' in captured.out and '795 frames' in captured.out
     assert _frame_count(tmp_path / 'vtest_segmented.mp4') == 2
+    # 768x576 frames -> 320x240 cells
+    assert cv2.imread(str(tmp_path / 'vtest_contact_sheet.png')).shape == (240, 644, 3)
 
 
 def test_fetcher_without_apt_says_how_to_get_the_file(tmp_path, monkeypatch, capsys):

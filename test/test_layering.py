@@ -30,8 +30,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / 'person_segmentation'
-# Modules every layer may use: stdlib-only constants.
-BASE = {'person_segmentation', 'person_segmentation.names', 'person_segmentation.exit_codes'}
+# Modules every layer may use: stdlib-only constants and the atomic file write.
+BASE = {'person_segmentation', 'person_segmentation.names', 'person_segmentation.exit_codes',
+        'person_segmentation.atomic_files'}
 # layer -> the layers (or single modules) it may import from, besides itself and BASE
 ALLOWED = {
     'models': (),

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 from person_segmentation.cli import segment_video
 import pytest
+from video_frames import read_all
 
 FRAMES = 6
 FPS = 12.0
@@ -42,30 +43,17 @@ def clip(davis_dir, models_dir, tmp_path_factory):
     return path
 
 
-def _read_all(path):
-    capture = cv2.VideoCapture(str(path))
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return fps, frames
-
-
 def test_overlay_and_mask_videos_match_the_input(clip, tmp_path, capsys):
     overlay, mask = tmp_path / 'overlay.mp4', tmp_path / 'mask.avi'
     code = segment_video.main([str(clip), str(overlay), '--mask-output', str(mask),
                                '--model', MODEL, '--smoothing', '0.5', '--no-progress'])
     assert code == 0
     for path in (overlay, mask):
-        fps, frames = _read_all(path)
+        fps, frames = read_all(path)
         assert fps == pytest.approx(FPS)
         assert len(frames) == FRAMES
         assert frames[0].shape[:2] == (480, 854)
-    masks = _read_all(mask)[1]
+    masks = read_all(mask)[1]
     assert set(np.unique(masks[0])) == {0, 255}  # lossless: still a binary mask
     summary = capsys.readouterr().err
     assert f'{FRAMES} frames' in summary and f'frames with people {FRAMES}/{FRAMES}' in summary
@@ -117,12 +105,12 @@ def test_bad_backend_device_and_batch_fail_clearly(clip, tmp_path, capsys):
 def test_image_sequence_input(clip, tmp_path):
     frames = tmp_path / 'frames'
     frames.mkdir()
-    for index, frame in enumerate(_read_all(clip)[1][:3]):
+    for index, frame in enumerate(read_all(clip)[1][:3]):
         cv2.imwrite(str(frames / f'{index:05d}.png'), frame)
     out = tmp_path / 'seq.avi'
     assert segment_video.main([str(frames / '%05d.png'), str(out), '--model', MODEL,
                                '--fps', '5', '--no-progress']) == 0
-    fps, result = _read_all(out)
+    fps, result = read_all(out)
     assert fps == pytest.approx(5.0) and len(result) == 3
 
 

@@ -19,7 +19,8 @@ One command should show the whole pipeline working on real pedestrian footage on
 Debian/Ubuntu machine, with nothing but the pip environment: with no input it fetches OpenCV's
 vtest.avi (see person_segmentation.media.sample_footage), converts the video into a bag as a camera
 recording would be, replays the bag through person_segmentation_node over real DDS topics and
-writes the overlay video. Any video or bag can be given instead.
+writes the overlay video and a contact sheet of it (3 x 3 frames spread over the clip, PNG), so
+the result can be seen without a video player. Any video or bag can be given instead.
 """
 
 import argparse
@@ -31,6 +32,8 @@ from person_segmentation.cli import replay, video_to_bag
 from person_segmentation.cli.engine_options import add_engine_options, engine_argv
 from person_segmentation.media import sample_footage
 from person_segmentation.media.bag_storage import is_bag
+from person_segmentation.media.contact_sheet import write_contact_sheet
+from person_segmentation.media.image_files import ImageWriteError
 from person_segmentation.replay.options import LOSSLESS, MODES, NODE_MODES, SUBPROCESS
 
 
@@ -40,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog='demo',
         description='Segment people in recorded footage through the ROS node: fetch '
                     'vtest.avi (when no input is given), convert it to a rosbag2 bag, replay '
-                    'it through person_segmentation_node and write the overlay video.')
+                    'it through person_segmentation_node and write the overlay video and a '
+                    'contact sheet of it (PNG).')
     parser.add_argument('input', nargs='?', default=None,
                         help='video or bag to use instead of vtest.avi')
     parser.add_argument('--output-dir', default='output',
@@ -87,7 +91,8 @@ def run(args) -> int:
                                           progress=False if args.quiet else None)
             print(f'converted {source} to {bag}: {result.frames} frames as {result.msgtype} '
                   f'on {result.topic}')
-    replay_argv = [str(bag), '--output-video', str(output_dir / f'{stem}_segmented.mp4'),
+    video = output_dir / f'{stem}_segmented.mp4'
+    replay_argv = [str(bag), '--output-video', str(video),
                    '--mode', args.mode, '--rate', str(args.rate), '--node', args.node,
                    '--force']
     if args.output_bag:
@@ -97,7 +102,12 @@ def run(args) -> int:
         replay_argv += ['--limit', str(args.limit)]
     if args.quiet:
         replay_argv.append('--quiet')
-    return replay.run(replay.build_parser().parse_args(replay_argv))
+    status = replay.run(replay.build_parser().parse_args(replay_argv))
+    if status == exit_codes.OK:
+        sheet = write_contact_sheet(video, output_dir / f'{stem}_contact_sheet.png')
+        print(f'contact sheet: {sheet.path} ({len(sheet.frames)} of {sheet.frame_count} '
+              f'frames, {sheet.size[0]}x{sheet.size[1]})')
+    return status
 
 
 def main(argv=None) -> int:
@@ -108,7 +118,7 @@ def main(argv=None) -> int:
     except sample_footage.FootageError as err:
         print(f'demo: cannot get the sample footage: {err}', file=sys.stderr)
         return exit_codes.ERROR
-    except replay.replay_errors() as err:
+    except replay.replay_errors() + (ImageWriteError,) as err:
         print(f'demo: error: {err}', file=sys.stderr)
         return exit_codes.ERROR
     except KeyboardInterrupt:

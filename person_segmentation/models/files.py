@@ -29,12 +29,12 @@ rewritten, so the directory may be read-only (tests and CI point it at ``../shar
 import hashlib
 import os
 import pathlib
-import tempfile
 from typing import Optional, Union
 import urllib.error
 import urllib.request
 
 from person_segmentation import names
+from person_segmentation.atomic_files import replace_when_complete
 from person_segmentation.models.registry import get_spec
 from person_segmentation.models.spec import ModelSpec
 
@@ -101,28 +101,15 @@ def download(url: str, target: pathlib.Path, sha256: Optional[str],
     The bytes go to a temporary file in the target's directory; on any failure (network,
     checksum, disk, Ctrl-C) that temporary file is removed and ``target`` is left untouched.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.part', dir=target.parent)
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, 'wb') as out:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                for chunk in iter(lambda: response.read(_CHUNK), b''):
-                    digest.update(chunk)
-                    out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+    digest = hashlib.sha256()
+    with replace_when_complete(target, suffix='.part') as out:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            for chunk in iter(lambda: response.read(_CHUNK), b''):
+                digest.update(chunk)
+                out.write(chunk)
         got = digest.hexdigest()
         if sha256 is not None and got != sha256:
             raise ModelFileError(f'downloaded {url} has sha256 {got}, expected {sha256}')
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
     return target
 
 
