@@ -25,6 +25,8 @@ scripts/ros_venv installs on a ROS install) at the versions of requirements.txt.
 import os
 import pathlib
 import re
+import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pytest
@@ -110,6 +112,24 @@ def test_console_scripts_resolve(distribution):
         target = line.split('=')[1].strip()
         module, func = target.split(':')
         assert callable(getattr(importlib.import_module(module), func)), target
+
+
+def test_the_node_script_runs_from_the_source_tree(distribution):
+    """
+    ``bin/person_segmentation_node`` run as it is, by its own first line.
+
+    setuptools rewrites that line on install; run from a checkout, the kernel reads it, and
+    ``#!/usr/bin/env python3 -S`` (an option after the interpreter) failed with "No such file
+    or directory".
+    """
+    first = (REPO_ROOT / distribution.scripts[0]).read_text().splitlines()[0]
+    assert first.startswith('#!') and first.endswith('python3 -S'), first
+    env = dict(os.environ, PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent),
+                                                 os.environ.get('PATH', '')]))
+    done = subprocess.run([str(REPO_ROOT / distribution.scripts[0]), '--help'], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('usage: person_segmentation_node'), done.stdout
 
 
 def pins(name: str) -> dict:

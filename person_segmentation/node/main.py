@@ -55,7 +55,8 @@ DESCRIPTION = f"""\
 Segment people in camera images: the ROS 2 node '{names.NODE_NAME}'. Subscribes to `image`
 (sensor_msgs/Image; `image/compressed` with input_compressed:=true) and publishes, with each
 input's header, ~/{names.MASK}, ~/{names.PROBABILITY}, ~/{names.OVERLAY}, \
-~/{names.PERSON_DETECTED}, ~/{names.PERSONS} and /diagnostics.
+~/{names.PERSON_DETECTED}, ~/{names.PERSONS},
+~/{names.PARTS} (BodyPix body-part labels, while subscribed) and /diagnostics.
 Several cameras: -p "images:=[/front/image_raw, /rear/image_raw]" (outputs under
 ~/camera_0/, ~/camera_1/). A managed (lifecycle) node: -p lifecycle:=true.
 An aligned depth camera: -p use_depth:=true with `{names.DEPTH_INPUT}` and \
