@@ -60,3 +60,6 @@ OUTPUT_TYPES = {
     PARTS: 'sensor_msgs/msg/Image',
 }
 OUTPUTS = tuple(OUTPUT_TYPES)
+#: the outputs the node computes only while they have subscribers: a recorder or a replay that
+#: subscribes to them without need makes the node pay for them
+ON_DEMAND = (OVERLAY, PARTS)

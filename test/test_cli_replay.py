@@ -168,6 +168,27 @@ def test_inprocess_node_replays_too_into_a_bag_humble_reads(short_bag, tmp_path,
     assert all(values == expected for values in _stamps(out_bag).values())
 
 
+def test_body_parts_are_computed_for_a_recording_only(short_bag, tmp_path, capsys):
+    """
+    ~/parts costs the node only while watched: the replay subscribes to it only to record it.
+
+    (Subscribed to like every other output, it made every replay pay for the parts.)
+    """
+    args = [str(short_bag), '--node', 'inprocess', '--limit', '3', '--quiet', '--preset', 'fast']
+    status = replay.main(args + ['--output-video', str(tmp_path / 'v.mp4')])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert _summary_number(captured.out, 'frames out') == 3
+    assert not re.search(r'other outputs.*\bparts\b', captured.out), captured.out
+    out_bag = tmp_path / 'parts_bag'
+    status = replay.main(args + ['--no-video', '--output-bag', str(out_bag)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert re.search(r'other outputs.*\bparts 3\b', captured.out), captured.out
+    parts = [values for topic, values in _stamps(out_bag).items() if topic.endswith('/parts')]
+    assert parts == [[int(START * 1e9) + round(i * 1e9 / FPS) for i in range(3)]]
+
+
 def _children_environments():
     """Return the environment of each child of this process, as sets of NAME=VALUE strings."""
     found = []

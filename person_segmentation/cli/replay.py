@@ -149,7 +149,8 @@ def run(args) -> int:
         profile = fastdds.ProfileChoice({}, f'none ({err})')
     options = ReplayOptions(mode=args.mode, rate=args.rate, node=args.node,
                             node_parameters=node_parameters(args), environment=profile.env,
-                            startup_timeout=args.startup_timeout)
+                            startup_timeout=args.startup_timeout,
+                            on_demand_outputs=args.output_bag is not None)
     if not os.path.exists(args.input) and '%' not in args.input:
         raise ValueError(f'input not found: {args.input}')
     video_path = None if args.no_video else pathlib.Path(

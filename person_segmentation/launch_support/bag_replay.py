@@ -47,8 +47,7 @@ LAUNCH_FILE = 'bag_replay.launch.py'
 
 #: the node's outputs recorded with record:=true unless record_topics says otherwise: not the
 #: two the node computes only while they have subscribers (a recorder would make it pay for them)
-DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS
-                              if name not in (names.OVERLAY, names.PARTS))
+DEFAULT_RECORD_TOPICS = tuple(name for name in names.OUTPUTS if name not in names.ON_DEMAND)
 VIEWER_PACKAGE = 'rqt_image_view'
 VIEWER_EXECUTABLE = 'rqt_image_view'
 MCAP_PACKAGE = 'rosbag2_storage_mcap'

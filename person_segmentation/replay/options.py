@@ -51,6 +51,9 @@ class ReplayOptions:
     #: with depth: seconds the first frame's depth and camera_info are sent (every 0.1 s)
     #: before the frame, while the node's depth readers match the replay's writers
     depth_settle: float = 1.0
+    #: also subscribe to the outputs the node computes only while watched (names.ON_DEMAND,
+    #: ~/parts): when they are recorded (``replay --output-bag``), not otherwise
+    on_demand_outputs: bool = False
     #: e.g. preset, model, backend, device; what is not given keeps the node's default
     node_parameters: Dict[str, object] = field(default_factory=dict)
     #: variables the replay's process and the node get before they start ROS, e.g. the Fast

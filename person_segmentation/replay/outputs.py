@@ -47,9 +47,15 @@ REQUIRED_OUTPUT = names.OVERLAY
 FRAME_OUTPUTS = IMAGE_OUTPUTS + (BOOL_OUTPUT,)
 
 
-def extra_outputs() -> Tuple[str, ...]:
-    """Return the node's other outputs (names.OUTPUTS): stamped, handed on as they come."""
-    return tuple(name for name in names.OUTPUTS if name not in FRAME_OUTPUTS)
+def extra_outputs(on_demand: bool = True) -> Tuple[str, ...]:
+    """
+    Return the node's other outputs (names.OUTPUTS): stamped, handed on as they come.
+
+    Without ``on_demand``, not those the node computes only while watched (names.ON_DEMAND:
+    ~/parts): a replay that does not record them must not make the node compute them.
+    """
+    return tuple(name for name in names.OUTPUTS if name not in FRAME_OUTPUTS
+                 and (on_demand or name not in names.ON_DEMAND))
 
 
 @dataclass

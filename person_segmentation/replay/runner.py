@@ -191,7 +191,7 @@ class ReplaySession:
             reliable_qos(100))
         # Every other output, subscribed before the node starts so that none of its messages
         # is missed; those whose message package is not installed here cannot come.
-        for name in extra_outputs():
+        for name in extra_outputs(options.on_demand_outputs):
             msg_class = message_class(names.OUTPUT_TYPES[name])
             if msg_class is not None:
                 self._subs[name] = self._node.create_subscription(
