@@ -190,6 +190,10 @@ def main(argv=None):
     print(f'# load average {os.getloadavg()[0]:.1f} at the end; stride {args.stride}; '
           f'threads {args.threads}')
     measured = [c for c in args.configs if c not in skipped]
+    if not measured:
+        print('bench_presets: no configuration could be measured (their model files are '
+              'missing: see above); nothing written', file=sys.stderr)
+        return 1
     _print_quality(results, measured, sequences)
     _print_halves(results, measured, sequences)
     _print_presence(results, measured, sequences)

@@ -120,6 +120,19 @@ def test_chart_failure_writes_nothing(run, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['other.json']
 
 
+def test_a_run_that_measured_nothing_says_so_and_writes_nothing(
+        models_dir, davis_dir, tmp_path, capsys):
+    """Every model file missing: one clear line and exit 1 (it was a chart traceback)."""
+    status = bench_presets.main(['--configs', CONFIGS[2], '--sets', 'davis', '--stride', '60',
+                                 '--json', str(tmp_path / 'run.json'),
+                                 '--plot', str(tmp_path / 'chart.png')])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert 'no configuration could be measured' in captured.err
+    assert f'# {CONFIGS[2]} not measured' in captured.out
+    assert list(tmp_path.iterdir()) == []
+
+
 def _picture(video, output, run_json, frame=40):
     return readme_picture.main(['--video', str(video), '--frame', str(frame),
                                 '--configs', *CONFIGS[:2], '--run', str(run_json),
