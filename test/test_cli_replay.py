@@ -32,8 +32,9 @@ from person_segmentation.launch_support.config_files import package_config
 from person_segmentation.launch_support.fastdds import PROFILES_VARIABLE
 from person_segmentation.media import bags
 from person_segmentation.names import FASTDDS_PROFILE_FILE
+from person_segmentation.replay import ReplayError
 from person_segmentation.replay.options import ReplayOptions
-from person_segmentation.replay.runner import reliable_qos, ReplaySession
+from person_segmentation.replay.runner import publish_patiently, reliable_qos, ReplaySession
 import pytest
 from ros_helpers import SpinningPeer
 from rosbag2_humble_rules import bag_problems
@@ -327,3 +328,30 @@ def test_an_rgbd_bag_plays_its_depth_and_new_outputs_are_recorded(
                    for connection, _, raw in reader.messages()
                    if connection.topic == '/person_segmentation/nearest_person']
     assert [point.z for point in nearest] == pytest.approx([1.5] * count, abs=1e-6)
+
+
+class _BusyWriter:
+    """A publisher whose DDS writer refuses the first ``refusals`` messages, as Fast DDS does."""
+
+    topic_name = '/camera/image_raw'
+
+    def __init__(self, refusals):
+        self.refusals, self.sent = refusals, []
+
+    def publish(self, message):
+        from rclpy._rclpy_pybind11 import RCLError
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise RCLError('Failed to publish: cannot publish data')
+        self.sent.append(message)
+
+
+def test_a_frame_the_middleware_refuses_is_offered_again_then_named():
+    busy = _BusyWriter(refusals=3)
+    publish_patiently(busy, 'frame 7', patience=2.0)
+    assert busy.sent == ['frame 7'] and busy.refusals == 0  # not lost: a bag is replayed whole
+    stuck = _BusyWriter(refusals=10**9)
+    with pytest.raises(ReplayError, match=r'refused to publish on /camera/image_raw for 0.2 s: '
+                                          r'Failed to publish: cannot publish data'):
+        publish_patiently(stuck, 'frame 8', patience=0.2)
+    assert stuck.sent == []

@@ -33,6 +33,7 @@ from image_encoders import rgb_to_fields
 import numpy as np
 from person_segmentation import Segmenter
 import pytest
+from rclpy._rclpy_pybind11 import RCLError
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from ros_helpers import image_message, SpinningPeer, wait_until
 from sensor_msgs.msg import Image
@@ -118,6 +119,20 @@ class CameraPeer(SpinningPeer):
         msg = image_message(fields, frame_id, stamp)
         self.publisher.publish(msg)
 
+    def offer(self, fields, frame_id) -> bool:
+        """
+        Publish like a flooding camera: False when Fast DDS refuses the frame.
+
+        A reliable writer refuses ("cannot publish data") when its history stays full of
+        frames the node has not acknowledged yet: on a loaded 2-core CI machine at 200 Hz.
+        A driver loses that frame; so does this peer (it is not the node's doing).
+        """
+        try:
+            self.publish(fields, frame_id)
+            return True
+        except RCLError:
+            return False
+
 
 @pytest.fixture(scope='module')
 def photo(davis_dir):
@@ -174,25 +189,32 @@ def test_flood_keeps_memory_bounded_and_processes_the_newest_frame(
     period, duration = 1.0 / 200.0, 6.0
     start = time.monotonic()
     samples = []
-    sent = 0
+    sent = refused = 0
     next_sample = start
     while time.monotonic() - start < duration:
-        tester.publish(fields, f'flood_{sent:05d}')
+        refused += not tester.offer(fields, f'flood_{sent:05d}')
         sent += 1
         now = time.monotonic()
         if now >= next_sample:
             samples.append((now - start, rss_mb(node_process.pid)))
             next_sample = now + 0.25
         time.sleep(max(0.0, start + sent * period - time.monotonic()))
-    last = f'flood_{sent - 1:05d}'
+    last = f'flood_{sent:05d}'  # the newest frame, offered until DDS takes it
+    deadline = time.monotonic() + 5.0
+    while not tester.offer(fields, last):
+        assert time.monotonic() < deadline, 'DDS refused the last frame for 5 s'
+        time.sleep(0.05)
+    sent += 1
     assert tester.wait(lambda: any(f == last for f, _ in tester.masks), timeout=15.0), \
         'the newest frame was not processed'
     flood = [f for f, _ in tester.masks if f.startswith('flood_')]
     assert flood == sorted(flood)  # in order, newest wins
-    assert len(flood) < sent  # frames were dropped, not queued
+    assert len(flood) < sent - refused  # frames were dropped, not queued
+    assert refused < sent / 2, f'DDS refused {refused} of {sent} frames: hardly a flood'
     warm = [rss for t, rss in samples if t >= 1.0]
     growth = max(warm) - warm[0]
-    print(f'sent {sent} frames in {duration} s, {len(flood)} processed; RSS after 1 s '
+    print(f'sent {sent} frames in {duration} s ({refused} refused by DDS), {len(flood)} '
+          f'processed; RSS after 1 s '
           f'{warm[0]:.0f} MB, peak {max(warm):.0f} MB')
     assert growth < 60.0, f'RSS grew by {growth:.0f} MB during the flood: {samples}'
 

@@ -546,6 +546,10 @@ def test_diagnostics_table_and_level():
         DiagnosticStatus.OK, 'segmenting', 'cpu')
     table = {kv.key: kv.value for kv in status.values}
     assert table['latency p50 (ms)'] == '50.0' and table['processed frames'] == '1'
+    assert table['output messages refused by the middleware'] == '0'
+    stats.on_refused()
+    assert {kv.key: kv.value for kv in status_at(stats, 10.2).values}[
+        'output messages refused by the middleware'] == '1'
     assert (table['preset'], table['model'], table['threads']) == (
         'none (model)', 'deeplabv3_mnv2_257', '2')
     assert (table['camera rate from stamps (Hz)'], table['frames lost before the node (%)']) == (
@@ -601,6 +605,46 @@ def test_pipeline_turns_a_frame_into_every_output_without_ros(segmenter, photo):
     pipeline.process(pipeline.frame(broken, compressed=False))
     assert pipeline.stats.snapshot(0.0)['invalid'] == 1 and len(outputs.mask.sent) == 1
     assert warnings and '(step)' in warnings[0]
+
+
+class _RefusingPublisher(_Publisher):
+    """What rclpy does when Fast DDS will not take a message (a slow reliable subscriber)."""
+
+    def __init__(self, topic_name):
+        super().__init__()
+        self.topic_name = topic_name
+
+    def publish(self, msg):
+        from rclpy._rclpy_pybind11 import RCLError
+        raise RCLError('Failed to publish: cannot publish data, at src/rmw_publish.cpp:68')
+
+
+@pytest.mark.parametrize('refused', ['mask', 'overlay'])
+def test_an_output_the_middleware_refuses_costs_that_output_only(segmenter, photo, refused):
+    """A slow viewer on one output must not hold back ~/person_detected (seen on CI's DDS)."""
+    topic = f'/camera/person_segmentation/{refused}'
+    outputs = Outputs(mask=_Publisher(), probability=_Publisher(), overlay=_Publisher(),
+                      person_detected=_Publisher())
+    setattr(outputs, refused, _RefusingPublisher(topic))
+    settings = Settings().changed({'max_age': 0.0})
+    warnings = []
+    pipeline = FramePipeline(segmenter, outputs, lambda: settings, lambda: 1700000001.0,
+                             RateLimitedLog(warnings.append))
+    msg = image_message(rgb_to_fields(photo, 'rgb8'), 'cam', (1700000000, 5))
+    pipeline.process(pipeline.frame(msg, compressed=False))
+    expected = segmenter(photo).mask
+    for name in {'mask', 'overlay'} - {refused}:
+        (image,) = getattr(outputs, name).sent
+        assert image.header == msg.header
+    if refused == 'overlay':
+        np.testing.assert_array_equal(_array(outputs.mask.sent[0]), expected)
+    (probability,) = outputs.probability.sent
+    assert probability.header == msg.header
+    assert [flag.data for flag in outputs.person_detected.sent] == [True]
+    snapshot = pipeline.stats.snapshot(1700000001.0)
+    assert (snapshot['processed'], snapshot['failed'], snapshot['refused']) == (1, 0, 1)
+    (warning,) = warnings
+    assert topic in warning and 'cannot publish data' in warning
 
 
 class _CountingEngine:

@@ -77,6 +77,7 @@ class FrameStats:
         self.stale = 0
         self.invalid = 0
         self.failed = 0
+        self.refused = 0  # output messages the middleware would not take
         self.last_received: Optional[float] = None
 
     def on_received(self, now: float) -> None:
@@ -106,6 +107,11 @@ class FrameStats:
         with self._lock:
             self.failed += 1
 
+    def on_refused(self) -> None:
+        """Count one output message that the middleware refused to publish."""
+        with self._lock:
+            self.refused += 1
+
     def on_processed(self, now: float, latency: Optional[float],
                      inference: Optional[float] = None) -> None:
         """Count a frame whose outputs were published; latency in seconds (None if unknown)."""
@@ -129,6 +135,7 @@ class FrameStats:
                 'stale': self.stale,
                 'invalid': self.invalid,
                 'failed': self.failed,
+                'refused': self.refused,
                 'input_rate': self._received.rate(now),
                 'processed_rate': self._processed.rate(now),
                 'latency_p50': latency[50],

@@ -235,6 +235,7 @@ def _camera_table(snapshot: Mapping[str, float], input_topic: str, reliability: 
         'stale frames skipped': str(snapshot['stale']),
         'invalid frames skipped': str(snapshot['invalid']),
         'failed frames': str(snapshot['failed']),
+        'output messages refused by the middleware': str(snapshot['refused']),
         'latency p50 (ms)': _ms(snapshot['latency_p50']),
         'latency p95 (ms)': _ms(snapshot['latency_p95']),
         'inference p50 (ms)': _ms(snapshot['inference_p50']),

@@ -194,25 +194,45 @@ class FramePipeline:
         outcome = self._measure_depth(header, result, settings)
         outputs = self.outputs
         if outputs.mask is not None:
-            outputs.mask.publish(messages.mask_image(header, result.mask))
+            self._send(outputs.mask, 'mask', messages.mask_image(header, result.mask))
         if outputs.probability is not None:
-            outputs.probability.publish(messages.probability_image(
+            self._send(outputs.probability, 'probability', messages.probability_image(
                 header, result.probability, settings.probability_encoding))
         if outputs.overlay is not None and outputs.overlay.get_subscription_count() > 0:
             overlay = render_overlay(rgb, result.mask, settings.overlay_color,
                                      settings.overlay_alpha, settings.overlay_outline)
             bgr = cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR, dst=overlay)  # in place: one copy less
-            outputs.overlay.publish(messages.overlay_image(header, bgr))
+            self._send(outputs.overlay, 'overlay', messages.overlay_image(header, bgr))
             self.overlays_rendered += 1
         if outputs.person_detected is not None:
-            outputs.person_detected.publish(
-                messages.flag(self.presence.update(result.person_present)))
+            self._send(outputs.person_detected, 'person_detected',
+                       messages.flag(self.presence.update(result.person_present)))
         if outputs.persons is not None:
-            outputs.persons.publish(messages.detections(header, result.regions,
-                                                        _points(result.regions, outcome)))
+            self._send(outputs.persons, 'persons', messages.detections(
+                header, result.regions, _points(result.regions, outcome)))
         if outputs.parts is not None and result.parts is not None:
-            outputs.parts.publish(messages.image(header, result.parts, 'mono8'))
+            self._send(outputs.parts, 'parts', messages.image(header, result.parts, 'mono8'))
             self.parts_published += 1
+
+    def _send(self, publisher, name: str, message) -> None:
+        """
+        Publish one output; a message the middleware refuses costs that output only.
+
+        rclpy raises RCLError (a RuntimeError) when the DDS writer will not take a message:
+        Fast DDS answers "cannot publish data" when a reliable writer's history stays full
+        because a slow reliable subscriber (rviz over Wi-Fi, a loaded machine) has not
+        acknowledged it in time. Raised out of ``_publish``, it skipped every output after
+        the refused one, ``~/person_detected`` included, for the sake of a viewer. The frame
+        still counts as processed; the refusal is counted and logged, naming the topic.
+        """
+        try:
+            publisher.publish(message)
+        except RuntimeError as error:
+            self.stats.on_refused()
+            topic = getattr(publisher, 'topic_name', name)
+            self.warn(f'refused: {name}',
+                      f'the middleware refused to publish {topic} for a frame ({error}); '
+                      'the other outputs were published')
 
     def _measure_depth(self, header, result: SegmentationResult,
                        settings: Settings) -> Optional[DepthOutcome]:
@@ -228,9 +248,11 @@ class FramePipeline:
             self.warn(f'depth: {kind}', f'no depth for this frame ({kind}): {message}')
             return outcome
         if self.outputs.nearest_person is not None:
-            self.outputs.nearest_person.publish(messages.nearest_person(header, outcome.people))
+            self._send(self.outputs.nearest_person, 'nearest_person',
+                       messages.nearest_person(header, outcome.people))
         if self.outputs.persons_cloud is not None:
-            self.outputs.persons_cloud.publish(messages.xyz_cloud(outcome.people.cloud, header))
+            self._send(self.outputs.persons_cloud, 'persons_cloud',
+                       messages.xyz_cloud(outcome.people.cloud, header))
         return outcome
 
 

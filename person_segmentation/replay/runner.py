@@ -72,6 +72,31 @@ def message_class(msgtype: str):
         return None
 
 
+#: seconds a refused message is offered again before the replay gives up
+REFUSAL_PATIENCE = 5.0
+
+
+def publish_patiently(publisher, message, patience: float = REFUSAL_PATIENCE) -> None:
+    """
+    Publish, trying again while the middleware refuses; a ReplayError after ``patience`` s.
+
+    Fast DDS refuses a message (rclpy's RCLError, "cannot publish data") while a reliable
+    writer's history stays full of messages the node has not acknowledged: a loaded machine.
+    A recording is replayed whole, so the frame is offered again rather than lost, and a node
+    that stays unreachable ends the replay with a message instead of a traceback.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            publisher.publish(message)
+            return
+        except RuntimeError as error:  # rclpy's RCLError
+            if time.monotonic() >= deadline:
+                raise ReplayError(f'the middleware refused to publish on {publisher.topic_name} '
+                                  f'for {patience:g} s: {error}') from None
+            time.sleep(0.01)
+
+
 def reliable_qos(depth: int) -> QoSProfile:
     """Reliable, volatile, keep-last QoS (large images over best effort lose frames)."""
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
@@ -251,13 +276,19 @@ class ReplaySession:
 
     def _send(self, frame: Frame) -> None:
         """Publish /clock, the frame's depth messages, then the frame itself."""
-        self._clock_pub.publish(Clock(clock=messages.stamp(frame.stamp_ns)))
+        self._offer(self._clock_pub, Clock(clock=messages.stamp(frame.stamp_ns)))
         for message in frame.depth:
             publisher = self._depth_pubs.get(message.msgtype)
             if publisher is not None:
-                publisher.publish(message.data)  # CDR bytes, as recorded
-        self._image_pub.publish(messages.camera_image(frame.bgr, frame.stamp_ns,
-                                                      frame.frame_id))
+                self._offer(publisher, message.data)  # CDR bytes, as recorded
+        self._offer(self._image_pub, messages.camera_image(frame.bgr, frame.stamp_ns,
+                                                           frame.frame_id))
+
+    def _offer(self, publisher, message) -> None:
+        try:
+            publish_patiently(publisher, message)
+        except ReplayError as error:  # with the node's last lines: why it stopped reading
+            raise self._fail(str(error)) from None
 
     def _publish(self, index: int, frame: Frame) -> None:
         self._collector.published(index, frame.stamp_ns)
@@ -278,7 +309,7 @@ class ReplaySession:
             for message in frame.depth:
                 publisher = self._depth_pubs.get(message.msgtype)
                 if publisher is not None:
-                    publisher.publish(message.data)
+                    self._offer(publisher, message.data)
             time.sleep(0.1)
 
     def play(self, frames: Iterable[Frame], on_result: Callable[[FrameResult], None],
