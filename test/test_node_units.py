@@ -647,6 +647,19 @@ def test_an_output_the_middleware_refuses_costs_that_output_only(segmenter, phot
     assert topic in warning and 'cannot publish data' in warning
 
 
+def test_a_publish_that_fails_while_the_node_stops_is_not_reported(segmenter, photo):
+    """After Ctrl-C the context is shut down under a frame in progress: no refusal warning."""
+    outputs = Outputs(mask=_RefusingPublisher('/camera/person_segmentation/mask'),
+                      person_detected=_Publisher())
+    warnings = []
+    pipeline = FramePipeline(segmenter, outputs, lambda: Settings().changed({'max_age': 0.0}),
+                             lambda: 1700000001.0, RateLimitedLog(warnings.append),
+                             running=lambda: False)
+    msg = image_message(rgb_to_fields(photo, 'rgb8'), 'cam', (1700000000, 5))
+    pipeline.process(pipeline.frame(msg, compressed=False))
+    assert warnings == [] and pipeline.stats.refused == 0
+
+
 class _CountingEngine:
     """The real Segmenter, counting the calls that reach it."""
 

@@ -87,20 +87,23 @@ class FramePipeline:
     """Turns one camera's frames into its outputs; counts what happened to each frame."""
 
     def __init__(self, segmenter: Segmenter, outputs: Outputs, settings: Callable[[], Settings],
-                 now: Callable[[], float], warn: RateLimitedLog, camera: Optional[Camera] = None):
+                 now: Callable[[], float], warn: RateLimitedLog, camera: Optional[Camera] = None,
+                 running: Callable[[], bool] = lambda: True):
         """
         Process with ``segmenter`` and publish to ``outputs``.
 
         ``settings()`` returns the node's current settings; ``now()`` the node clock in seconds
         (simulated time where used); ``warn`` takes the skipped frames' warnings. ``camera``
         (default: the node's one camera) names the input, and the camera in warnings when the
-        node serves several.
+        node serves several. ``running()`` is False once the node stops (its context shut
+        down): a publish that fails then is part of the stop, not a refusal to report.
         """
         self.segmenter = segmenter
         self.outputs = outputs
         self._settings = settings
         self._now = now
         self._warn = warn
+        self._running = running
         first = settings()
         self.camera = camera if camera is not None else cameras((), (), first.input_compressed)[0]
         self.stats = FrameStats()
@@ -228,6 +231,8 @@ class FramePipeline:
         try:
             publisher.publish(message)
         except RuntimeError as error:
+            if not self._running():  # "publisher's context is invalid": Ctrl-C came meanwhile
+                return
             self.stats.on_refused()
             topic = getattr(publisher, 'topic_name', name)
             self.warn(f'refused: {name}',

@@ -174,7 +174,8 @@ class PersonSegmentationNode(Node):
                            f'them, DeepLab not): the ~/{names.PARTS} output is off')
         for camera in self._cameras:
             pipeline = FramePipeline(self._segmenter, self._create_outputs(camera),
-                                     lambda: self._settings, self._now, self._warn, camera)
+                                     lambda: self._settings, self._now, self._warn, camera,
+                                     running=self.context.ok)
             if camera.depth_topic:
                 pipeline.depth = CameraDepth(settings.depth_tolerance, settings.depth_queue_size)
             self._pipelines.append(pipeline)
