@@ -36,6 +36,7 @@ import numpy as np
 from person_segmentation.node import messages
 from person_segmentation.node.managed_node import ManagedPersonSegmentationNode
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
+from person_segmentation.replay.runner import publish_patiently
 import pytest
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
@@ -103,7 +104,7 @@ class Camera(Listener):
         if depth is not None:
             self.depth.publish(messages.image(messages.header(stamp_ns, FRAME_ID), depth,
                                               encoding))
-        self.colour.publish(messages.camera_image(bgr, stamp_ns, FRAME_ID))
+        publish_patiently(self.colour, messages.camera_image(bgr, stamp_ns, FRAME_ID))
         assert self.of('mask', stamp_ns) is not None, f'no mask for {stamp_ns}'
 
     def of(self, key: str, stamp_ns: int, timeout=None):

@@ -33,6 +33,7 @@ import numpy as np
 from person_segmentation.engine.rendering import render_overlay
 from person_segmentation.media.image_conversion import fields_to_rgb, SUPPORTED_ENCODINGS
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
+from person_segmentation.replay.runner import publish_patiently
 import pytest
 from rcl_interfaces.msg import Log, Parameter as ParameterMsg, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters, SetParametersAtomically
@@ -112,7 +113,7 @@ class Harness:
 
     def publish(self, fields, frame_id, stamp=(1234, 5678)):
         msg = image_message(fields, frame_id, stamp)
-        self.publisher.publish(msg)
+        publish_patiently(self.publisher, msg)
         return msg
 
     def output(self, name, frame_id, timeout=TIMEOUT):

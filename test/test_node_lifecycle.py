@@ -39,6 +39,7 @@ from person_segmentation.node import lifecycle_bond
 from person_segmentation.node.managed_node import (create_node, lifecycle_requested,
                                                    ManagedPersonSegmentationNode)
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
+from person_segmentation.replay.runner import publish_patiently
 import pytest
 from rcl_interfaces.msg import Log
 import rclpy
@@ -86,7 +87,7 @@ class Robot:
         return response.current_state.label
 
     def publish(self, fields, frame_id, stamp=(1700000000, 5)):
-        self.camera.publish(image_message(fields, frame_id, stamp))
+        publish_patiently(self.camera, image_message(fields, frame_id, stamp))
 
     def node_status(self):
         """Wait for the latest /diagnostics status of the node itself; return it and its table."""

@@ -32,6 +32,7 @@ from image_encoders import rgb_to_fields
 import numpy as np
 from person_segmentation import Segmenter
 from person_segmentation.node.segmentation_node import PersonSegmentationNode
+from person_segmentation.replay.runner import publish_patiently
 import pytest
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
@@ -84,7 +85,7 @@ class Cameras(Listener):
             msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
         else:
             msg = image_message(rgb_to_fields(rgb, 'rgb8'), frame_id, stamp)
-        self.publishers[camera].publish(msg)
+        publish_patiently(self.publishers[camera], msg)  # as a driver's writer would
 
     def sync(self, cameras=(0, 1, 2)):
         """Send small frames to each camera until each is answered (DDS matched)."""
