@@ -82,8 +82,8 @@ def publish_patiently(publisher, message, patience: float = REFUSAL_PATIENCE) ->
 
     Fast DDS refuses a message (rclpy's RCLError, "cannot publish data") while a reliable
     writer's history stays full of messages the node has not acknowledged: a loaded machine.
-    A recording is replayed whole, so the frame is offered again rather than lost, and a node
-    that stays unreachable ends the replay with a message instead of a traceback.
+    A recording is replayed whole, so the frame is offered again (the first refusal ended the
+    replay before); a node that stays unreachable ends it with a message that says so.
     """
     deadline = time.monotonic() + patience
     while True:
