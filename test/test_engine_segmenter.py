@@ -191,6 +191,27 @@ def test_native_strategy_follows_resolution_changes(models_dir, frame):
     assert np.mean((first.mask > 0) == (third.mask > 0)) > 0.99
 
 
+@pytest.mark.parametrize('strategy', ['tiles', 'native'])
+def test_a_preset_view_plans_its_input_once_per_frame_size(models_dir, frame, monkeypatch,
+                                                            strategy):
+    """A view's long side gave 'tiles' a zoom of its own: the plan was rebuilt every frame."""
+    planned = []
+    plan = Segmenter._plan
+
+    def counting(*args, **kwargs):
+        planned.append(args[1:3])
+        return plan(*args, **kwargs)
+    monkeypatch.setattr(Segmenter, '_plan', staticmethod(counting))
+    segmenter = Segmenter('deeplabv3_mnv2_257', preset='fast', strategy=strategy,
+                          model_dir=models_dir)
+    try:
+        masks = [segmenter(frame).mask for _ in range(3)]
+    finally:
+        segmenter.close()
+    assert planned == [frame.shape[:2]]
+    assert np.count_nonzero(masks[0]) > 0 and all(np.array_equal(masks[0], m) for m in masks)
+
+
 def test_any_frame_shape_stays_within_the_memory_budget(models_dir):
     # The issue's reproduction: thin frames made a 257 x 65793 model input (+2 GB, 12 s), and
     # under a memory limit broke the model for every later frame of the previous shape.

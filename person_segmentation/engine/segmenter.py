@@ -265,8 +265,9 @@ class Segmenter:
         plan, long_side = self._plans[view], self._views[view].long_side
         long_side = None if long_side is None else long_side * self.zoom
         zoom = self.zoom if long_side is None else 1.0
+        # a plan given a long side works out its own zoom ('tiles'): compare what was asked
         if plan is None or plan.shape != (height, width) or plan.strategy != self.strategy \
-                or plan.zoom != zoom or plan.long_side != long_side:
+                or plan.long_side != long_side or (long_side is None and plan.zoom != zoom):
             plan = self._plans[view] = self._plan(self.backend, height, width, self.strategy,
                                                   zoom, long_side)
         return plan
