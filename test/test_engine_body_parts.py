@@ -41,7 +41,7 @@ def test_parts_are_decoded_only_under_the_mask():
     mask[4:28, 10:44] = True
     labels = bodypix.frame_part_labels(logits, (64, 96), mask)
     assert labels.dtype == np.uint8 and not labels[~mask].any()
-    assert set(np.unique(labels[mask])) == {3, 12}
-    assert (labels[mask][:, None] == labels[4:28, 10:44].reshape(-1, 1)).all()
-    assert (labels[4:28, 10:30] == 3).all() and (labels[4:28, 42:44] == 12).all()
+    # part 12's logit, 3 from grid column 5, passes part 3's 1.0 after grid column 4 1/3:
+    # input x 69.3, frame x 34.7; the 2x2 block from column 34 is sampled at its centre (35)
+    assert (labels[4:28, 10:34] == 3).all() and (labels[4:28, 34:44] == 12).all()
     assert not bodypix.frame_part_labels(logits, (64, 96), np.zeros((32, 48), bool)).any()
