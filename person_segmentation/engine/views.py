@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+from person_segmentation.models import bodypix
 
 #: probabilities are clipped to [EPS, 1 - EPS] before their logit: |logit| <= 13.9, the same
 #: bound on both sides (1 - EPS is exact in float32); BodyPix's own logits lie in -14.6..8.4
@@ -68,7 +69,4 @@ def mirror_mean(probability: np.ndarray, mirrored: np.ndarray) -> np.ndarray:
     ``mirrored`` is the answer for the flipped input, flipped here back (its last axis).
     """
     mean = 0.5 * (logit(probability) + logit(mirrored[..., ::-1]))
-    np.negative(mean, out=mean)
-    np.exp(mean, out=mean)
-    mean += 1.0
-    return np.reciprocal(mean, out=mean)
+    return bodypix.sigmoid(mean, out=mean)

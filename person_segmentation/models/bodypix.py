@@ -79,17 +79,13 @@ def person_probability(logits: np.ndarray, height: int, width: int) -> np.ndarra
     for i, grid in enumerate(logits):
         cv2.warpAffine(grid, warp, (width, height), dst=out[i], flags=cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)
-    np.negative(out, out=out)
-    with np.errstate(over='ignore'):
-        np.exp(out, out=out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
+    return sigmoid(out, out=out)
 
 
-def sigmoid(values: np.ndarray) -> np.ndarray:
-    """Return the float32 logistic of ``values`` (a new array)."""
-    out = np.negative(values, dtype=np.float32)
-    with np.errstate(over='ignore'):
+def sigmoid(values: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Return the float32 logistic of ``values``: in ``out`` (may be ``values``), else new."""
+    out = np.negative(values, dtype=np.float32, out=out)
+    with np.errstate(over='ignore'):  # exp(-x) of a very negative logit: inf, logistic 0
         np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
