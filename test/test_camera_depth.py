@@ -26,7 +26,7 @@ import math
 import depth_scenes
 import numpy as np
 from person_segmentation.engine.people_3d import DepthSettings
-from person_segmentation.engine.regions import find_regions
+from person_segmentation.engine.regions import label_regions
 from person_segmentation.node.camera_depth import CameraDepth
 import pytest
 from sensor_msgs.msg import CameraInfo, Image
@@ -43,8 +43,10 @@ def _depth_message(depth: np.ndarray, stamp: int, encoding='16UC1') -> Image:
     return msg
 
 
-def _regions(mask):
-    return find_regions(mask, (mask > 0).astype(np.float32), min_area=50)
+def _labelled(mask):
+    """Return the engine's label image and regions of ``mask`` (as the node passes them)."""
+    regions, labels = label_regions(mask, (mask > 0).astype(np.float32), min_area=50)
+    return labels, regions
 
 
 def _camera(info=True) -> CameraDepth:
@@ -58,7 +60,7 @@ def test_a_paired_frame_gives_the_person_at_its_hand_worked_point():
     scene = depth_scenes.render(depth_scenes.box_person(), 1.5, wall=4.0, bleed=2)
     camera = _camera()
     camera.on_depth(_depth_message(scene.depth, T0 + 5_000_000))  # 5 ms after colour
-    outcome = camera.measure(T0, scene.mask, _regions(scene.mask), DepthSettings())
+    outcome = camera.measure(T0, *_labelled(scene.mask), DepthSettings())
     assert outcome.problem is None and outcome.offset == pytest.approx(0.005)
     (person,) = outcome.people.people
     assert person.depth == pytest.approx(1.5)
@@ -76,12 +78,12 @@ def test_32fc1_nan_and_16uc1_zero_are_no_reading():
     scene.depth[depth_scenes.box_person()] = np.nan  # the sensor saw nothing on the person
     camera = _camera()
     camera.on_depth(_depth_message(scene.depth, T0, '32FC1'))
-    (person,) = camera.measure(T0, scene.mask, _regions(scene.mask),
+    (person,) = camera.measure(T0, *_labelled(scene.mask),
                                DepthSettings()).people.people
     assert person.depth is None and person.valid_fraction == 0.0  # a person, no distance
     zeros = np.zeros((480, 640), np.uint16)
     camera.on_depth(_depth_message(zeros, T0 + 33_000_000))
-    (person,) = camera.measure(T0 + 33_000_000, scene.mask, _regions(scene.mask),
+    (person,) = camera.measure(T0 + 33_000_000, *_labelled(scene.mask),
                                DepthSettings()).people.people
     assert person.point is None
 
@@ -101,7 +103,7 @@ def test_frames_without_usable_depth_say_why_and_are_counted(setup, kind, words)
     camera = _camera()
     setup(camera)
     mask = depth_scenes.render(depth_scenes.box_person(), 1.5).mask
-    outcome = camera.measure(T0, mask, _regions(mask), DepthSettings())
+    outcome = camera.measure(T0, *_labelled(mask), DepthSettings())
     assert outcome.people is None and outcome.problem[0] == kind
     assert words in outcome.problem[1]
     counts = camera.snapshot()
@@ -112,7 +114,7 @@ def test_frames_without_usable_depth_say_why_and_are_counted(setup, kind, words)
 def test_without_camera_info_there_is_no_3d():
     camera = _camera(info=False)
     camera.on_depth(_depth_message(np.ones((480, 640), np.uint16), T0))
-    outcome = camera.measure(T0, np.zeros((480, 640), np.uint8), [], DepthSettings())
+    outcome = camera.measure(T0, *_labelled(np.zeros((480, 640), np.uint8)), DepthSettings())
     assert outcome.problem[0] == 'no camera_info'
 
 
@@ -120,13 +122,13 @@ def test_the_people_are_the_engines_regions_and_nobody_is_an_empty_answer():
     """A speck below the engine's minimum area is no person; no region: no people, paired."""
     scene = depth_scenes.render(depth_scenes.box_person(), 1.5, wall=4.0)
     mask = scene.mask.copy()
-    mask[10:13, 10:13] = 255  # 9 pixels: a speck find_regions drops (min_area 50)
+    mask[10:13, 10:13] = 255  # 9 pixels: a speck label_regions drops (min_area 50)
     camera = _camera()
     camera.on_depth(_depth_message(scene.depth, T0))
-    outcome = camera.measure(T0, mask, _regions(mask), DepthSettings())
+    outcome = camera.measure(T0, *_labelled(mask), DepthSettings())
     assert [person.bbox for person in outcome.people.people] == [(300, 200, 40, 80)]
     camera.on_depth(_depth_message(scene.depth, T0 + 33_000_000))
-    empty = camera.measure(T0 + 33_000_000, np.zeros_like(mask), [], DepthSettings())
+    empty = camera.measure(T0 + 33_000_000, *_labelled(np.zeros_like(mask)), DepthSettings())
     assert empty.problem is None and empty.people.people == [] and len(empty.people.cloud) == 0
     assert camera.snapshot()['paired'] == 2
 
@@ -138,6 +140,6 @@ def test_a_calibration_with_distortion_is_noted_once():
     notes = []
     for index in range(2):
         camera.on_depth(_depth_message(scene.depth, T0 + index))
-        notes.append(camera.measure(T0 + index, scene.mask, _regions(scene.mask),
+        notes.append(camera.measure(T0 + index, *_labelled(scene.mask),
                                     DepthSettings()).note)
     assert 'lists lens distortion' in notes[0] and notes[1] == ''

@@ -193,7 +193,7 @@ def test_native_strategy_follows_resolution_changes(models_dir, frame):
 
 @pytest.mark.parametrize('strategy', ['tiles', 'native'])
 def test_a_preset_view_plans_its_input_once_per_frame_size(models_dir, frame, monkeypatch,
-                                                            strategy):
+                                                           strategy):
     """A view's long side gave 'tiles' a zoom of its own: the plan was rebuilt every frame."""
     planned = []
     plan = Segmenter._plan

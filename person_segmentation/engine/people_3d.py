@@ -43,7 +43,7 @@ numpy and OpenCV.
 
 from dataclasses import dataclass
 from math import floor, sqrt
-from typing import List, NamedTuple, Optional, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -184,10 +184,15 @@ def locate_people(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrin
     return measure_people(labels, regions, depth, intrinsics, settings)
 
 
-def measure_people(labels: np.ndarray, regions: List[LabelledRegion], depth: np.ndarray,
+def measure_people(labels: np.ndarray, regions: Sequence[LabelledRegion], depth: np.ndarray,
                    intrinsics: PinholeIntrinsics,
                    settings: DepthSettings = DepthSettings()) -> People3D:
-    """Do what ``locate_people`` does, for regions already labelled (``label_people``)."""
+    """
+    Do what ``locate_people`` does, for regions already labelled; one person each, in order.
+
+    ``regions`` have ``label``, ``bbox``, ``area`` and ``centroid`` in ``labels``: those of
+    ``label_people``, or the engine's own (``SegmentationResult.regions`` and ``.labels``).
+    """
     _check_aligned(labels, depth, intrinsics)
     if not regions:
         return People3D(people=[], cloud=np.zeros((0, 3), np.float32))
@@ -224,7 +229,7 @@ def _size(array: np.ndarray) -> str:
 
 def _measure(labels, region, chebyshev, depth, intrinsics, settings, stride):
     """One person: its robust depth and point, and its cloud points (pixels on the stride grid)."""
-    label, bbox, area, centroid = region
+    label, bbox, area, centroid = region.label, region.bbox, region.area, region.centroid
     x, y, w, h = bbox
     inside = labels[y:y + h, x:x + w] == label
     metres = depth_in_metres(depth[y:y + h, x:x + w], settings.min_depth, settings.max_depth)

@@ -20,7 +20,7 @@ objects, not just a mask: connected components of the mask, small specks dropped
 bounding box, pixel area and confidence = mean person probability over its pixels.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Tuple
 
 import cv2
@@ -34,6 +34,10 @@ class PersonRegion:
     bbox: Tuple[int, int, int, int]  # x, y, width, height in pixels
     area: int  # pixels in the blob
     confidence: float  # mean person probability over the blob, in [0, 1]
+    #: its pixels are ``labels == label`` in the label image of ``label_regions`` (and of
+    #: ``SegmentationResult.labels``): what keypoints and depth are looked up under
+    label: int = field(default=0, compare=False)
+    centroid: Tuple[float, float] = field(default=(0.0, 0.0), compare=False)  # mean (u, v)
 
 
 def find_regions(mask: np.ndarray, probability: np.ndarray,
@@ -43,18 +47,18 @@ def find_regions(mask: np.ndarray, probability: np.ndarray,
 
 
 def label_regions(mask: np.ndarray, probability: np.ndarray,
-                  min_area: int = 0) -> Tuple[List[PersonRegion], np.ndarray, List[int]]:
+                  min_area: int = 0) -> Tuple[List[PersonRegion], np.ndarray]:
     """
-    Return ``find_regions``'s regions, the label image and each region's label in it.
+    Return ``find_regions``'s regions and the int32 label image they were found in.
 
-    Region ``regions[i]`` is the pixels where ``labels == ids[i]`` (what the presence rule's
-    keypoint count looks under).
+    Region ``r`` is the pixels where ``labels == r.label``; labels of no region are specks
+    below ``min_area``.
     """
     if mask.shape != probability.shape:
         raise ValueError(f'mask {mask.shape} and probability {probability.shape} differ in size')
     binary = mask if mask.dtype == np.uint8 else (mask > 0).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8,
-                                                               ltype=cv2.CV_32S)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(
+        binary, connectivity=8, ltype=cv2.CV_32S)
     found = []
     for i in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[i])
@@ -64,6 +68,7 @@ def label_regions(mask: np.ndarray, probability: np.ndarray,
         inside = labels[y:y + h, x:x + w] == i
         total = float(probability[y:y + h, x:x + w][inside].sum(dtype=np.float64))
         confidence = min(1.0, max(0.0, total / area))
-        found.append((PersonRegion(bbox=(x, y, w, h), area=area, confidence=confidence), i))
-    found.sort(key=lambda item: item[0].area, reverse=True)
-    return [region for region, _ in found], labels, [label for _, label in found]
+        found.append(PersonRegion(bbox=(x, y, w, h), area=area, confidence=confidence, label=i,
+                                  centroid=(float(centroids[i][0]), float(centroids[i][1]))))
+    found.sort(key=lambda region: region.area, reverse=True)
+    return found, labels

@@ -74,6 +74,9 @@ class SegmentationResult:
     #: ``body_parts.PART_NAMES[label - 1]``; None unless asked for (``parts``), and for a model
     #: without body parts (DeepLab)
     parts: Optional[np.ndarray] = None
+    #: int32 H x W connected components of ``mask``: region ``r`` is ``labels == r.label``
+    #: (``regions.label_regions``), so that depth and keypoints need not label the mask again
+    labels: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -397,15 +400,15 @@ class Segmenter:
                 inference.timings = stage_times.add(inference.timings, share)
 
     def _regions(self, probability: np.ndarray):
-        """Return the mask of ``probability``, its regions, their label image and labels."""
+        """Return the mask of ``probability``, its regions and their label image."""
         mask = mask_from_probability(probability, self._threshold)
         min_area = self.min_region_area
         if min_area is None:
             min_area = max(1, int(round(DEFAULT_MIN_REGION_FRACTION * mask.size)))
-        regions, labels, ids = label_regions(mask, probability, min_area)
-        return mask, regions, labels, ids
+        regions, labels = label_regions(mask, probability, min_area)
+        return mask, regions, labels
 
-    def _keypoint_counter(self, inference: _Inference, labels: np.ndarray, ids: List[int],
+    def _keypoint_counter(self, inference: _Inference, labels: np.ndarray,
                           regions: List[PersonRegion]) -> Optional[Callable[[int], int]]:
         """Return ``count(i)``: keypoints under ``regions[i]`` (None: no keypoints here)."""
         scores = inference.grids.get(bodypix.KEYPOINT_SCORES)
@@ -422,7 +425,7 @@ class Segmenter:
 
         def count(index: int) -> int:
             x, y, w, h = regions[index].bbox
-            region = labels[y:y + h, x:x + w] == ids[index]
+            region = labels[y:y + h, x:x + w] == regions[index].label
             return keypoints_under(region, rows[y:y + h], cols[x:x + w], scores, min_score)
         return count
 
@@ -477,10 +480,9 @@ class Segmenter:
         times = StageTimes()
         with times.measure('postprocess'):
             smoothed = self._smoother(stream).update(inference.probability, timestamp)
-            mask, regions, labels, ids = self._regions(smoothed)
+            mask, regions, labels = self._regions(smoothed)
             present = self._presence_rule.is_evidence(
-                regions, self._plans[0].scale,
-                self._keypoint_counter(inference, labels, ids, regions))
+                regions, self._plans[0].scale, self._keypoint_counter(inference, labels, regions))
         part_labels = None
         part_logits = inference.grids.get(bodypix.PART_LOGITS)
         if parts and part_logits is not None:
@@ -489,7 +491,7 @@ class Segmenter:
                                                         mask > 0)
         return SegmentationResult(smoothed, mask, regions,
                                   stage_times.add(inference.timings, times.ms), present,
-                                  part_labels)
+                                  part_labels, labels)
 
     def describe(self) -> str:
         """Return what runs, for logs: preset, model(s), strategy, backend and device."""

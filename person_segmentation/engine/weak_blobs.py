@@ -24,20 +24,18 @@ A dropped blob's pixels are set just below the threshold: the probability still 
 mask, regions and presence do not.
 """
 
-import cv2
 import numpy as np
+from person_segmentation.engine.regions import label_regions
 
 
 def drop_weak_blobs(probability: np.ndarray, threshold: float,
                     min_confidence: float) -> np.ndarray:
     """Return ``probability`` with blobs of mean < ``min_confidence`` under ``threshold``."""
-    mask = (probability >= threshold).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    regions, labels = label_regions((probability >= threshold).view(np.uint8), probability)
     below = np.float32(np.nextafter(np.float32(threshold), np.float32(0.0)))
-    for index in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[index])
-        box = probability[y:y + h, x:x + w]
-        blob = labels[y:y + h, x:x + w] == index
-        if float(box[blob].sum(dtype=np.float64)) < min_confidence * area:
-            box[blob] = below
+    for region in regions:
+        if region.confidence < min_confidence:
+            x, y, w, h = region.bbox
+            box = probability[y:y + h, x:x + w]
+            box[labels[y:y + h, x:x + w] == region.label] = below
     return probability

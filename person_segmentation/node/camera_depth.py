@@ -18,24 +18,28 @@ One camera's depth input: the depth frames waiting for their colour frame, and p
 A camera with an aligned depth stream gets one ``CameraDepth`` beside its pipeline. The depth
 and camera_info callbacks only hand their messages to it (``on_depth``, ``on_camera_info``:
 cheap, never decoding); the worker, once a colour frame is segmented, asks ``measure`` for its
-people in 3D: the depth frame of the nearest stamp is decoded and measured with the frame's
-person mask (engine/people_3d.py), or the reason there is none is returned (and counted by
-kind for /diagnostics): no depth yet, stale, no match, another size, no or unusable
-camera_info, an undecodable depth message. The frame itself is published either way. No rclpy.
+people in 3D: the depth frame of the nearest stamp is decoded and measured under the
+frame's person regions as the engine labelled them (engine/people_3d.py), or the reason there
+is none is returned (and counted by kind for /diagnostics): no depth yet, stale, no match,
+another size, no or unusable camera_info, an undecodable depth message. The frame itself is
+published either way. No rclpy.
 """
 
 from collections import Counter, deque
 from dataclasses import dataclass, field
 import threading
 import time
-from typing import Any, Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
-from person_segmentation.engine.people_3d import DepthSettings, locate_people, People3D
+from person_segmentation.engine.people_3d import (DepthInputError, DepthSettings,
+                                                  measure_people, People3D)
 from person_segmentation.engine.pinhole import IntrinsicsError
+from person_segmentation.engine.regions import PersonRegion
 from person_segmentation.media.depth_image import depth_fields_to_array
 from person_segmentation.media.image_conversion import ImageConversionError
 from person_segmentation.node.depth_pairing import DepthPairing, Problem, stamp_ns
+from person_segmentation.node.frame_stats import percentiles
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,6 @@ class DepthOutcome:
     people: Optional[People3D] = None
     problem: Optional[Problem] = None
     offset: Optional[float] = None  # depth stamp minus colour stamp, seconds
-    seconds: float = 0.0  # decoding and measuring
     note: str = ''  # something to say once (a calibration with lens distortion)
 
 
@@ -67,8 +70,8 @@ class DepthCounts:
         return {'received': self.received, 'camera_infos': self.camera_infos,
                 'paired': self.paired, 'unpaired': dict(self.unpaired),
                 'last_problem': self.last_problem, 'last_kind': self.last_kind,
-                'offset_p50': float(np.median(self.offsets)) if self.offsets else float('nan'),
-                'cost_p50': float(np.median(self.costs)) if self.costs else float('nan')}
+                'offset_p50': percentiles(self.offsets, (50,))[50],
+                'cost_p50': percentiles(self.costs, (50,))[50]}
 
 
 class CameraDepth:
@@ -93,18 +96,17 @@ class CameraDepth:
         with self._lock:
             self._counts.camera_infos += 1
 
-    def measure(self, stamp: int, mask: np.ndarray, regions: Sequence[Any],
+    def measure(self, stamp: int, labels: np.ndarray, regions: Sequence[PersonRegion],
                 settings: DepthSettings, wait: float = 0.0) -> DepthOutcome:
         """
         Return the people in 3D of the colour frame stamped ``stamp`` (ns), or the problem.
 
-        ``mask`` (nonzero = person, the colour image's size) and its ``regions`` are the
-        engine's (find_regions: largest first, specks below its minimum area left out); the
-        people are those regions, in that order: the mask is labelled again with their smallest
-        area as the minimum, which keeps exactly them. ``wait``: seconds to wait at most for
-        depth still on its way (DepthPairing.match).
+        ``labels`` (the colour image's size) and ``regions`` are the engine's
+        (``SegmentationResult.labels`` and ``.regions``): one person per region, in their
+        order. ``wait``: seconds to wait at most for depth still on its way
+        (DepthPairing.match).
         """
-        height, width = mask.shape[:2]
+        height, width = labels.shape[:2]
         match = self.pairing.match(stamp, width, height, wait)
         if match.problem is not None:
             return self._unpaired(DepthOutcome(problem=match.problem, offset=match.offset))
@@ -113,14 +115,12 @@ class CameraDepth:
         try:
             depth = depth_fields_to_array(msg.encoding, msg.height, msg.width, msg.step,
                                           bool(msg.is_bigendian), msg.data)
-            people = (locate_people(mask, depth, match.intrinsics, settings,
-                                    min(region.area for region in regions)) if regions
-                      else People3D(people=[], cloud=np.zeros((0, 3), np.float32)))
+            people = measure_people(labels, regions, depth, match.intrinsics, settings)
         except ImageConversionError as error:
             return self._unpaired(DepthOutcome(
                 problem=(f'depth invalid: {error.kind}', f'depth image unusable: {error}'),
                 offset=match.offset))
-        except (IntrinsicsError, ValueError) as error:
+        except (IntrinsicsError, DepthInputError) as error:
             return self._unpaired(DepthOutcome(problem=('depth size', str(error)),
                                                offset=match.offset))
         seconds = time.perf_counter() - started
@@ -135,7 +135,7 @@ class CameraDepth:
             self._counts.last_kind = ''
             self._counts.offsets.append(match.offset)
             self._counts.costs.append(seconds)
-        return DepthOutcome(people=people, offset=match.offset, seconds=seconds, note=note)
+        return DepthOutcome(people=people, offset=match.offset, note=note)
 
     def _unpaired(self, outcome: DepthOutcome) -> DepthOutcome:
         kind, message = outcome.problem

@@ -244,7 +244,7 @@ class FramePipeline:
         """Measure the frame's people in depth and publish them; None without depth."""
         if self.depth is None:
             return None
-        outcome = self.depth.measure(stamp_ns(header.stamp), result.mask, result.regions,
+        outcome = self.depth.measure(stamp_ns(header.stamp), result.labels, result.regions,
                                      parameters.depth_settings(settings), settings.depth_wait)
         if outcome.note:
             self.warn('depth: note', outcome.note)
@@ -265,8 +265,7 @@ def _points(regions, outcome: Optional[DepthOutcome]):
     """Each region's point in 3D (None: no valid depth), or None without depth for the frame."""
     if outcome is None or outcome.people is None:
         return None
-    by_box = {person.bbox: person.point for person in outcome.people.people}
-    return [by_box.get(region.bbox) for region in regions]
+    return [person.point for person in outcome.people.people]  # one per region, in order
 
 
 def process_together(work: Sequence[Tuple[FramePipeline, Frame]], batched: bool,
