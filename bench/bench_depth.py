@@ -39,8 +39,8 @@ import os
 from bench.paths import load_test_helper
 from bench.timing import median_ms
 import numpy as np
-from person_segmentation.engine.people_3d import (DepthSettings, label_people, locate_people,
-                                                  measure_people)
+from person_segmentation.engine.people_3d import DepthSettings, locate_people, measure_people
+from person_segmentation.engine.regions import label_regions
 from person_segmentation.media.depth_image import depth_fields_to_array
 from person_segmentation.node.messages import xyz_cloud
 
@@ -127,7 +127,8 @@ def cost(repeat):
         decode = median_ms(lambda: depth_fields_to_array('16UC1', 480, 640, 1280, False, data),
                            repeat)
         locate = median_ms(lambda: locate_people(scene.mask, scene.depth, INTRINSICS), repeat)
-        labels, regions = label_people(scene.mask)
+        binary = (scene.mask > 0).view(np.uint8)
+        regions, labels = label_regions(binary, binary)
         measure = median_ms(lambda: measure_people(labels, regions, scene.depth, INTRINSICS),
                             repeat)
         cloud = locate_people(scene.mask, scene.depth, INTRINSICS).cloud

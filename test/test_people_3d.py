@@ -26,9 +26,8 @@ import cv2
 from depth_scenes import box_person, centroid, INTRINSICS, render, silhouette
 import numpy as np
 from person_segmentation.engine.people_3d import (depth_in_metres, DepthInputError,
-                                                  DepthSettings, label_people, locate_people)
+                                                  DepthSettings, locate_people)
 from person_segmentation.engine.pinhole import IntrinsicsError, PinholeIntrinsics
-from person_segmentation.engine.regions import find_regions
 import pytest
 
 BOX = (300, 200, 40, 80)
@@ -199,16 +198,6 @@ def test_settings_are_validated():
         DepthSettings(percentile=120.0)
     with pytest.raises(ValueError, match='max_points'):
         DepthSettings(max_points=0)
-
-
-def test_regions_match_find_regions_on_real_masks(pennfudan_dir):
-    # several pedestrians per photo: same components, order, boxes and areas as find_regions
-    for path in sorted((pennfudan_dir / 'masks').glob('*.png'))[:20]:
-        mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        probability = (mask > 0).astype(np.float32)
-        expected = [(r.bbox, r.area) for r in find_regions(mask, probability, min_area=50)]
-        _, regions = label_people(mask, min_area=50)
-        assert [(r.bbox, r.area) for r in regions] == expected, path.name
 
 
 def test_real_person_mask_with_synthetic_depth(davis_dir, models_dir):

@@ -43,12 +43,13 @@ numpy and OpenCV.
 
 from dataclasses import dataclass
 from math import floor, sqrt
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
 from person_segmentation.engine.pinhole import PinholeIntrinsics
+from person_segmentation.engine.regions import label_regions, PersonRegion
 
 Vector3 = Tuple[float, float, float]
 
@@ -139,37 +140,6 @@ def depth_in_metres(depth: np.ndarray, min_depth: float = 0.0,
     return metres
 
 
-class LabelledRegion(NamedTuple):
-    """One connected person region and its label in the label image."""
-
-    label: int
-    bbox: Tuple[int, int, int, int]  # x, y, width, height in pixels
-    area: int
-    centroid: Tuple[float, float]  # mean pixel (u, v)
-
-
-def label_people(mask: np.ndarray, min_area: int = 0
-                 ) -> Tuple[np.ndarray, List[LabelledRegion]]:
-    """
-    Label the connected person regions of ``mask`` (nonzero = person) as find_regions does.
-
-    Returns the int32 label image and, largest first, the regions of at least ``min_area``
-    pixels (8-connected, the same components, order and boxes as find_regions).
-    """
-    binary = (mask > 0).astype(np.uint8)
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(
-        binary, connectivity=8, ltype=cv2.CV_32S)
-    regions = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(value) for value in stats[label])
-        if area >= max(1, min_area):
-            regions.append(LabelledRegion(label, (x, y, w, h), area,
-                                          (float(centroids[label][0]),
-                                           float(centroids[label][1]))))
-    regions.sort(key=lambda region: region.area, reverse=True)
-    return labels, regions
-
-
 def locate_people(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
                   settings: DepthSettings = DepthSettings(), min_area: int = 0) -> People3D:
     """
@@ -180,18 +150,19 @@ def locate_people(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrin
     intrinsics describe another image size.
     """
     _check_aligned(mask, depth, intrinsics)
-    labels, regions = label_people(mask, min_area)
+    binary = (mask > 0).view(np.uint8)
+    regions, labels = label_regions(binary, binary, min_area)
     return measure_people(labels, regions, depth, intrinsics, settings)
 
 
-def measure_people(labels: np.ndarray, regions: Sequence[LabelledRegion], depth: np.ndarray,
+def measure_people(labels: np.ndarray, regions: Sequence[PersonRegion], depth: np.ndarray,
                    intrinsics: PinholeIntrinsics,
                    settings: DepthSettings = DepthSettings()) -> People3D:
     """
     Do what ``locate_people`` does, for regions already labelled; one person each, in order.
 
-    ``regions`` have ``label``, ``bbox``, ``area`` and ``centroid`` in ``labels``: those of
-    ``label_people``, or the engine's own (``SegmentationResult.regions`` and ``.labels``).
+    ``regions`` and ``labels`` are ``regions.label_regions``'s: the engine's own
+    (``SegmentationResult.regions`` and ``.labels``), or those of a mask.
     """
     _check_aligned(labels, depth, intrinsics)
     if not regions:
