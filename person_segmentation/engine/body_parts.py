@@ -24,8 +24,6 @@ gives the same part on 81 % of the mask's pixels, because front/back and left/ri
 consumer that needs robustness (hands near a machine) should use: ``groups(parts)``.
 """
 
-from typing import Dict
-
 import numpy as np
 
 from person_segmentation.models.spec import BODY_PART_GROUP, BODY_PART_GROUPS, BODY_PARTS
@@ -42,9 +40,3 @@ GROUP_OF_LABEL = np.array([0] + [GROUP_NAMES.index(group) + 1 for group in BODY_
 def groups(parts: np.ndarray) -> np.ndarray:
     """Return the group label image (0 none, 1..6 = ``GROUP_NAMES``) of a part label image."""
     return GROUP_OF_LABEL[parts]
-
-
-def label_table() -> Dict[int, str]:
-    """Return {label: 'part name (group)'} for the 24 labels (display, docs)."""
-    return {label: f'{name} ({BODY_PART_GROUP[label - 1]})'
-            for label, name in enumerate(PART_NAMES, start=1)}

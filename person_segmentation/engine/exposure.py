@@ -41,12 +41,11 @@ def mean_luma(rgb: np.ndarray) -> float:
     return float(cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY).mean()) / 255.0
 
 
-def lift_dark(rgb: np.ndarray, target: float = TARGET_LUMA,
-              min_gamma: float = MIN_GAMMA) -> np.ndarray:
+def lift_dark(rgb: np.ndarray, target: float = TARGET_LUMA) -> np.ndarray:
     """Return ``rgb`` gamma-lifted so its mean luma is about ``target``; brighter frames as-is."""
     luma = mean_luma(rgb)
     if luma >= target:
         return rgb
-    gamma = max(min_gamma, np.log(target) / np.log(max(luma, 1e-3)))
+    gamma = max(MIN_GAMMA, np.log(target) / np.log(max(luma, 1e-3)))
     table = np.clip(255.0 * (np.arange(256) / 255.0) ** gamma + 0.5, 0, 255).astype(np.uint8)
     return cv2.LUT(rgb, table)

@@ -41,9 +41,10 @@ from typing import Callable, Optional, Sequence
 
 import cv2
 import numpy as np
+from person_segmentation.models.spec import POSE_KEYPOINTS
 
 #: how many keypoints BodyPix scores
-KEYPOINTS = 17
+KEYPOINTS = len(POSE_KEYPOINTS)
 
 
 @dataclass(frozen=True)

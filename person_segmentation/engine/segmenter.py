@@ -390,14 +390,11 @@ class Segmenter:
                 for place, index in enumerate(asking):
                     other = plan.merge(probability[place * plan.count:(place + 1) * plan.count])
                     average_inside(inferences[index].probability, other, boxes[index])
-        if asking:
-            share = {stage: ms / len(asking) for stage, ms in times.ms.items()}
-            for index in asking:
-                inferences[index].timings = stage_times.add(inferences[index].timings, share)
-        else:  # the boxes were looked for in every frame: a share each
-            share = {stage: ms / len(frames) for stage, ms in times.ms.items()}
-            for inference in inferences:
-                inference.timings = stage_times.add(inference.timings, share)
+        # the frames the model ran for share its cost; with none, the look for boxes: all
+        paying = asking or range(len(frames))
+        share = {stage: ms / len(paying) for stage, ms in times.ms.items()}
+        for index in paying:
+            inferences[index].timings = stage_times.add(inferences[index].timings, share)
 
     def _regions(self, probability: np.ndarray):
         """Return the mask of ``probability``, its regions and their label image."""
