@@ -40,7 +40,7 @@ from person_segmentation.replay.runner import publish_patiently
 import pytest
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from ros_helpers import Listener, NodeInContext
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
@@ -354,4 +354,28 @@ def test_a_managed_node_subscribes_to_depth_only_while_active(models_dir):
         node.trigger_deactivate()
         assert depth_subscriptions() == []
     finally:
+        under_test.close()
+
+
+def test_depth_inputs_follow_what_their_publishers_offer_and_say_so(models_dir):
+    """qos_reliability auto: depth image and camera_info each as the image, log line included."""
+    ns = f'{NS}_qos'
+    driver = Listener('depth_driver')
+    driver.listen('rosout', Log, '/rosout', QoSProfile(  # the node's lines from before the match
+        depth=1000, reliability=ReliabilityPolicy.RELIABLE,
+        durability=DurabilityPolicy.TRANSIENT_LOCAL))
+    under_test = NodeInContext(PersonSegmentationNode, namespace=ns, parameter_overrides=[
+        Parameter('model', value='deeplabv3_mnv2_257'), Parameter('use_depth', value=True)])
+    try:
+        node = under_test.node
+        depth_topic, info_topic = f'{ns}/depth/image', f'{ns}/depth/camera_info'
+        driver.node.create_publisher(Image, depth_topic, RELIABLE)  # no camera_info publisher
+        line = f'depth image publishers offer reliable: subscribing to {depth_topic} as reliable'
+        assert driver.wait(lambda: any(line in m.msg for m in driver.received['rosout'])), [
+            m.msg for m in driver.received['rosout']]
+        assert {s.topic_name: s.qos_profile.reliability for s in node.subscriptions
+                if 'depth' in s.topic_name} == {depth_topic: ReliabilityPolicy.RELIABLE,
+                                                info_topic: ReliabilityPolicy.BEST_EFFORT}
+    finally:
+        driver.close()
         under_test.close()

@@ -18,7 +18,8 @@ The node's rclpy-free parts: worker, statistics, presence, QoS, parameters, mess
 These decide the node's behaviour under load (what is dropped, what is counted), when
 person_detected switches, which reliability the subscription picks, which parameter values
 are rejected, what each output message holds and what happens to one frame; they are tested
-here without a ROS graph so failures point at the logic itself.
+here without a ROS graph so failures point at the logic itself (a node's stop is a real rclpy
+context shut down under a frame: publishers then raise as they do at Ctrl-C).
 """
 
 import ast
@@ -48,7 +49,10 @@ from person_segmentation.node.rate_limited_log import RateLimitedLog
 from person_segmentation.node.staleness import stale_reason
 import pytest
 from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterType, ParameterValue
+import rclpy
 from ros_helpers import image_message
+from sensor_msgs.msg import Image
+from std_msgs.msg import Bool
 
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -649,15 +653,26 @@ def test_an_output_the_middleware_refuses_costs_that_output_only(segmenter, phot
 
 def test_a_publish_that_fails_while_the_node_stops_is_not_reported(segmenter, photo):
     """After Ctrl-C the context is shut down under a frame in progress: no refusal warning."""
-    outputs = Outputs(mask=_RefusingPublisher('/camera/person_segmentation/mask'),
-                      person_detected=_Publisher())
-    warnings = []
-    pipeline = FramePipeline(segmenter, outputs, lambda: Settings().changed({'max_age': 0.0}),
-                             lambda: 1700000001.0, RateLimitedLog(warnings.append),
-                             running=lambda: False)
-    msg = image_message(rgb_to_fields(photo, 'rgb8'), 'cam', (1700000000, 5))
-    pipeline.process(pipeline.frame(msg, compressed=False))
-    assert warnings == [] and pipeline.stats.refused == 0
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node('stopping_pipeline', context=context)
+    try:
+        outputs = Outputs(mask=node.create_publisher(Image, 'mask', 1),
+                          person_detected=node.create_publisher(Bool, 'person_detected', 1))
+        warnings = []
+        pipeline = FramePipeline(segmenter, outputs,
+                                 lambda: Settings().changed({'max_age': 0.0}),
+                                 lambda: 1700000001.0, RateLimitedLog(warnings.append),
+                                 running=context.ok)
+        msg = image_message(rgb_to_fields(photo, 'rgb8'), 'cam', (1700000000, 5))
+        frame = pipeline.frame(msg, compressed=False)
+        rclpy.shutdown(context=context)  # the Ctrl-C: every publish now raises InvalidHandle
+        pipeline.process(frame)
+        assert warnings == [] and pipeline.stats.refused == 0
+    finally:
+        node.destroy_node()
+        if context.ok():
+            rclpy.shutdown(context=context)
 
 
 class _CountingEngine:

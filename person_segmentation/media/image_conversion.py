@@ -311,11 +311,18 @@ def array_to_fields(array: np.ndarray, encoding: str) -> Dict[str, object]:
         'width': int(width),
         'step': int(array.strides[0]),
         'is_bigendian': 1 if (array.dtype.itemsize > 1 and sys.byteorder == 'big') else 0,
-        'data': _byte_array(array),
+        'data': byte_array(array),
     }
 
 
-def _byte_array(array: np.ndarray) -> pyarray.array:
+def byte_array(array: np.ndarray) -> pyarray.array:
+    """
+    Return ``array``'s bytes (C order) as array.array('B'), copied once.
+
+    What a message's ``data`` takes without a per-byte check; ``tobytes()`` first would copy
+    twice. Through a uint8 view, not memoryview.cast, which refuses an empty array (a cloud of
+    nobody).
+    """
     data = pyarray.array('B')
-    data.frombytes(memoryview(array).cast('B'))
+    data.frombytes(array.reshape(-1).view(np.uint8))
     return data

@@ -22,7 +22,6 @@ exactly what a camera driver would. Messages only: no rclpy, so all of it is tes
 a ROS graph.
 """
 
-import array
 import math
 import sys
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
@@ -31,7 +30,7 @@ from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PointStamped
 import numpy as np
-from person_segmentation.media.image_conversion import array_to_fields
+from person_segmentation.media.image_conversion import array_to_fields, byte_array
 from person_segmentation.node.input_loss import InputLossReport
 from sensor_msgs.msg import Image, PointCloud2, PointField
 from std_msgs.msg import Bool, Header
@@ -128,14 +127,12 @@ def xyz_cloud(points: np.ndarray, msg_header: Optional[Header] = None) -> PointC
     points = np.ascontiguousarray(points, dtype=np.float32)
     if not np.isfinite(points).all():
         raise ValueError('points must be finite (the cloud is published dense)')
-    data = array.array('B')
-    data.frombytes(points.tobytes())
     cloud = PointCloud2(
         height=1, width=len(points),
         fields=[PointField(name=name, offset=offset, datatype=PointField.FLOAT32, count=1)
                 for name, offset in _CLOUD_FIELDS],
         is_bigendian=sys.byteorder == 'big', point_step=CLOUD_POINT_STEP,
-        row_step=CLOUD_POINT_STEP * len(points), data=data, is_dense=True)
+        row_step=CLOUD_POINT_STEP * len(points), data=byte_array(points), is_dense=True)
     if msg_header is not None:
         cloud.header = msg_header
     return cloud

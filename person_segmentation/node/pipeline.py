@@ -234,7 +234,7 @@ class FramePipeline:
             if not self._running():  # "publisher's context is invalid": Ctrl-C came meanwhile
                 return
             self.stats.on_refused()
-            topic = getattr(publisher, 'topic_name', name)
+            topic = publisher.topic_name
             self.warn(f'refused: {name}',
                       f'the middleware refused to publish {topic} for a frame ({error}); '
                       'the other outputs were published')

@@ -34,7 +34,7 @@ people in 3D (``~/nearest_person``, ``~/persons_cloud``). Without depth nothing 
 """
 
 from dataclasses import replace
-from typing import List, Optional
+from typing import Any, List, Optional, Tuple
 
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
@@ -294,44 +294,44 @@ class PersonSegmentationNode(Node):
         return [reliability_name(info.qos_profile.reliability) for info in infos]
 
     def _update_subscription(self, pipeline: FramePipeline) -> None:
-        """(Re-)create a camera's subscriptions with the reliability their publishers need."""
-        if pipeline.depth is not None:
-            self._update_depth_subscriptions(pipeline)
-        topic = pipeline.camera.topic
+        """(Re-)create a camera's subscriptions (depth image, camera_info, image) as needed."""
+        camera, depth = pipeline.camera, pipeline.depth
+        if depth is not None:
+            for kind, topic, msg_type, callback in (
+                    ('depth image', camera.depth_topic, Image, depth.on_depth),
+                    ('camera_info', camera.depth_info_topic, CameraInfo, depth.on_camera_info)):
+                subscription, reliability = self._subscribe(
+                    kind, topic, msg_type, callback, DEPTH_QOS_DEPTH,
+                    pipeline.depth_subscriptions.get(topic), pipeline.depth_reliability.get(topic))
+                if subscription is not None:
+                    pipeline.depth_subscriptions[topic] = subscription
+                    pipeline.depth_reliability[topic] = reliability
+        pipeline.subscription, pipeline.reliability = self._subscribe(
+            'image', camera.topic, CompressedImage if camera.compressed else Image,
+            lambda msg, pipeline=pipeline: self._on_image(pipeline, msg),
+            self._settings.qos_depth, pipeline.subscription, pipeline.reliability)
+
+    def _subscribe(self, kind: str, topic: str, msg_type, callback, depth: int,
+                   subscription, reliability: Optional[str]) -> Tuple[Any, Optional[str]]:
+        """
+        Return an input's subscription and reliability: those given, or new ones on a change.
+
+        One rule for every input (image, depth image, camera_info): each follows the
+        reliability its publishers offer and says so in the same log line.
+        """
         offered = self._offered(topic)
         if offered is None:
-            return
+            return subscription, reliability
         wanted = choose_reliability(self._settings.qos_reliability, offered)
-        if wanted == pipeline.reliability and pipeline.subscription is not None:
-            return
-        if pipeline.subscription is not None:
-            self.destroy_subscription(pipeline.subscription)
-        msg_type = CompressedImage if pipeline.camera.compressed else Image
-        pipeline.subscription = self.create_subscription(
-            msg_type, topic, lambda msg, pipeline=pipeline: self._on_image(pipeline, msg),
-            _input_qos(wanted, self._settings.qos_depth))
-        if pipeline.reliability is not None or offered:
-            self._log.info(f'image publishers offer {", ".join(sorted(set(offered))) or "-"}: '
-                           f'subscribing to {pipeline.subscription.topic_name} as {wanted}')
-        pipeline.reliability = wanted
-
-    def _update_depth_subscriptions(self, pipeline: FramePipeline) -> None:
-        """(Re-)create a camera's depth image and camera_info subscriptions, as its image's."""
-        camera, depth = pipeline.camera, pipeline.depth
-        for topic, msg_type, callback in ((camera.depth_topic, Image, depth.on_depth),
-                                          (camera.depth_info_topic, CameraInfo,
-                                           depth.on_camera_info)):
-            offered = self._offered(topic)
-            if offered is None:
-                continue
-            wanted = choose_reliability(self._settings.qos_reliability, offered)
-            if pipeline.depth_reliability.get(topic) == wanted:
-                continue
-            if topic in pipeline.depth_subscriptions:
-                self.destroy_subscription(pipeline.depth_subscriptions[topic])
-            pipeline.depth_subscriptions[topic] = self.create_subscription(
-                msg_type, topic, callback, _input_qos(wanted, DEPTH_QOS_DEPTH))
-            pipeline.depth_reliability[topic] = wanted
+        if wanted == reliability and subscription is not None:
+            return subscription, reliability
+        if subscription is not None:
+            self.destroy_subscription(subscription)
+        created = self.create_subscription(msg_type, topic, callback, _input_qos(wanted, depth))
+        if reliability is not None or offered:
+            self._log.info(f'{kind} publishers offer {", ".join(sorted(set(offered))) or "-"}: '
+                           f'subscribing to {created.topic_name} as {wanted}')
+        return created, wanted
 
     @property
     def reliability(self) -> Optional[str]:
