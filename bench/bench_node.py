@@ -43,7 +43,7 @@ import sys
 import threading
 import time
 
-from bench.paths import REPO_ROOT, SHARED
+from bench.paths import engine_arguments, REPO_ROOT, SHARED
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
@@ -89,9 +89,8 @@ def node_command(model: str, threads: int, backend: str = 'auto', device: str = 
     ``model`` is a model name, or ``preset:NAME`` for the node's preset parameter; ``depth``
     gives the node its depth input (use_depth).
     """
-    kind, _, name = model.rpartition(':')
-    choice = f'preset:={name}' if kind == 'preset' else f'model:={model}'
-    return node_executable() + ['--ros-args', '-p', choice, '-p', f'threads:={threads}',
+    choice = [f'{name}:={value}' for name, value in engine_arguments(model).items()]
+    return node_executable() + ['--ros-args', '-p', *choice, '-p', f'threads:={threads}',
                                 '-p', f'backend:={backend}', '-p', f'device:={device}'] + \
         (['-p', 'use_depth:=true'] if depth else [])
 
