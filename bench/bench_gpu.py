@@ -81,7 +81,7 @@ import threading
 import time
 import zipfile
 
-from bench.paths import REPO_ROOT, SHARED
+from bench.paths import engine_arguments, REPO_ROOT, SHARED
 from bench.timing import median_ms
 import cv2
 import numpy as np
@@ -242,10 +242,7 @@ def frames_of(images, width, height, count):
 def make_segmenter(name, backend, device, **kwargs):
     """``name`` is a model or ``preset:NAME``."""
     from person_segmentation import Segmenter
-    kind, _, preset = name.rpartition(':')
-    if kind == 'preset':
-        return Segmenter(preset=preset, backend=backend, device=device, **kwargs)
-    return Segmenter(name, backend=backend, device=device, **kwargs)
+    return Segmenter(backend=backend, device=device, **engine_arguments(name), **kwargs)
 
 
 def litert_installed() -> bool:

@@ -43,14 +43,14 @@ import sys
 import threading
 import time
 
-from bench.paths import REPO_ROOT, SHARED
+from bench.paths import engine_arguments, REPO_ROOT, SHARED
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
 import numpy as np
 from person_segmentation import names
-from person_segmentation.media.image_conversion import array_to_fields
-from person_segmentation.node import qos
+from person_segmentation.media.camera_info import calibration_from_intrinsics
+from person_segmentation.node import messages, qos
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -89,15 +89,18 @@ def node_command(model: str, threads: int, backend: str = 'auto', device: str = 
     ``model`` is a model name, or ``preset:NAME`` for the node's preset parameter; ``depth``
     gives the node its depth input (use_depth).
     """
-    kind, _, name = model.rpartition(':')
-    choice = f'preset:={name}' if kind == 'preset' else f'model:={model}'
-    return node_executable() + ['--ros-args', '-p', choice, '-p', f'threads:={threads}',
+    choice = [f'{name}:={value}' for name, value in engine_arguments(model).items()]
+    return node_executable() + ['--ros-args', '-p', *choice, '-p', f'threads:={threads}',
                                 '-p', f'backend:={backend}', '-p', f'device:={device}'] + \
         (['-p', 'use_depth:=true'] if depth else [])
 
 
 def depth_messages(frame: np.ndarray):
-    """Return an aligned 16UC1 depth Image of ``frame`` and its CameraInfo (fx = fy = 525)."""
+    """
+    Return an aligned 16UC1 depth Image of ``frame`` and its CameraInfo (fx = fy = 525).
+
+    Their headers are set as each frame is sent; computed once per run (it runs a model).
+    """
     from person_segmentation import Segmenter
 
     height, width = frame.shape[:2]
@@ -108,13 +111,12 @@ def depth_messages(frame: np.ndarray):
         person = segmenter(frame).mask > 0
     finally:
         segmenter.close()
-    depth = Image()
-    for key, value in array_to_fields(np.where(person, 1500, 4000).astype(np.uint16),
-                                      '16UC1').items():
-        setattr(depth, key, value)
-    info = CameraInfo(width=width, height=height, distortion_model='plumb_bob', d=[0.0] * 5)
-    info.k = [525.0, 0.0, width / 2, 0.0, 525.0, height / 2, 0.0, 0.0, 1.0]
-    info.p = [525.0, 0.0, width / 2, 0.0, 0.0, 525.0, height / 2, 0.0, 0.0, 0.0, 1.0, 0.0]
+    depth = messages.image(messages.header(0, ''),
+                           np.where(person, 1500, 4000).astype(np.uint16), '16UC1')
+    calibration = calibration_from_intrinsics(525.0, 525.0, width / 2, height / 2, width, height)
+    info = CameraInfo(width=width, height=height, distortion_model=calibration.distortion_model,
+                      d=list(calibration.d), k=list(calibration.k), r=list(calibration.r),
+                      p=list(calibration.p))
     return depth, info
 
 
@@ -213,18 +215,22 @@ class Camera:
                    for info in self.node.get_subscriptions_info_by_topic('image'))
 
 
-def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
-    """One node process, one publisher: returns the measured row."""
+def run_case(model: str, reliability: str, args, frame: np.ndarray, depth=()) -> dict:
+    """
+    One node process, one publisher: returns the measured row.
+
+    ``depth``: ``depth_messages(frame)`` for an RGB-D camera (the node gets use_depth).
+    """
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get('PYTHONPATH')]))
     if 'PERSON_SEGMENTATION_MODEL_DIR' not in env and (SHARED / 'models').is_dir():
         env['PERSON_SEGMENTATION_MODEL_DIR'] = str(SHARED / 'models')
-    command = node_command(model, args.threads, args.backend, args.device, args.depth)
+    command = node_command(model, args.threads, args.backend, args.device, bool(depth))
     process = subprocess.Popen(command, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     context = rclpy.Context()
     rclpy.init(context=context)
-    camera = Camera(context, reliability, args.depth)
+    camera = Camera(context, reliability, bool(depth))
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(camera.node)
     spinner = threading.Thread(target=executor.spin, daemon=True)
@@ -245,12 +251,8 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
                 raise RuntimeError(f'node did not start: {process.stderr.read()[-2000:]}')
             time.sleep(0.1)
         time.sleep(1.0)  # let matching settle
-        fields = array_to_fields(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), 'bgr8')
-        msg = Image()
-        for key, value in fields.items():
-            setattr(msg, key, value)
-        msg.header.frame_id = 'bench_camera'
-        depth = depth_messages(frame) if args.depth else ()
+        msg = messages.image(messages.header(0, 'bench_camera'),
+                             cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), 'bgr8')
 
         def publish_for(seconds):
             sent, start = 0, time.monotonic()
@@ -296,7 +298,7 @@ def run_case(model: str, reliability: str, args, frame: np.ndarray) -> dict:
         'exit': process.returncode,
         **({'with nearest_person': camera.nearest,
             'depth cost p50 ms': diagnostics.get('depth cost p50 (ms)', '?')}
-           if args.depth else {}),
+           if depth else {}),
     }
 
 
@@ -320,12 +322,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     frame = load_frame(args.width, args.height)
+    depth = depth_messages(frame) if args.depth else ()
     rows = []
     for model in args.models:
         for reliability in args.reliability:
             print(f'running {model} with a {reliability} publisher for {args.duration:g} s ...',
                   file=sys.stderr, flush=True)
-            rows.append(run_case(model, reliability, args, frame))
+            rows.append(run_case(model, reliability, args, frame, depth))
     print(f'\n{args.width}x{args.height} bgr8 at {args.rate:g} Hz for {args.duration:g} s per '
           f'case, {args.threads} inference threads; load: {os.getloadavg()[0]:.2f} '
           f'(1-min) on {os.cpu_count()} CPUs; FASTDDS_BUILTIN_TRANSPORTS='

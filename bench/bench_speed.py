@@ -43,7 +43,7 @@ import tempfile
 import time
 
 from bench.davis import davis_dir, use_shared_models
-from bench.paths import REPO_ROOT
+from bench.paths import engine_arguments, REPO_ROOT
 import cv2
 import numpy as np
 from person_segmentation import Segmenter
@@ -57,14 +57,6 @@ PIXELLIB_PYTHON = PIXELLIB_VENV / 'bin' / 'python'
 PIXELLIB_READY = PIXELLIB_VENV / '.ready'
 PIXELLIB_REFERENCE_S = 1.2  # documented in ../shared/baselines/pixellib/README.md
 STAGES = ('preprocess', 'model', 'second_opinion', 'postprocess', 'parts', 'render')
-PRESET = 'preset:'
-
-
-def engine_arguments(name):
-    """Return the Segmenter's keyword arguments for a model name or ``preset:NAME``."""
-    if name.startswith(PRESET):
-        return {'preset': name[len(PRESET):]}
-    return {'model': name}
 
 
 PIXELLIB_DRIVER = """

@@ -35,14 +35,14 @@ import os
 import subprocess
 import sys
 
-from bench.paths import REPO_ROOT
+from bench.paths import engine_arguments, REPO_ROOT
 
 CONFIGS = (('preset:accurate', 'tflite'), ('preset:accurate', 'keras'),
            ('bodypix_mnv1_075', 'tflite'), ('bodypix_mnv1_075', 'keras'))
 
 _CHILD = r"""
 import json, resource, sys, time
-name, backend = sys.argv[1], sys.argv[2]
+name, backend, choice = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 counts = {'model loads': 0, 'weight reads': 0, 'interpreters': 0, 'networks': 0}
 
 
@@ -76,11 +76,9 @@ if backend == 'keras':
 davis.use_shared_models()
 frame, _ = next(davis.frames('parkour', limit=1))
 frame = np.ascontiguousarray(cv2.resize(frame, (640, 480), interpolation=cv2.INTER_AREA))
-kind, _, preset = name.rpartition(':')
 device = 'cpu' if backend == 'keras' else 'auto'
 start = time.perf_counter()
-segmenter = (Segmenter(preset=preset, backend=backend, device=device) if kind == 'preset'
-             else Segmenter(name, backend=backend, device=device))
+segmenter = Segmenter(backend=backend, device=device, **choice)
 made = time.perf_counter()
 loads_at_start = dict(counts)
 segmenter(frame)
@@ -100,8 +98,9 @@ def measure(name, backend, code=None):
     env = dict(os.environ)
     paths = [str(REPO_ROOT)] + ([str(code)] if code else [])
     env['PYTHONPATH'] = os.pathsep.join(reversed(paths))  # another checkout's package first
-    result = subprocess.run([sys.executable, '-c', _CHILD, name, backend], capture_output=True,
-                            text=True, env=env, cwd='/', timeout=900)
+    engine = json.dumps(engine_arguments(name))  # here: --code's checkout may predate it
+    result = subprocess.run([sys.executable, '-c', _CHILD, name, backend, engine],
+                            capture_output=True, text=True, env=env, cwd='/', timeout=900)
     if result.returncode != 0:
         return {'config': f'{name} {backend}', 'error': result.stderr[-1500:]}
     return json.loads(result.stdout.strip().splitlines()[-1])

@@ -12,12 +12,18 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Where the benchmarks find the repository, ../shared and the test suite's helper modules."""
+"""
+Where the benchmarks find the repository, ../shared and the test suite's helper modules.
+
+Also what a benchmark's model name means (``engine_arguments``), the same in every one.
+"""
 
 import importlib.util
 import os
 import pathlib
 
+#: a benchmark's model name ``preset:NAME`` names a preset instead of a model
+PRESET = 'preset:'
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = pathlib.Path(os.environ.get('PERSON_SEGMENTATION_SHARED', REPO_ROOT.parent / 'shared'))
 
@@ -28,3 +34,14 @@ def load_test_helper(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def engine_arguments(name: str) -> dict:
+    """
+    Return ``{'preset': NAME}`` for ``preset:NAME``, else ``{'model': name}``.
+
+    The Segmenter's keyword argument, the node's parameter and segment_video's option alike.
+    """
+    if name.startswith(PRESET):
+        return {'preset': name[len(PRESET):]}
+    return {'model': name}

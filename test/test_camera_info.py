@@ -14,7 +14,7 @@
 
 """media/camera_info: calibration files and intrinsics read as camera_info_manager reads them."""
 
-from person_segmentation.engine.pinhole import intrinsics_from_calibration
+from person_segmentation.engine.pinhole import intrinsics_from_calibration, IntrinsicsError
 from person_segmentation.media import bags
 from person_segmentation.media.camera_info import (calibration_from_intrinsics,
                                                    CalibrationError,
@@ -97,6 +97,37 @@ def test_unusable_calibration_files_are_named_with_the_problem(tmp_path, edit, m
     with pytest.raises(CalibrationError, match=message) as raised:
         read_calibration_yaml(path)
     assert str(path) in str(raised.value)
+
+
+K = [535.4, 0.0, 320.1, 0.0, 539.2, 247.6, 0.0, 0.0, 1.0]
+P = [535.4, 0.0, 320.1, 0.0, 0.0, 539.2, 247.6, 0.0, 0.0, 0.0, 1.0, 0.0]
+ONLY_P22 = [0.0] * 10 + [1.0, 0.0]  # P unset but for its homogeneous 1 (a driver filling K)
+
+
+@pytest.mark.parametrize('k, p', [
+    (K, P), (K, [0.0] * 12), (K, ONLY_P22), ([0.0] * 9, P), ([0.0] * 9, ONLY_P22),
+    (K, [535.4, 0.0, 320.1, 0.0, 0.0, 0.0, 247.6, 0.0, 0.0, 0.0, 1.0, 0.0]),
+    (K, [-535.4, 0.0, 320.1, 0.0, 0.0, 539.2, 247.6, 0.0, 0.0, 0.0, 1.0, 0.0]),
+])
+def test_a_file_is_accepted_exactly_when_the_node_can_use_it(tmp_path, k, p):
+    """
+    One rule for K or P (engine.pinhole's): a file is refused only if the node refuses it.
+
+    Before, a P that was not all zero was used even with fx = 0 (ONLY_P22): refused here, read
+    by the node from K.
+    """
+    text = CALIBRATION.replace(str(K), str(k)).replace(str(P), str(p))
+    assert f'data: {k}' in text and f'data: {p}' in text
+    path = _file(tmp_path, text)
+    try:
+        node = intrinsics_from_calibration(k, p, 640, 480)
+    except IntrinsicsError:
+        with pytest.raises(CalibrationError, match='focal lengths fx, fy must be positive'):
+            read_calibration_yaml(path)
+        return
+    calibration = read_calibration_yaml(path)
+    assert (calibration.k, calibration.p) == (tuple(k), tuple(p))
+    assert projection(calibration) == (node.fx, node.fy, node.cx, node.cy)
 
 
 def test_a_missing_file_is_named(tmp_path):

@@ -36,6 +36,7 @@ from person_segmentation.media.bag_topics import CAMERA_INFO_TYPE
 from person_segmentation.media.camera_info import calibration_from_intrinsics
 from person_segmentation.names import (FASTDDS_PROFILE_FILE, NODE_EXECUTABLE, PACKAGE,
                                        PARAMS_FILE)
+from person_segmentation.node.cameras import cameras
 import pytest
 
 PACKAGE_PARAMS = package_config(PARAMS_FILE)
@@ -466,3 +467,27 @@ def test_each_camera_of_a_bag_gets_its_own_depth(tmp_path):
     assert config.play_command()[-5:] == [
         '--topics', '/front/color/image_raw', '/rear/color/image_raw',
         '/front/aligned_depth_to_color/image_raw', '/front/aligned_depth_to_color/camera_info']
+
+
+def test_a_camera_whose_depth_info_is_the_colour_ones_gets_it_where_the_node_listens(tmp_path):
+    """
+    ZED-style: no camera_info beside the depth; the colour one is played under that name.
+
+    With images:= the node listens beside each depth topic (node/cameras.py); before the
+    remap, play sent /zed/rgb/camera_info and the node waited on /zed/depth/camera_info.
+    """
+    bag = _bag(tmp_path / 'zed', [('/zed/rgb/image_rect_color', bags.IMAGE_TYPE, 2),
+                                  ('/zed/rgb/camera_info', CAMERA_INFO_TYPE, 2),
+                                  ('/zed/depth/depth_registered', bags.IMAGE_TYPE, 2),
+                                  ('/rear/color/image_raw', bags.IMAGE_TYPE, 2)])
+    config = BagReplayConfig.from_configurations({'bag': str(bag), 'images': 'all'})
+    assert config.images == ('/rear/color/image_raw', '/zed/rgb/image_rect_color')
+    assert config.node_parameters()[1]['depth_images'] == ['', '/zed/depth/depth_registered']
+    listens = cameras(config.images, [], False, depth_images=['', '/zed/depth/depth_registered'])
+    assert listens[1].depth_info_topic == '/zed/depth/camera_info'
+    command = config.play_command()
+    assert command[command.index('--topics') + 1:command.index('--remap')] == [
+        *config.images, '/zed/depth/depth_registered', '/zed/rgb/camera_info']
+    assert command[command.index('--remap') + 1:] == [
+        '/zed/rgb/camera_info:=/zed/depth/camera_info']
+    assert any('played as /zed/depth/camera_info' in note for note in config.notes)

@@ -86,34 +86,6 @@ def _check_topic(topic: str, option: str) -> None:
         raise ValueError(f'{option} {topic!r} must be absolute (start with /)')
 
 
-class _Calibrations:
-    """The camera_info connections of a conversion and the calibration they carry."""
-
-    def __init__(self, writer, colour_topic: str, depth_topic: Optional[str],
-                 calibration: Optional[CameraCalibration], intrinsics):
-        self._given, self._intrinsics = calibration, intrinsics
-        self.calibration: Optional[CameraCalibration] = None
-        self.connections = {}
-        if calibration is not None or intrinsics is not None:
-            for image_topic in filter(None, (depth_topic, colour_topic)):
-                self.connections[image_topic] = writer.add_topic(camera_info_topic(image_topic),
-                                                                 CAMERA_INFO_TYPE)
-
-    def for_frame_size(self, width: int, height: int) -> None:
-        """Fix the calibration at the first frame: the given one checked, or built to size."""
-        if self._given is not None:
-            self._given.check_size(width, height, 'the video frames')
-            self.calibration = self._given
-        elif self._intrinsics is not None:
-            self.calibration = calibration_from_intrinsics(*self._intrinsics, width, height)
-
-    def write(self, writer, image_topic: str, stamp_ns: int, frame_id: str) -> None:
-        """Write the camera_info of ``image_topic`` for one frame, if there is a calibration."""
-        if image_topic in self.connections:
-            writer.write(self.connections[image_topic], stamp_ns,
-                         bags.camera_info_message(self.calibration, stamp_ns, frame_id))
-
-
 def _aligned_depth(depth_frames: DepthSequence, index: int, bgr: np.ndarray) -> np.ndarray:
     depth = depth_frames.read(index)
     if depth.shape != bgr.shape[:2]:
@@ -181,25 +153,36 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: Optional[str] = N
         if start_time < 0:
             raise ValueError(f'--start-time must not be negative, got {start_time}')
         start_ns = int(round(start_time * 1e9))
+        calibration = camera_info  # of one image size: the video's, known from its first frame
+        if calibration is not None:
+            calibration.check_size(*source.size, 'the video frames')
+        elif intrinsics is not None:
+            calibration = calibration_from_intrinsics(*intrinsics, *source.size)
         msgtype = bags.COMPRESSED_IMAGE_TYPE if compressed else bags.IMAGE_TYPE
         frames, stamp_ns = 0, start_ns
         with bags.AtomicBagWriter(bag, storage=storage, force=force,
                                   ros_distro=ros_distro) as writer:
             depth_connection = depth_topic and writer.add_topic(depth_topic, bags.IMAGE_TYPE)
             connection = writer.add_topic(topic, msgtype)
-            calibrations = _Calibrations(writer, topic, depth_topic, camera_info, intrinsics)
+            info_connections = {
+                image_topic: writer.add_topic(camera_info_topic(image_topic), CAMERA_INFO_TYPE)
+                for image_topic in filter(None, (depth_topic, topic))
+                if calibration is not None}
+
+            def write_camera_info(image_topic: str, stamp_ns: int) -> None:
+                if image_topic in info_connections:
+                    writer.write(info_connections[image_topic], stamp_ns,
+                                 bags.camera_info_message(calibration, stamp_ns, frame_id))
             total = min(filter(None, (source.frame_count, limit)), default=None)
             bar = tqdm(itertools.islice(source, limit), total=total, unit='frame',
                        desc='video_to_bag', disable=(None if progress is None else not progress))
             for index, bgr in bar:
                 stamp_ns = start_ns + int(round(index * 1e9 / rate))
-                if index == 0:
-                    calibrations.for_frame_size(bgr.shape[1], bgr.shape[0])
                 if depth_frames is not None:  # before colour, so a consumer has it first
-                    calibrations.write(writer, depth_topic, stamp_ns, frame_id)
+                    write_camera_info(depth_topic, stamp_ns)
                     writer.write(depth_connection, stamp_ns, bags.image_message(
                         _aligned_depth(depth_frames, index, bgr), stamp_ns, frame_id, '16UC1'))
-                calibrations.write(writer, topic, stamp_ns, frame_id)
+                write_camera_info(topic, stamp_ns)
                 if compressed:
                     message = bags.compressed_image_message(bgr, stamp_ns, frame_id,
                                                             jpeg_quality)
@@ -216,7 +199,7 @@ def convert(video, bag, topic: Optional[str] = None, frame_id: Optional[str] = N
                                  f'(or --limit {frames})')
         return Conversion(bag, topic, msgtype, frames, rate, start_ns, stamp_ns,
                           tuple(source.size), depth_topic,
-                          tuple(camera_info_topic(t) for t in calibrations.connections))
+                          tuple(camera_info_topic(t) for t in info_connections))
     finally:
         source.close()
 

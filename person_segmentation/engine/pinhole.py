@@ -22,9 +22,10 @@ frame (REP 103: x right, y down, z forward): x = (u - cx) z / fx, y = (v - cy) z
 From a ``sensor_msgs/CameraInfo`` the focal lengths and principal point are read from the
 projection matrix P, as ``image_geometry`` and ``depth_image_proc`` do: P describes the
 rectified image, and a depth image meant for back-projection is rectified (RealSense, ZED and
-Orbbec publish undistorted images whose K equals P's left 3x3). K is the fallback when P is all
-zero (a driver that fills only K). Binning and a region of interest shrink and shift the image,
-so they shrink and shift the intrinsics the same way (image_geometry's reduced camera model).
+Orbbec publish undistorted images whose K equals P's left 3x3). K is the fallback when P's fx or
+fy is not positive (a driver that fills only K). Binning and a region of interest shrink and
+shift the image, so they shrink and shift the intrinsics the same way (image_geometry's reduced
+camera model).
 Kept free of ROS: the fields come in as plain numbers.
 """
 

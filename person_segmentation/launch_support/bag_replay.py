@@ -179,6 +179,8 @@ def bag_depth(bag: pathlib.Path, image_topic: str, images: Tuple[str, ...],
             continue
         info = depth.camera_info or f'none in the bag: {camera_info_topic(depth.image)} ' \
             'never comes, and the node warns that depth cannot be placed in 3D'
+        if images and depth.camera_info not in (None, camera_info_topic(depth.image)):
+            info += f' played as {camera_info_topic(depth.image)}, where the node listens'
         notes.append(f'depth of {camera}: {depth.image}, camera_info {info}'
                      + (f' ({depth.reason})' if depth.reason else ''))
     if not images:
@@ -188,7 +190,7 @@ def bag_depth(bag: pathlib.Path, image_topic: str, images: Tuple[str, ...],
     if not any(found):
         return {'notes': notes}
     return {'notes': notes, 'depth_images': tuple(d.image if d else '' for d in found),
-            'depth_infos': tuple(d.camera_info for d in found if d and d.camera_info)}
+            'depth_infos': tuple((d.camera_info or '') if d else '' for d in found)}
 
 
 def find_image_topic(bag: pathlib.Path) -> Tuple[str, str, str]:
@@ -226,7 +228,7 @@ class BagReplayConfig:
     depth_camera_info: str = ''
     #: with images: each camera's depth topic ('' for none); () without depth
     depth_images: Tuple[str, ...] = ()
-    #: the camera_info topics of depth_images played with them
+    #: with depth_images: each one's camera_info topic in the bag ('' for none)
     depth_infos: Tuple[str, ...] = ()
     #: environment of every process started, so that their log lines stay plain in a file
     log_env: Dict[str, str] = field(default_factory=dict)
@@ -340,11 +342,27 @@ class BagReplayConfig:
                                      *self.depth_images, *self.depth_infos) if topic]
         command = ['ros2', 'bag', 'play', self.bag, '--clock', '--rate', f'{self.rate:g}',
                    '--topics', *(self.images or [self.image_topic]), *depth]
+        remaps = self.depth_info_remaps()
+        if remaps:
+            command += ['--remap', *(f'{old}:={new}' for old, new in remaps)]
         if self.start_offset > 0:  # early Jazzy releases reject --start-offset 0
             command += ['--start-offset', f'{self.start_offset:g}']
         if self.loop:
             command.append('--loop')
         return command
+
+    def depth_info_remaps(self) -> List[Tuple[str, str]]:
+        """
+        (bag topic, played as) of each camera's depth camera_info not beside its depth topic.
+
+        With images:= the node listens for camera i's depth camera_info beside
+        ``depth_images[i]`` (node/cameras.py); the bag's may be the colour topic's (a
+        ZED-style ``/zed/depth/depth_registered`` with ``/zed/rgb/camera_info``), so play
+        publishes it under that name: without it the node waited for it forever.
+        """
+        return sorted({(info, camera_info_topic(image))
+                       for image, info in zip(self.depth_images, self.depth_infos)
+                       if info and info != camera_info_topic(image)})
 
     def record_command(self) -> List[str]:
         """``ros2 bag record`` of the node's outputs, stamped with the bag's (sim) time."""

@@ -341,7 +341,8 @@ class BagImageSource(_OpenBag):
     Frames of one image topic of a bag, decoded to BGR, in recording order.
 
     ``topic=None`` picks the image topic by ``bag_topics.choose_image_topic`` (the rule the
-    launch file uses too); ``chosen_because`` says why when there was a choice.
+    launch file uses too); ``chosen_because`` says why when there was a choice; ``topics``
+    lists every topic of the bag (read once, e.g. for its depth topic).
     """
 
     def __init__(self, path, topic: Optional[str] = None):
@@ -354,7 +355,7 @@ class BagImageSource(_OpenBag):
             raise
 
     def _select(self, topic: Optional[str]) -> None:
-        topics = _topics(self._reader)
+        self.topics = topics = _topics(self._reader)
         if topic is not None:
             matches = [t for t in topics if t.name == topic and t.msgtype in IMAGE_TYPES]
             if not matches:

@@ -131,7 +131,7 @@ def read_calibration_yaml(path) -> CameraCalibration:
     """
     Read a camera_calibration / camera_info_manager YAML file; CalibrationError if unusable.
 
-    The focal lengths must be positive in the projection matrix or, where that is all zero (a
+    The focal lengths must be positive in the projection matrix or, where they are not (a
     driver that fills only K), in the camera matrix: what the node back-projects with.
     """
     path = pathlib.Path(path)
@@ -167,6 +167,11 @@ def read_calibration_yaml(path) -> CameraCalibration:
 
 
 def projection(calibration: CameraCalibration) -> Tuple[float, float, float, float]:
-    """(fx, fy, cx, cy) a consumer back-projects with: from P, or K where P is all zero."""
+    """
+    (fx, fy, cx, cy) the node back-projects with: from P where its fx and fy are positive, else K.
+
+    The rule of engine.pinhole.intrinsics_from_calibration, which this layer may not import
+    (test_camera_info holds them to the same answer): a file the node reads is accepted here.
+    """
     p, k = calibration.p, calibration.k
-    return (p[0], p[5], p[2], p[6]) if any(p) else (k[0], k[4], k[2], k[5])
+    return (p[0], p[5], p[2], p[6]) if p[0] > 0 and p[5] > 0 else (k[0], k[4], k[2], k[5])

@@ -113,7 +113,7 @@ class FrameSource:
 
     def _find_depth(self, depth_topic: Optional[str]) -> None:
         try:
-            self.depth = choose_depth_topics(bags.list_topics(self.path), self._bag.topic,
+            self.depth = choose_depth_topics(self._bag.topics, self._bag.topic,
                                              depth_topic, str(self.path))
         except BagTopicError as err:
             raise bags.BagError(f'{err} (--depth-topic)') from None

@@ -277,12 +277,16 @@ class ReplaySession:
     def _send(self, frame: Frame) -> None:
         """Publish /clock, the frame's depth messages, then the frame itself."""
         self._offer(self._clock_pub, Clock(clock=messages.stamp(frame.stamp_ns)))
+        self._send_depth(frame)
+        self._offer(self._image_pub, messages.camera_image(frame.bgr, frame.stamp_ns,
+                                                           frame.frame_id))
+
+    def _send_depth(self, frame: Frame) -> None:
+        """Publish the frame's depth and camera_info messages (CDR bytes, as recorded)."""
         for message in frame.depth:
             publisher = self._depth_pubs.get(message.msgtype)
             if publisher is not None:
-                self._offer(publisher, message.data)  # CDR bytes, as recorded
-        self._offer(self._image_pub, messages.camera_image(frame.bgr, frame.stamp_ns,
-                                                           frame.frame_id))
+                self._offer(publisher, message.data)
 
     def _offer(self, publisher, message) -> None:
         try:
@@ -306,10 +310,7 @@ class ReplaySession:
         """
         deadline = time.perf_counter() + self.options.depth_settle
         while time.perf_counter() < deadline:
-            for message in frame.depth:
-                publisher = self._depth_pubs.get(message.msgtype)
-                if publisher is not None:
-                    self._offer(publisher, message.data)
+            self._send_depth(frame)
             time.sleep(0.1)
 
     def play(self, frames: Iterable[Frame], on_result: Callable[[FrameResult], None],
